@@ -1,0 +1,140 @@
+"""Argument checks shared by every public function.
+
+Each raises ``TypeError`` or ``ValueError`` with a message that names the argument,
+says what was expected and what came, so bad input never reaches NumPy as a
+broadcasting error or leaves as a silent NaN.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+
+def array(name: str, x, *, ndim: int | None = 2, what: str = "") -> np.ndarray:
+    """``x`` as a finite float64 array (a view when it already is one; never a write).
+
+    ``what`` describes the expected shape in the message, e.g. ``"(d, B)"``.
+    """
+    what = f" {what}" if what else ""
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name}: expected a numeric array{what}, got {type(x).__name__}")
+    try:
+        arr = np.asarray(x)
+    except ValueError:  # ragged nested lists
+        raise ValueError(f"{name}: expected a numeric array{what}, got a ragged "
+                         f"sequence") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected a numeric array{what}, got dtype {arr.dtype}")
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name}: expected a {ndim}-D array{what}, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name}: expected a non-empty array{what}, got shape {arr.shape}")
+    arr = arr.astype(np.float64, copy=False)
+    finite(name, arr)
+    return arr
+
+
+def finite(name: str, arr: np.ndarray) -> None:
+    """Reject NaN and infinity, naming the first bad position."""
+    # one cheap reduction first: a finite sum proves every entry finite
+    if math.isfinite(float(np.add.reduce(arr, axis=None))):
+        return
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"{name}: expected finite numbers, got {arr[where]} at index "
+                         f"{where if len(where) != 1 else where[0]}")
+
+
+def same_shape(name: str, x: np.ndarray, other_name: str, other: np.ndarray) -> None:
+    if x.shape != other.shape:
+        raise ValueError(f"{name}: expected the shape of {other_name} {other.shape}, "
+                         f"got {x.shape}")
+
+
+def shape(name: str, x: np.ndarray, expected: tuple, what: str = "") -> None:
+    """``expected`` holds ints, or None for "any"."""
+    if x.ndim != len(expected) or any(e is not None and e != n for e, n in zip(expected, x.shape)):
+        exp = "(" + ", ".join("any" if e is None else str(e) for e in expected) + ")"
+        raise ValueError(f"{name}: expected shape {exp}{' ' + what if what else ''}, got "
+                         f"{x.shape}")
+
+
+def number(name: str, x) -> float:
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name}: expected a real number, got {type(x).__name__} {x!r}")
+    x = float(x)
+    if not math.isfinite(x):
+        raise ValueError(f"{name}: expected a finite number, got {x}")
+    return x
+
+
+def positive(name: str, x) -> float:
+    x = number(name, x)
+    if x <= 0:
+        raise ValueError(f"{name}: expected a number > 0, got {x:g}")
+    return x
+
+
+def base(name: str, x) -> float:
+    x = number(name, x)
+    if x <= 1:
+        raise ValueError(f"{name}: expected a number > 1 (e for natural softmax, 3 for the "
+                         f"hand worksheets), got {x:g}")
+    return x
+
+
+def integer(name: str, x, *, minimum: int | None = None) -> int:
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral):
+        raise TypeError(f"{name}: expected an integer, got {type(x).__name__} {x!r}")
+    x = int(x)
+    if minimum is not None and x < minimum:
+        raise ValueError(f"{name}: expected an integer >= {minimum}, got {x}")
+    return x
+
+
+def dims(name: str, x, width: int) -> tuple[int, ...]:
+    """Matryoshka widths: non-empty, positive, distinct, at most ``width``; in the given order."""
+    if isinstance(x, (str, bytes, numbers.Number)) or not isinstance(x, (Sequence, np.ndarray)):
+        raise TypeError(f"{name}: expected a sequence of integers such as (8, 4, 2), got "
+                        f"{type(x).__name__} {x!r}")
+    values = [integer(f"{name}[{i}]", v) for i, v in enumerate(x)]
+    if not values:
+        raise ValueError(f"{name}: expected at least one width, got an empty sequence")
+    if len(set(values)) != len(values):
+        raise ValueError(f"{name}: expected distinct widths, got {tuple(values)}")
+    if min(values) <= 0:
+        raise ValueError(f"{name}: expected positive widths, got {tuple(values)}")
+    if max(values) > width:
+        raise ValueError(f"{name}: expected widths <= the embedding width {width}, got "
+                         f"{tuple(values)}")
+    return tuple(values)
+
+
+def weights(name: str, x, n: int) -> np.ndarray:
+    if x is None:
+        return np.ones(n)
+    if isinstance(x, (str, bytes, numbers.Number)):
+        raise TypeError(f"{name}: expected a sequence of {n} numbers, got {type(x).__name__} {x!r}")
+    w = array(name, x, ndim=1, what=f"of {n} numbers")
+    if w.shape != (n,):
+        raise ValueError(f"{name}: expected {n} weights (one per width), got {w.shape[0]}")
+    if (w < 0).any():
+        raise ValueError(f"{name}: expected weights >= 0, got {tuple(w.tolist())}")
+    return w
+
+
+def steps(name: str, s, required: Sequence[str], made_by: str):
+    """A backward's argument must be the Steps its forward returned."""
+    if not isinstance(s, Mapping) or not hasattr(s, "meta"):
+        raise TypeError(f"{name}: expected the Steps returned by {made_by}, got "
+                        f"{type(s).__name__}")
+    missing = [k for k in required if k not in s]
+    if missing:
+        raise ValueError(f"{name}: expected the Steps returned by {made_by}; missing "
+                         f"{', '.join(missing)}")
+    return s

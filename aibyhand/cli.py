@@ -1,0 +1,66 @@
+"""The ``aibyhand`` command: list the worksheets, print one step by step.
+
+Errors in what the user gave (an unknown worksheet, a malformed data file) print one
+line and exit 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import catalog
+from .worksheet import WorksheetError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="aibyhand", description=(
+        "The math of embedding models by hand: worksheets, printouts, answer keys."))
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("list", help="the worksheets, one line each")
+    show = sub.add_parser("show", help="print a worksheet step by step")
+    show.add_argument("name", metavar="NAME", help=", ".join(catalog.WORKSHEETS))
+    _data_args(show)
+    show.add_argument("--step", action="append", metavar="STEP",
+                      help="print only this step (repeatable; 'm=4 / ' prints a whole level)")
+    show.add_argument("--decimals", type=int, metavar="N",
+                      help="fixed N decimals instead of the worksheet's fractions and 2 decimals")
+    return p
+
+
+def _data_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", metavar="FILE", help="a worksheet file with other numbers")
+    p.add_argument("--seed", type=int, metavar="N", help="a fresh variant: new small integers")
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (WorksheetError, ValueError, TypeError, KeyError) as err:
+        msg = err.args[0] if isinstance(err, KeyError) and err.args else err
+        print(f"aibyhand {args.command}: {msg}", file=sys.stderr)
+        return 2
+
+
+def _list(args) -> int:
+    width = max(len(n) for n in catalog.WORKSHEETS)
+    for ws in catalog.WORKSHEETS.values():
+        print(f"{ws.name:<{width}}  {ws.number}. {ws.title}: {ws.teaches}")
+    return 0
+
+
+def _show(args) -> int:
+    ws = catalog.get(args.name)
+    data = ws.load(args.data, args.seed)
+    hand = args.decimals is None
+    decimals = 4 if hand else args.decimals
+    parts = ws.run(data)
+    if args.step:
+        print(ws.steps(data).format(args.step, hand=hand, decimals=decimals))
+        return 0
+    print("\n\n".join(part.format(hand=hand, decimals=decimals) for part in parts))
+    return 0
+
+
+COMMANDS = {"list": _list, "show": _show}

@@ -1,0 +1,107 @@
+r"""Worksheet 4, Matryoshka Representation Learning: InfoNCE at nested widths.
+
+As in sentence-transformers' ``MatryoshkaLoss`` and the MRL paper: for each width m
+(largest first) take the first m coordinates of every embedding, re-normalise them
+(cosine similarity does that), compute InfoNCE, and add the levels up with weights:
+
+.. math::
+
+    \mathrm{loss} = \sum_m w_m \, \mathrm{InfoNCE}(A_{:m}, P_{:m}), \qquad w_m = 1
+    \text{ by default.}
+
+Level m's gradient reaches only the first m coordinates, so the leading coordinates
+collect a gradient from every level: that is what teaches the model to put the most
+important information first.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _check, infonce
+from .steps import Steps
+
+__all__ = ["forward", "backward"]
+
+
+def forward(A, P, *, dims=(8, 4, 2), weights=None, temperature: float = 1.0,
+            base: float = math.e) -> Steps:
+    """Matryoshka loss of (anchor, positive) pairs at the widths ``dims``.
+
+    Parameters
+    ----------
+    A, P : array_like, shape (d, B)
+        Embeddings, one pair per column (need not be unit length).
+    dims : sequence of int
+        Distinct widths, each in 1..d; taken largest first.
+    weights : sequence of float, optional
+        One weight >= 0 per width (paired with ``dims`` as given); all 1 by default.
+    temperature, base : float
+        As in :func:`aibyhand.infonce.forward`.
+
+    Returns
+    -------
+    Steps
+        ``A``, ``P``; each level's InfoNCE steps under ``"m=<width> / "`` (``"m=4 / S"``);
+        ``losses`` (1 x levels), ``weights`` (1 x levels) and ``loss``, their weighted sum.
+    """
+    A = _check.array("A", A, what="(d, B)")
+    P = _check.array("P", P, what="(d, B)")
+    _check.same_shape("P", P, "A", A)
+    dims = _check.dims("dims", dims, A.shape[0])
+    w = _check.weights("weights", weights, len(dims))
+    temperature = _check.positive("temperature", temperature)
+    base = _check.base("base", base)
+    # keep each weight with its width while sorting the widths largest first
+    order = np.argsort(dims)[::-1]
+    dims, w = tuple(dims[k] for k in order), w[order]
+    levels = [f"m={m}" for m in dims]
+    s = Steps("MRL", {"dims": dims, "weights": tuple(w.tolist()), "temperature": temperature,
+                      "base": base})
+    B = A.shape[1]
+    s.given("A", A, "anchors, one per column", cols=[f"a{i + 1}" for i in range(B)])  # (d, B)
+    s.given("P", P, "positives, one per column", cols=[f"p{j + 1}" for j in range(B)])  # (d, B)
+    for m, level in zip(dims, levels):
+        s.extend(infonce._forward(A[:m], P[:m], temperature, base, (f"A[:{m}]", f"P[:{m}]"),
+                                  (f"first {m} rows of A", f"first {m} rows of P")), prefix=level)
+    losses = s.add("losses", [[float(s[f"{level} / loss"]) for level in levels]],
+                   "InfoNCE at each width", cols=levels)                              # (1, levels)
+    s.add("weights", w[None, :], "w_m", cols=levels)                                 # (1, levels)
+    s.add("loss", losses[0] @ w, "sum of w_m * loss_m")
+    return s
+
+
+def backward(steps: Steps) -> Steps:
+    """Manual gradient of the Matryoshka loss back to the full embeddings.
+
+    Parameters
+    ----------
+    steps : Steps
+        What :func:`forward` returned.
+
+    Returns
+    -------
+    Steps
+        Each level's InfoNCE backward under ``"m=<width> / "`` (its ``dA`` is m x B),
+        then ``"m=<width> / w dA (padded)"``: that gradient times w_m with zero rows
+        below row m (d x B), the same for P, and ``dA``, ``dP``: the sums over levels.
+    """
+    s = _check.steps("steps", steps, ["A", "P", "losses", "loss"], "mrl.forward")
+    A = s["A"]
+    d, B = A.shape
+    a = [f"a{i + 1}" for i in range(B)]
+    p = [f"p{j + 1}" for j in range(B)]
+    g = Steps("MRL backward", s.meta)
+    padded = {"A": [], "P": []}
+    for m, w in zip(s.meta["dims"], s.meta["weights"]):
+        level = f"m={m}"
+        g.extend(infonce.backward(s.sub(level)), prefix=level)
+        for x, cols in (("A", a), ("P", p)):
+            padded[x].append(g.add(
+                f"{level} / w d{x} (padded)", np.pad(w * g[f"{level} / d{x}"], ((0, d - m), (0, 0))),
+                f"{w:g} * d{x} of level {m}, zero below row {m}", cols=cols))        # (d, B)
+    g.add("dA", np.sum(padded["A"], axis=0), "sum over levels of w dA (padded)", cols=a)  # (d, B)
+    g.add("dP", np.sum(padded["P"], axis=0), "sum over levels of w dP (padded)", cols=p)  # (d, B)
+    return g

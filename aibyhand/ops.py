@@ -1,0 +1,67 @@
+"""The two pieces of math several worksheets share: L2 normalisation and softmax in base b.
+
+Each forward helper writes its steps into the caller's :class:`~aibyhand.steps.Steps`
+(so the printout reads like the worksheet) and each backward helper is the matching
+chain rule, written once.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .steps import Steps
+
+
+def base_name(base: float) -> str:
+    """How a worksheet writes the base: ``e``, ``3``, ``2.5``."""
+    return "e" if base == math.e else f"{base:g}"
+
+
+def normalize(s: Steps, X: np.ndarray, norm: str, unit: str, *, what: str,
+              cols=None) -> np.ndarray:
+    """Unit columns ``X / |X|``; records the norms (1 x B) and the unit vectors.
+
+    ``what`` names the argument in the error for a zero column.
+    """
+    n = s.add(norm, np.hypot.reduce(X, axis=0, keepdims=True), f"length of each column of {what}", cols=cols)  # (1, B)
+    if not n.all():
+        j = int(np.flatnonzero(n[0] == 0)[0])
+        raise ValueError(f"{what}: expected non-zero columns to normalise, got the zero vector "
+                         f"in column {j}")
+    return s.add(unit, X / n, f"{what} / {norm}", cols=cols)  # (d, B)
+
+
+def normalize_backward(g: Steps, s: Steps, unit: str, norm: str, d_unit: str, dot: str,
+                       out: str, *, cols=None) -> np.ndarray:
+    """Through ``y = x / |x|``: ``dx = (dy - y (y . dy)) / |x|``, column by column.
+
+    ``s`` holds the forward's ``unit`` and ``norm``; ``g`` holds ``d_unit`` and receives
+    ``dot`` (1 x B) and ``out``.
+    """
+    y, dy = s[unit], g[d_unit]
+    yg = g.add(dot, np.einsum("ij,ij->j", y, dy)[None, :], f"column sums of {unit} * {d_unit}", cols=cols)  # (1, B)
+    return g.add(out, (dy - y * yg) / s[norm], f"({d_unit} - {unit} {dot}) / {norm}", cols=cols)  # (d, B)
+
+
+def softmax(s: Steps, L: np.ndarray, base: float, *, axis: int, names=("max", "E", "Z", "prob"),
+            rows=None, cols=None) -> np.ndarray:
+    """Softmax in base ``b`` along ``axis``: ``b^(L - max) / sum``.
+
+    Subtracting the max changes nothing in the result and keeps every power <= 1,
+    so no base or temperature can overflow it.
+    """
+    by_row = axis % L.ndim == L.ndim - 1
+    along = "row" if by_row else "column"
+    keep = dict(rows=rows if by_row else None, cols=None if by_row else cols)
+    mx, E, Z, prob = names
+    m = s.add(mx, L.max(axis=axis, keepdims=True), f"max of each {along}", **keep)
+    e = s.add(E, base ** (L - m), f"{base_name(base)}^(L - {mx})", rows=rows, cols=cols)
+    z = s.add(Z, e.sum(axis=axis, keepdims=True), f"sum of each {along} of {E}", **keep)
+    return s.add(prob, e / z, f"{E} / {Z}", rows=rows, cols=cols)
+
+
+def softmax_backward(prob: np.ndarray, d_prob: np.ndarray, base: float, axis: int) -> np.ndarray:
+    """Through ``p = softmax(L ln b)`` along ``axis``: ``dL = ln b * p * (dp - sum(p dp))``."""
+    return math.log(base) * prob * (d_prob - (prob * d_prob).sum(axis=axis, keepdims=True))

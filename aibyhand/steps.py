@@ -1,0 +1,281 @@
+"""Steps: the named intermediates of a worksheet, in order, and the one printer.
+
+Every forward and backward in the package returns a :class:`Steps`. It is a read-only
+``Mapping[str, numpy.ndarray]`` whose keys are the worksheet's names for each cell
+(``"S"``, ``"m=4 / dA"``), in the order a student computes them. Each entry also
+carries the formula that produced it and labels for its rows and columns, so that
+printing a step reproduces the worksheet's cell: name, formula, shape, numbers.
+
+Nothing in the package prints by itself; notebooks and the command line call
+:meth:`Steps.show` (or ``str``), and the sheet renderer and answer checker read the
+same entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+__all__ = ["Steps", "Step", "format_number", "format_array"]
+
+# Hand mode prints a value as a fraction when it is one of these (3/5, 1/9, 13/27 ...).
+HAND_MAX_DENOMINATOR = 100
+HAND_DECIMALS = 2
+
+
+@dataclass(frozen=True)
+class Step:
+    """One cell of a worksheet: a named array, how it was computed, and its labels."""
+
+    name: str
+    value: np.ndarray
+    formula: str = ""
+    rows: tuple[str, ...] | None = None
+    cols: tuple[str, ...] | None = None
+    blocks: tuple[str, ...] | None = None
+    given: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+class Steps(Mapping):
+    """Ordered worksheet steps: ``name -> numpy.ndarray``.
+
+    Parameters
+    ----------
+    title : str
+        The worksheet (or part of it) these steps belong to, printed as a heading.
+    meta : dict, optional
+        Settings that produced the steps (temperature, base, dims ...); a backward
+        reads them, the printer shows them under the title.
+
+    Notes
+    -----
+    Arrays are stored read-only, as views where possible (no copy of large inputs):
+    the package never writes into an array it was given.
+    """
+
+    def __init__(self, title: str = "", meta: Mapping | None = None):
+        self.title = title
+        self.meta = dict(meta or {})
+        self._steps: dict[str, Step] = {}
+
+    # -- building ---------------------------------------------------------------------
+    def add(self, name: str, value, formula: str = "", *, rows=None, cols=None,
+            blocks=None, given: bool = False) -> np.ndarray:
+        """Record ``value`` under ``name`` and return it (read-only) for the next line."""
+        if name in self._steps:
+            raise ValueError(f"step {name!r} is already recorded in {self.title!r}")
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"step {name!r}: expected a numeric array, got dtype {arr.dtype}")
+        view = arr.view()
+        view.flags.writeable = False
+        self._steps[name] = Step(name, view, formula, _labels(rows), _labels(cols),
+                                 _labels(blocks), given)
+        return view
+
+    def given(self, name: str, value, formula: str = "given", **labels) -> np.ndarray:
+        """Record an input the worksheet prints for the student (not computed)."""
+        return self.add(name, value, formula, given=True, **labels)
+
+    def extend(self, other: Steps, prefix: str = "") -> Steps:
+        """Append every step of ``other``, its names prefixed by ``prefix + " / "``."""
+        for step in other.entries():
+            name = f"{prefix} / {step.name}" if prefix else step.name
+            if name in self._steps:
+                raise ValueError(f"step {name!r} is already recorded in {self.title!r}")
+            self._steps[name] = Step(name, step.value, step.formula, step.rows, step.cols,
+                                     step.blocks, step.given)
+        return self
+
+    def sub(self, prefix: str) -> Steps:
+        """The steps recorded under ``prefix + " / "``, with the prefix removed."""
+        head = f"{prefix} / "
+        out = Steps(f"{self.title} {prefix}".strip(), self.meta)
+        for step in self.entries():
+            if step.name.startswith(head):
+                out._steps[step.name[len(head):]] = Step(
+                    step.name[len(head):], step.value, step.formula, step.rows, step.cols,
+                    step.blocks, step.given)
+        if not out._steps:
+            raise KeyError(f"no steps under {prefix!r} in {self.title!r}")
+        return out
+
+    # -- Mapping ----------------------------------------------------------------------
+    def __getitem__(self, name: str) -> np.ndarray:
+        try:
+            return self._steps[name].value
+        except KeyError:
+            raise KeyError(f"{name!r} is not a step of {self.title!r}; steps: "
+                           f"{', '.join(self._steps)}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._steps)
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    def step(self, name: str) -> Step:
+        """The full record (value, formula, labels) of one step."""
+        self[name]  # the helpful KeyError
+        return self._steps[name]
+
+    def entries(self) -> list[Step]:
+        return list(self._steps.values())
+
+    # -- printing ---------------------------------------------------------------------
+    def format(self, names: str | Iterable[str] | None = None, *, hand: bool = False,
+               decimals: int = 4, header: bool | None = None) -> str:
+        """The worksheet printout of some or all steps.
+
+        Parameters
+        ----------
+        names : str or iterable of str, optional
+            One step, several, or all (``None``). A name ending in ``" / "`` selects
+            every step under that prefix.
+        hand : bool
+            Print as on a worksheet: exact small fractions (``3/5``, ``1/9``) where a
+            value is one, otherwise two decimals.
+        decimals : int
+            Fixed decimals when ``hand`` is false.
+        header : bool, optional
+            Print the title and settings first; by default only when printing all steps.
+        """
+        chosen = self._select(names)
+        if header is None:
+            header = names is None
+        parts = []
+        if header:
+            parts.append(self._header())
+        parts += [format_step(step, hand=hand, decimals=decimals) for step in chosen]
+        return "\n\n".join(parts)
+
+    def show(self, names: str | Iterable[str] | None = None, *, hand: bool = False,
+             decimals: int = 4, header: bool | None = None) -> None:
+        """Print :meth:`format` (the one place the package prints steps)."""
+        print(self.format(names, hand=hand, decimals=decimals, header=header))
+
+    def __str__(self) -> str:
+        return self.format()
+
+    def __repr__(self) -> str:
+        return f"<Steps {self.title!r}: {', '.join(self._steps)}>"
+
+    def _header(self) -> str:
+        title = self.title or "steps"
+        settings = ", ".join(f"{k} = {_format_meta(v)}" for k, v in self.meta.items())
+        return f"== {title} ==" + (f"\n   {settings}" if settings else "")
+
+    def _select(self, names) -> list[Step]:
+        if names is None:
+            return self.entries()
+        if isinstance(names, str):
+            names = [names]
+        chosen = []
+        for name in names:
+            if name.endswith(" / "):
+                under = [s for s in self.entries() if s.name.startswith(name)]
+                if not under:
+                    raise KeyError(f"no steps under {name!r} in {self.title!r}")
+                chosen += under
+            else:
+                chosen.append(self.step(name))
+        return chosen
+
+
+def _labels(labels) -> tuple[str, ...] | None:
+    return None if labels is None else tuple(str(x) for x in labels)
+
+
+def _format_meta(value) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (tuple, list)):
+        return "(" + ", ".join(_format_meta(v) for v in value) + ")"
+    return str(value)
+
+
+# -- the printer ----------------------------------------------------------------------
+
+def format_number(x, *, decimals: int = 4, hand: bool = False) -> str:
+    """One number as a worksheet shows it: fixed decimals, never ``-0.00``.
+
+    In hand mode a value is printed the way a student writes it: an integer as an
+    integer, an exact small fraction that two decimals cannot show as a fraction
+    (``1/9``, ``-9/13``), anything else with two decimals (``0.60``, ``0.47``).
+    """
+    if isinstance(x, (bool, np.bool_)):
+        return str(int(x))
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    x = float(x)
+    if not np.isfinite(x):
+        return "nan" if np.isnan(x) else ("inf" if x > 0 else "-inf")
+    if hand:
+        frac = _small_fraction(x)
+        if frac is not None and (frac.denominator == 1 or 100 % frac.denominator):
+            return str(frac)
+        decimals = HAND_DECIMALS
+    text = f"{x:.{decimals}f}"
+    if float(text) == 0.0:
+        text = f"{0.0:.{decimals}f}"
+    return text
+
+
+def _small_fraction(x: float) -> Fraction | None:
+    frac = Fraction(x).limit_denominator(HAND_MAX_DENOMINATOR)
+    if abs(float(frac) - x) <= 1e-9 * max(1.0, abs(x)):
+        return frac
+    return None
+
+
+def format_array(value: np.ndarray, *, hand: bool = False, decimals: int = 4,
+                 rows: Sequence[str] | None = None, cols: Sequence[str] | None = None,
+                 indent: str = "   ") -> str:
+    """A 0-, 1- or 2-D array as right-aligned columns, one worksheet row per line.
+
+    A 1-D array prints as one row.
+    """
+    value = np.asarray(value)
+    if value.ndim == 0:
+        return indent + format_number(value[()], hand=hand, decimals=decimals)
+    grid = np.atleast_2d(value)
+    cells = [[format_number(v, hand=hand, decimals=decimals) for v in row] for row in grid]
+    ncols = grid.shape[1]
+    head = list(cols) if cols is not None else None
+    widths = [max(len(r[j]) for r in cells) for j in range(ncols)]
+    if head is not None:
+        widths = [max(w, len(h)) for w, h in zip(widths, head)]
+    lab = list(rows) if rows is not None and len(rows) == grid.shape[0] else None
+    lw = max((len(r) for r in lab), default=0) if lab else 0
+    lines = []
+    if head is not None:
+        lines.append(indent + " " * lw + "".join("  " + h.rjust(w) for h, w in zip(head, widths)))
+    for i, row in enumerate(cells):
+        left = lab[i].ljust(lw) if lab else ""
+        lines.append(indent + left + "".join("  " + c.rjust(w) for c, w in zip(row, widths)))
+    return "\n".join(lines)
+
+
+def format_step(step: Step, *, hand: bool = False, decimals: int = 4) -> str:
+    """Name, formula and shape on one line, then the numbers."""
+    value = step.value
+    shape = " x ".join(str(n) for n in value.shape)
+    if value.ndim == 0:
+        return f"{step.name} = {format_number(value[()], hand=hand, decimals=decimals)}" + (
+            f"   ({step.formula})" if step.formula else "")
+    title = step.name + (f" = {step.formula}" if step.formula else "") + f"   [{shape}]"
+    cols = step.cols if step.cols is not None and len(step.cols) == value.shape[-1] else None
+    if value.ndim <= 2:
+        return title + "\n" + format_array(value, hand=hand, decimals=decimals,
+                                           rows=step.rows, cols=cols)
+    blocks = step.blocks if step.blocks and len(step.blocks) == value.shape[0] else None
+    out = [title]
+    for b, block in enumerate(value.reshape(-1, *value.shape[-2:])):
+        out.append(f"   [{blocks[b] if blocks else b}]")
+        out.append(format_array(block, hand=hand, decimals=decimals, rows=step.rows,
+                                cols=cols, indent="     "))
+    return "\n".join(out)

@@ -1,0 +1,129 @@
+"""InfoNCE: the loss and its manual gradient against independent routes."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import gradcheck
+from aibyhand import infonce
+
+RTOL = 1e-7
+
+
+def embeddings(seed, d, B, scale=1.0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(d, B)) * scale, rng.normal(size=(d, B)) * scale
+
+
+def naive_loss(A, P, temperature, base):
+    """The textbook formula, loop by loop: mean_i -log_b softmax_b(cos(a_i, p_.)/t)_i."""
+    B = A.shape[1]
+    total = 0.0
+    for i in range(B):
+        logits = [float(A[:, i] @ P[:, j]) / (np.linalg.norm(A[:, i]) * np.linalg.norm(P[:, j]))
+                  / temperature for j in range(B)]
+        total += -math.log(base ** logits[i] / sum(base ** x for x in logits), base)
+    return total / B
+
+
+@given(seed=st.integers(0, 2**32 - 1), d=st.integers(2, 768), B=st.integers(1, 64),
+       temperature=st.sampled_from([0.05, 0.1, 0.5, 1.0, 2.0]),
+       base=st.sampled_from([math.e, 3.0]))
+def test_gradient_matches_finite_differences(seed, d, B, temperature, base):
+    A, P = embeddings(seed, d, B)
+    g = infonce.backward(infonce.forward(A, P, temperature=temperature, base=base))
+    rng = np.random.default_rng(seed)
+    loss_of_A = lambda X: float(infonce.forward(X, P, temperature=temperature, base=base)["loss"])
+    loss_of_P = lambda X: float(infonce.forward(A, X, temperature=temperature, base=base)["loss"])
+    gradcheck.check(loss_of_A, A, g["dA"], rng, rtol=RTOL, coordinates=20)
+    gradcheck.check(loss_of_P, P, g["dP"], rng, rtol=RTOL, coordinates=20)
+
+
+@given(seed=st.integers(0, 2**32 - 1), d=st.integers(2, 12), B=st.integers(1, 8),
+       temperature=st.floats(0.05, 5.0), base=st.floats(1.5, 10.0))
+def test_loss_matches_the_naive_formula(seed, d, B, temperature, base):
+    A, P = embeddings(seed, d, B)
+    s = infonce.forward(A, P, temperature=temperature, base=base)
+    assert float(s["loss"]) == pytest.approx(naive_loss(A, P, temperature, base), rel=1e-10, abs=1e-12)
+
+
+@given(seed=st.integers(0, 2**32 - 1), d=st.integers(2, 16), B=st.integers(1, 8),
+       base=st.floats(1.5, 10.0))
+def test_base_b_is_scaled_logits_and_loss(seed, d, B, base):
+    """DESIGN: base b = natural softmax of logits * ln b, loss divided by ln b."""
+    A, P = embeddings(seed, d, B)
+    s_b = infonce.forward(A, P, temperature=0.5, base=base)
+    s_e = infonce.forward(A, P, temperature=0.5 / math.log(base), base=math.e)
+    assert float(s_b["loss"]) == pytest.approx(float(s_e["loss"]) / math.log(base), rel=1e-10, abs=1e-12)
+    np.testing.assert_allclose(s_b["prob"], s_e["prob"], rtol=1e-10, atol=1e-14)
+
+
+def test_worksheet_cells_by_hand():
+    """worksheets/03_infonce.toml, worked with pencil and paper.
+
+    Every column has length 2, so A_hat = A / 2, P_hat = P / 2.
+    S[a1, p1] = (1 + 1 + 1 - 1) / 4 = 1/2; temperature 1/2 gives L[a1] = (1, 0, 0)
+    (a1 . p2 = 1 - 1 + 1 - 1 = 0, a1 . p3 = -1 + 1 - 1 + 1 = 0).
+    Row a1: max 1, E = 3^(L - 1) = (1, 1/3, 1/3), Z = 5/3, prob = (3/5, 1/5, 1/5),
+    loss_1 = -log_3(3/5) = log_3(5/3).
+    Row a2: L = (0, 1, -1), E = (1/3, 1, 1/9), Z = 13/9, loss_2 = log_3(13/9); row a3 the same.
+    loss = (log_3(5/3) + 2 log_3(13/9)) / 3.
+    dL[a1, p1] = (3/5 - 1) / 3 = -2/15; dS = dL / (1/2) = -4/15.
+    """
+    from aibyhand import catalog
+
+    steps = catalog.get("infonce").steps()
+    assert steps["S"][0, 0] == 0.5
+    np.testing.assert_array_equal(steps["L"][0], [1, 0, 0])
+    assert steps["Z"][0, 0] == pytest.approx(5 / 3)
+    np.testing.assert_allclose(steps["prob"][0], [3 / 5, 1 / 5, 1 / 5])
+    np.testing.assert_allclose(steps["prob"][1], [3 / 13, 9 / 13, 1 / 13])
+    expected = (math.log(5 / 3, 3) + 2 * math.log(13 / 9, 3)) / 3
+    assert float(steps["loss"]) == pytest.approx(expected, rel=1e-12)
+    assert steps["dL"][0, 0] == pytest.approx(-2 / 15)
+    assert steps["dS"][0, 0] == pytest.approx(-4 / 15)
+
+
+def test_batch_of_one_has_zero_loss_and_gradient():
+    A, P = embeddings(0, 5, 1)
+    s = infonce.forward(A, P, temperature=0.05)
+    g = infonce.backward(s)
+    assert float(s["loss"]) == 0.0
+    assert not g["dA"].any() and not g["dP"].any()
+
+
+@pytest.mark.parametrize("temperature, scale", [(1e-4, 1.0), (0.05, 1e150), (1e-4, 1e-150)])
+def test_extreme_valid_input_stays_finite(temperature, scale):
+    A, P = embeddings(1, 16, 8, scale)
+    s = infonce.forward(A, P, temperature=temperature)
+    g = infonce.backward(s)
+    assert math.isfinite(float(s["loss"])) and float(s["loss"]) >= 0
+    assert np.isfinite(g["dA"]).all() and np.isfinite(g["dP"]).all()
+    # scale-free: the loss of the scaled inputs is the loss of the unscaled ones
+    A1, P1 = embeddings(1, 16, 8)
+    assert float(s["loss"]) == pytest.approx(float(infonce.forward(A1, P1, temperature=temperature)["loss"]), rel=1e-9)
+
+
+def test_inputs_are_never_modified():
+    A, P = embeddings(2, 6, 4)
+    A0, P0 = A.copy(), P.copy()
+    s = infonce.forward(A, P, temperature=0.1, base=3)
+    infonce.backward(s)
+    np.testing.assert_array_equal(A, A0)
+    np.testing.assert_array_equal(P, P0)
+    with pytest.raises(ValueError):
+        s["A"][0, 0] = 5.0  # the steps are read-only, so no caller can write through them
+
+
+def test_steps_are_in_worksheet_order_and_shapes():
+    A, P = embeddings(3, 5, 4)
+    s = infonce.forward(A, P, temperature=0.1)
+    assert list(s) == ["A", "P", "|A|", "A_hat", "|P|", "P_hat", "S", "L", "max", "E", "Z",
+                       "prob", "loss_i", "loss"]
+    assert s["S"].shape == (4, 4) and s["|A|"].shape == (1, 4) and s["loss"].shape == ()
+    g = infonce.backward(s)
+    assert list(g) == ["dL", "dS", "dA_hat", "dP_hat", "A_hat.dA_hat", "dA", "P_hat.dP_hat", "dP"]
+    assert g["dA"].shape == A.shape and g["dP"].shape == P.shape

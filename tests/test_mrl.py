@@ -1,0 +1,121 @@
+"""Matryoshka loss: built from InfoNCE at nested widths, gradient by hand."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import gradcheck
+from aibyhand import mrl
+from test_infonce import embeddings, naive_loss
+
+RTOL = 1e-7
+
+
+@st.composite
+def problems(draw):
+    d = draw(st.integers(2, 768))
+    B = draw(st.integers(1, 64))
+    dims = draw(st.lists(st.integers(1, d), min_size=1, max_size=5, unique=True))
+    weights = draw(st.none() | st.lists(st.floats(0.0, 3.0), min_size=len(dims), max_size=len(dims)))
+    return dict(seed=draw(st.integers(0, 2**32 - 1)), d=d, B=B, dims=dims, weights=weights,
+                temperature=draw(st.sampled_from([0.05, 0.2, 1.0, 3.0])),
+                base=draw(st.sampled_from([math.e, 3.0])))
+
+
+@given(problems())
+def test_gradient_matches_finite_differences(case):
+    A, P = embeddings(case["seed"], case["d"], case["B"])
+    kw = {k: case[k] for k in ("dims", "weights", "temperature", "base")}
+    g = mrl.backward(mrl.forward(A, P, **kw))
+    rng = np.random.default_rng(case["seed"])
+    gradcheck.check(lambda X: float(mrl.forward(X, P, **kw)["loss"]), A, g["dA"], rng,
+                    rtol=RTOL, coordinates=20)
+    gradcheck.check(lambda X: float(mrl.forward(A, X, **kw)["loss"]), P, g["dP"], rng,
+                    rtol=RTOL, coordinates=20)
+
+
+@given(problems())
+def test_loss_is_weighted_sum_of_truncated_infonce(case):
+    """The MatryoshkaLoss definition, from the loop-by-loop InfoNCE formula."""
+    if case["d"] * case["B"] > 2000:
+        case["d"], case["dims"] = 8, [m for m in case["dims"] if m <= 8] or [8]
+        case["weights"] = None
+    A, P = embeddings(case["seed"], case["d"], min(case["B"], 8))
+    s = mrl.forward(A, P, dims=case["dims"], weights=case["weights"],
+                    temperature=case["temperature"], base=case["base"])
+    w = case["weights"] or [1.0] * len(case["dims"])
+    expected = sum(wm * naive_loss(A[:m], P[:m], case["temperature"], case["base"])
+                   for m, wm in zip(case["dims"], w))
+    assert float(s["loss"]) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+@given(problems())
+def test_each_level_reaches_only_its_first_rows(case):
+    A, P = embeddings(case["seed"], case["d"], case["B"])
+    g = mrl.backward(mrl.forward(A, P, dims=case["dims"], weights=case["weights"]))
+    for m in case["dims"]:
+        for x in "AP":
+            padded = g[f"m={m} / w d{x} (padded)"]
+            assert padded.shape == A.shape
+            assert not padded[m:].any()
+    # and they add up to the total
+    np.testing.assert_allclose(sum(g[f"m={m} / w dA (padded)"] for m in case["dims"]), g["dA"],
+                               rtol=1e-12, atol=1e-15)
+
+
+def test_weights_follow_their_widths_when_dims_are_unsorted():
+    A, P = embeddings(4, 8, 5)
+    a = mrl.forward(A, P, dims=(2, 8, 4), weights=(3.0, 1.0, 0.5))
+    b = mrl.forward(A, P, dims=(8, 4, 2), weights=(1.0, 0.5, 3.0))
+    assert float(a["loss"]) == float(b["loss"])
+    assert a.meta["dims"] == (8, 4, 2)
+
+
+def test_worksheet_cells_by_hand():
+    """worksheets/04_mrl.toml, the width-2 level and one width-8 cell, by hand.
+
+    Width 2: a1 = (0, 2), a2 = (0, -1), a3 = (-1, 0); p1 = (0, 1), p2 = (-1, 0), p3 = (0, -2).
+    Unit vectors: a1 -> (0, 1), p3 -> (0, -1); the rest already have length 1.
+    S = [[1, 0, -1], [-1, 0, 1], [0, 1, 0]]; temperature 1 so L = S.
+    Row a1: 3^(L - 1) = (1, 1/3, 1/9), Z = 13/9, prob = (9/13, 3/13, 1/13).
+    Row a2: prob = (1/13, 3/13, 9/13): a2 ranks p3 first. Row a3: (1/5, 3/5, 1/5).
+    loss at width 2 = (log_3(13/9) + log_3(13/3) + log_3(5)) / 3.
+    Width 8: a1 . p1 = 0 + 2 - 2 + 4 + 4 - 4 + 4 + 4 = 12, both of length 5: S = 12/25.
+    """
+    from aibyhand import catalog
+
+    s = catalog.get("mrl").steps()
+    np.testing.assert_allclose(s["m=2 / S"], [[1, 0, -1], [-1, 0, 1], [0, 1, 0]], atol=1e-15)
+    np.testing.assert_allclose(s["m=2 / prob"][0], [9 / 13, 3 / 13, 1 / 13])
+    np.testing.assert_allclose(s["m=2 / prob"][2], [1 / 5, 3 / 5, 1 / 5])
+    loss2 = (math.log(13 / 9, 3) + math.log(13 / 3, 3) + math.log(5, 3)) / 3
+    assert float(s["m=2 / loss"]) == pytest.approx(loss2, rel=1e-12)
+    assert s["m=8 / S"][0, 0] == pytest.approx(12 / 25, rel=1e-12)
+    np.testing.assert_array_equal(s["m=4 / |A|"], [[3, 3, 3]])
+
+
+def test_batch_of_one_has_zero_loss():
+    A, P = embeddings(0, 8, 1)
+    s = mrl.forward(A, P)
+    assert float(s["loss"]) == 0.0
+    assert not mrl.backward(s)["dA"].any()
+
+
+def test_extreme_valid_input_stays_finite():
+    A, P = embeddings(5, 768, 16, scale=1e150)
+    s = mrl.forward(A, P, dims=(768, 512, 256, 128), temperature=1e-4)
+    g = mrl.backward(s)
+    assert math.isfinite(float(s["loss"]))
+    assert np.isfinite(g["dA"]).all() and np.isfinite(g["dP"]).all()
+
+
+def test_inputs_are_never_modified():
+    A, P = embeddings(6, 8, 4)
+    w = np.array([1.0, 2.0, 0.5])
+    copies = A.copy(), P.copy(), w.copy()
+    mrl.backward(mrl.forward(A, P, weights=w, base=3))
+    for x, x0 in zip((A, P, w), copies):
+        np.testing.assert_array_equal(x, x0)

@@ -1,0 +1,76 @@
+"""The one printer: stable fixed-point numbers, worksheet fractions, no -0.00."""
+
+import numpy as np
+import pytest
+
+from aibyhand.steps import Steps, format_array, format_number
+
+
+@pytest.mark.parametrize("x, kw, text", [
+    (-0.0001, dict(decimals=2), "0.00"),
+    (-0.0, dict(decimals=4), "0.0000"),
+    (-1e-20, dict(hand=True), "0"),
+    (np.float64(0.5), dict(decimals=4), "0.5000"),
+    (np.float64(-2.345), dict(decimals=2), "-2.35"),
+    (1 / 9, dict(hand=True), "1/9"),
+    (-9 / 13, dict(hand=True), "-9/13"),
+    (0.6, dict(hand=True), "0.60"),
+    (3 / 5 + 1e-16, dict(hand=True), "0.60"),
+    (0.25, dict(hand=True), "0.25"),
+    (3.0, dict(hand=True), "3"),
+    (np.pi, dict(hand=True), "3.14"),
+    (-0.004, dict(hand=True), "0.00"),
+    (np.int64(7), dict(), "7"),
+    (-np.inf, dict(), "-inf"),
+])
+def test_numbers(x, kw, text):
+    assert format_number(x, **kw) == text
+
+
+def test_columns_are_right_aligned_with_labels():
+    text = format_array(np.array([[1.0, -0.5], [10.25, 0.0]]), decimals=2, rows=["a1", "a2"],
+                        cols=["p1", "p2"])
+    assert text.splitlines() == [
+        "          p1     p2",
+        "   a1   1.00  -0.50",
+        "   a2  10.25   0.00",
+    ]
+
+
+def test_steps_print_name_formula_shape_and_no_reprs():
+    s = Steps("demo", {"temperature": 0.05})
+    s.given("X", np.array([[1.0, -0.0], [2.0, 3.0]]), cols=["t1", "t2"])
+    s.add("loss", np.float64(0.123456), "mean")
+    out = s.format(decimals=3)
+    assert out.splitlines()[0] == "== demo =="
+    assert "temperature = 0.05" in out
+    assert "X = given   [2 x 2]" in out
+    assert "loss = 0.123   (mean)" in out
+    assert "np.float64" not in out and "array(" not in out and "-0.000" not in out
+    assert str(s) == s.format(decimals=4)
+
+
+def test_steps_are_a_read_only_ordered_mapping():
+    s = Steps("demo")
+    x = np.arange(4.0)
+    s.add("b", x)
+    s.add("a", x * 2)
+    assert list(s) == ["b", "a"] and len(s) == 2
+    with pytest.raises(ValueError):
+        s["a"][0] = 1
+    x[0] = 9  # the caller's own array stays theirs to write
+    with pytest.raises(ValueError, match="already recorded"):
+        s.add("a", x)
+    with pytest.raises(KeyError, match="steps: b, a"):
+        s["c"]
+
+
+def test_prefix_selection_and_sub():
+    s = Steps("MRL")
+    s.add("m=4 / S", np.eye(2))
+    s.add("m=2 / S", np.zeros((2, 2)))
+    s.add("loss", 1.0)
+    assert s.format("m=4 / ").startswith("m=4 / S")
+    assert list(s.sub("m=2")) == ["S"]
+    with pytest.raises(KeyError):
+        s.sub("m=8")

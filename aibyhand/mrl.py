@@ -105,3 +105,54 @@ def backward(steps: Steps) -> Steps:
     g.add("dA", np.sum(padded["A"], axis=0), "sum over levels of w dA (padded)", cols=a)  # (d, B)
     g.add("dP", np.sum(padded["P"], axis=0), "sum over levels of w dP (padded)", cols=p)  # (d, B)
     return g
+
+
+def rankings(steps: Steps) -> Steps:
+    """How every anchor ranks the candidates at each width, from :func:`forward`'s steps.
+
+    Returns
+    -------
+    Steps
+        ``"m=<width> / rank"`` (B x B): the rank of p_j among anchor a_i's candidates,
+        1 for the most similar (ties share a rank); ``own rank`` (B x levels): each
+        anchor's rank for its own positive; ``top-1`` (1 x levels): the share of
+        anchors whose own positive ranks first.
+    """
+    s = _check.steps("steps", steps, ["A", "P", "losses", "loss"], "mrl.forward")
+    dims = s.meta["dims"]
+    B = s["A"].shape[1]
+    a = [f"a{i + 1}" for i in range(B)]
+    p = [f"p{j + 1}" for j in range(B)]
+    levels = [f"m={m}" for m in dims]
+    r = Steps("MRL rankings", s.meta)
+    own = []
+    for m, level in zip(dims, levels):
+        S = s[f"{level} / S"]
+        rank = r.add(f"{level} / rank", 1 + (S[:, None, :] > S[:, :, None]).sum(axis=2),
+                     "1 + how many candidates score higher", rows=a, cols=p)  # (B, B)
+        own.append(np.diag(rank))
+    own = r.add("own rank", np.stack(own, axis=1), "rank of each anchor's own positive",
+                rows=a, cols=levels)                                          # (B, levels)
+    r.add("top-1", (own == 1).mean(axis=0)[None, :], "share of anchors ranking their own "
+          "positive first", cols=levels)                                      # (1, levels)
+    return r
+
+
+def top1(A, P, dims) -> np.ndarray:
+    """Top-1 retrieval at each width: the share of anchors whose own positive is the
+    strictly most similar of all positives, after truncating to the first m coordinates.
+
+    A vectorised evaluation for real sizes (no Steps): ``A``, ``P`` (d, B), ``dims`` as
+    in :func:`forward`; returns one accuracy per width, in the order given.
+    """
+    A = _check.array("A", A, what="(d, B)")
+    P = _check.array("P", P, what="(d, B)")
+    _check.same_shape("P", P, "A", A)
+    dims = _check.dims("dims", dims, A.shape[0])
+    out = []
+    for m in dims:
+        S = (A[:m] / np.linalg.norm(A[:m], axis=0)).T @ (P[:m] / np.linalg.norm(P[:m], axis=0))  # (B, B)
+        own = np.diag(S).copy()
+        np.fill_diagonal(S, -np.inf)
+        out.append(float((own > S.max(axis=1)).mean()))
+    return np.array(out)

@@ -1,0 +1,109 @@
+"""Regenerate what the repository commits: executed notebooks and worksheet sheets.
+
+    python -m aibyhand.build              # everything
+    python -m aibyhand.build notebooks    # notebooks/NN_name.ipynb from notebooks/NN_name.py
+    python -m aibyhand.build --check      # write nothing; exit 1 and name what is stale
+
+Notebooks are written from their jupytext percent-format sources, executed top to
+bottom in a fresh kernel of this Python, with fixed cell ids and metadata, so the same
+source always gives the same bytes. Needs the ``test`` extra (jupytext, nbclient,
+ipykernel).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .worksheet import WORKSHEETS
+
+NOTEBOOKS = WORKSHEETS.parent / "notebooks"
+KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+
+
+def notebook_sources() -> list[Path]:
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
+
+
+def execute_notebook(source: Path, timeout: int = 600) -> str:
+    """The ``.ipynb`` text for a percent-format source, executed in a fresh kernel."""
+    import jupytext
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = jupytext.reads(source.read_text(), fmt="py:percent")
+    nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"c{i:02d}"
+        cell.metadata = {}
+    client = NotebookClient(nb, timeout=timeout, record_timing=False, allow_errors=False,
+                            km=_current_env_kernel(), resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client.execute()
+    nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = _coalesce(cell.outputs)
+    return nbformat.writes(nb) + "\n"
+
+
+def _current_env_kernel():
+    """A kernel of the running Python, whatever kernels Jupyter has installed."""
+    import ipykernel.kernelspec
+    from jupyter_client import KernelManager
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    class CurrentEnv(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name):
+            return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES,
+                                          **ipykernel.kernelspec.get_kernel_dict())
+
+    return KernelManager(kernel_name="python3", kernel_spec_manager=CurrentEnv())
+
+
+def _coalesce(outputs: list) -> list:
+    """Join consecutive stream outputs: how a print is split into messages is timing."""
+    out = []
+    for o in outputs:
+        if o.output_type == "stream" and out and out[-1].output_type == "stream" \
+                and out[-1].name == o.name:
+            out[-1].text += o.text
+        else:
+            out.append(o)
+    return out
+
+
+def stale_notebooks(sources: list[Path] | None = None, write: bool = False,
+                    jobs: int = 2) -> list[str]:
+    """Regenerate notebooks; return the names whose committed file differs."""
+    sources = notebook_sources() if sources is None else sources
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        texts = list(pool.map(execute_notebook, sources))
+    stale = []
+    for source, text in zip(sources, texts):
+        target = source.with_suffix(".ipynb")
+        if not target.exists() or target.read_text() != text:
+            stale.append(target.name)
+            if write:
+                target.write_text(text)
+    return stale
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m aibyhand.build", description=__doc__.split("\n")[0])
+    p.add_argument("what", nargs="*", metavar="notebooks",
+                   help="what to regenerate (default: everything)")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything is stale")
+    args = p.parse_args(argv)
+    unknown = set(args.what) - {"notebooks"}
+    if unknown:
+        p.error(f"what: expected notebooks, got {', '.join(sorted(unknown))}")
+    stale = stale_notebooks(write=not args.check)
+    for name in stale:
+        print(f"{'stale' if args.check else 'wrote'}: notebooks/{name}")
+    return 1 if args.check and stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

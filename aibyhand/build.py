@@ -39,7 +39,8 @@ def execute_notebook(source: Path, timeout: int = 600) -> str:
         cell.id = f"c{i:02d}"
         cell.metadata = {}
     client = NotebookClient(nb, timeout=timeout, record_timing=False, allow_errors=False,
-                            km=_current_env_kernel(), resources={"metadata": {"path": str(NOTEBOOKS)}})
+                            km=_current_env_kernel(), resources={"metadata": {"path": str(NOTEBOOKS)}},
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
     client.execute()
     nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
     for cell in nb.cells:

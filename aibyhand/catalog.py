@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from . import infonce, mrl, variants
+from . import backbone, decode, embed, head, infonce, mrl, variants
+from .steps import Steps
 from .worksheet import Field, Worksheet
 
 __all__ = ["WORKSHEETS", "get"]
@@ -18,6 +19,29 @@ def _mrl(d: dict):
                     temperature=d["temperature"], base=d["base"])
     return [s, mrl.backward(s)]
 
+
+def _decode(d: dict):
+    parts = []
+    words = decode.generate(d["model"], d["prompt"], d["generate"], temperature=d["temperature"],
+                            base=d["base"])
+    for k, s in enumerate(words, start=1):
+        part = Steps(f"Decode, word {k}: {' '.join(s.meta['_words'][0])} -> {s.meta['_next'][0]}", s.meta)
+        parts.append(part.extend(s, prefix=f"word {k}"))
+    return parts
+
+
+def _embed(d: dict):
+    return [embed.forward(d["model"], d["sentence"], pooling=d["pooling"], base=d["base"])]
+
+
+def _head(d: dict):
+    s = head.forward(d["X"], d["W_up"], d["W_down"], d["T"], dims=tuple(int(m) for m in d["dims"]))
+    return [s, head.backward(s)]
+
+
+_MODEL = {f"model.{k}": Field("matrix", about) for k, about in zip(backbone.PARAMS, (
+    "token embeddings, d_model x V (one column per word)", "position embeddings, d_model x max length",
+    "query weights", "key weights", "value weights", "feed-forward up", "feed-forward down"))}
 
 _PAIRS = {
     "A": Field("matrix", "anchors, d x B, one pair per column"),
@@ -38,6 +62,32 @@ WORKSHEETS = {
                   {**_PAIRS, "dims": Field("ints", "widths, e.g. [8, 4, 2]"),
                    "weights": Field("vector", "one weight per width")},
                   _mrl, variants.mrl),
+        Worksheet("decode", 1, "Decode",
+                  "a tiny Transformer with a causal mask; the last token's hidden state through "
+                  "the tied unembedding, softmax over the vocabulary, greedy next word",
+                  {"prompt": Field("text", "the words to continue"),
+                   "generate": Field("integer", "how many words to generate greedily"),
+                   "temperature": Field("number", "softmax temperature > 0"),
+                   "base": Field("number", "softmax base > 1"), **_MODEL},
+                  _decode, variants.decode),
+        Worksheet("embed", 2, "Embed",
+                  "the same backbone with a bidirectional mask, mean pooling, Dense up x4, Dense "
+                  "down, L2 normalisation: an 8-d sentence embedding",
+                  {"sentence": Field("text", "the words to embed"),
+                   "pooling": Field("text", "mean or last"),
+                   "base": Field("number", "softmax base > 1"), **_MODEL,
+                   "model.W_up": Field("matrix", "Dense up, d_up x d_model"),
+                   "model.W_down": Field("matrix", "Dense down, d_out x d_up")},
+                  _embed, variants.embed),
+        Worksheet("head", 6, "Projection head",
+                  "why two identity Dense layers (768 -> 3072 -> 768): one matrix W_down W_up, its "
+                  "rank, distillation to a wider teacher at the expanded width, MRL truncation",
+                  {"X": Field("matrix", "pooled vectors, d_model x B"),
+                   "W_up": Field("matrix", "Dense up, d_up x d_model"),
+                   "W_down": Field("matrix", "Dense down, d_out x d_up"),
+                   "T": Field("matrix", "teacher embeddings, d_up x B"),
+                   "dims": Field("ints", "Matryoshka widths of the output")},
+                  _head, variants.head, stem="projection_head"),
     ]
 }
 

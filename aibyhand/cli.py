@@ -7,6 +7,7 @@ line and exit 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import catalog
@@ -37,6 +38,9 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
+    except BrokenPipeError:  # the reader (| head) stopped early: not an error of ours
+        sys.stdout = open(os.devnull, "w")
+        return 0
     except (WorksheetError, ValueError, TypeError, KeyError) as err:
         msg = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"aibyhand {args.command}: {msg}", file=sys.stderr)

@@ -61,8 +61,8 @@ def _forward(A: np.ndarray, P: np.ndarray, temperature: float, base: float,
              about: tuple[str, str] = ("anchors, one per column", "positives, one per column"),
              ) -> Steps:
     B = A.shape[1]
-    a = [f"a{i + 1}" for i in range(B)]
-    p = [f"p{j + 1}" for j in range(B)]
+    a = tuple(f"a{i + 1}" for i in range(B))
+    p = tuple(f"p{j + 1}" for j in range(B))
     s = Steps("InfoNCE", {"temperature": temperature, "base": base})
     s.given("A", A, about[0], cols=a)                                               # (d, B)
     s.given("P", P, about[1], cols=p)                                               # (d, B)
@@ -96,8 +96,8 @@ def backward(steps: Steps) -> Steps:
     s = _check.steps("steps", steps, ["A_hat", "P_hat", "|A|", "|P|", "prob"], "infonce.forward")
     temperature = s.meta["temperature"]
     B = s["prob"].shape[0]
-    a = [f"a{i + 1}" for i in range(B)]
-    p = [f"p{j + 1}" for j in range(B)]
+    a = tuple(f"a{i + 1}" for i in range(B))
+    p = tuple(f"p{j + 1}" for j in range(B))
     g = Steps("InfoNCE backward", s.meta)
     dL = g.add("dL", (s["prob"] - np.eye(B)) / B, "(prob - I) / B", rows=a, cols=p)  # (B, B)
     dS = g.add("dS", dL / temperature, "dL / temperature", rows=a, cols=p)          # (B, B)

@@ -91,8 +91,8 @@ def backward(steps: Steps) -> Steps:
     s = _check.steps("steps", steps, ["A", "P", "losses", "loss"], "mrl.forward")
     A = s["A"]
     d, B = A.shape
-    a = [f"a{i + 1}" for i in range(B)]
-    p = [f"p{j + 1}" for j in range(B)]
+    a = tuple(f"a{i + 1}" for i in range(B))
+    p = tuple(f"p{j + 1}" for j in range(B))
     g = Steps("MRL backward", s.meta)
     padded = {"A": [], "P": []}
     for m, w in zip(s.meta["dims"], s.meta["weights"]):
@@ -121,8 +121,8 @@ def rankings(steps: Steps) -> Steps:
     s = _check.steps("steps", steps, ["A", "P", "losses", "loss"], "mrl.forward")
     dims = s.meta["dims"]
     B = s["A"].shape[1]
-    a = [f"a{i + 1}" for i in range(B)]
-    p = [f"p{j + 1}" for j in range(B)]
+    a = tuple(f"a{i + 1}" for i in range(B))
+    p = tuple(f"p{j + 1}" for j in range(B))
     levels = [f"m={m}" for m in dims]
     r = Steps("MRL rankings", s.meta)
     own = []

@@ -19,13 +19,21 @@ def base_name(base: float) -> str:
     return "e" if base == math.e else f"{base:g}"
 
 
+def lengths(X: np.ndarray) -> np.ndarray:
+    """Euclidean length of every column, (1, B), exact for any finite magnitude."""
+    n = np.sqrt(np.einsum("ij,ij->j", X, X))[None, :]
+    if n.max() > 1e150 or n.min() < 1e-150:  # squares may have overflowed or underflowed
+        n = np.hypot.reduce(X, axis=0, keepdims=True)
+    return n
+
+
 def normalize(s: Steps, X: np.ndarray, norm: str, unit: str, *, what: str,
               cols=None) -> np.ndarray:
     """Unit columns ``X / |X|``; records the norms (1 x B) and the unit vectors.
 
     ``what`` names the argument in the error for a zero column.
     """
-    n = s.add(norm, np.hypot.reduce(X, axis=0, keepdims=True), f"length of each column of {what}", cols=cols)  # (1, B)
+    n = s.add(norm, lengths(X), f"length of each column of {what}", cols=cols)  # (1, B)
     if not n.all():
         j = int(np.flatnonzero(n[0] == 0)[0])
         raise ValueError(f"{what}: expected non-zero columns to normalise, got the zero vector "
@@ -46,20 +54,22 @@ def normalize_backward(g: Steps, s: Steps, unit: str, norm: str, d_unit: str, do
 
 
 def softmax(s: Steps, L: np.ndarray, base: float, *, axis: int, names=("max", "E", "Z", "prob"),
-            rows=None, cols=None) -> np.ndarray:
-    """Softmax in base ``b`` along ``axis``: ``b^(L - max) / sum``.
+            of: str = "L", rows=None, cols=None, blocks=None) -> np.ndarray:
+    """Softmax in base ``b`` along ``axis``: ``b^(L - max) / sum``; ``of`` names ``L``.
 
     Subtracting the max changes nothing in the result and keeps every power <= 1,
     so no base or temperature can overflow it.
     """
     by_row = axis % L.ndim == L.ndim - 1
     along = "row" if by_row else "column"
-    keep = dict(rows=rows if by_row else None, cols=None if by_row else cols)
+    # a max or sum of each row keeps the row labels; of each column, the column labels
+    keep = dict(rows=rows if by_row else None, cols=None if by_row else cols, blocks=blocks)
+    every = dict(rows=rows, cols=cols, blocks=blocks)
     mx, E, Z, prob = names
     m = s.add(mx, L.max(axis=axis, keepdims=True), f"max of each {along}", **keep)
-    e = s.add(E, base ** (L - m), f"{base_name(base)}^(L - {mx})", rows=rows, cols=cols)
+    e = s.add(E, base ** (L - m), f"{base_name(base)}^({of} - {mx})", **every)
     z = s.add(Z, e.sum(axis=axis, keepdims=True), f"sum of each {along} of {E}", **keep)
-    return s.add(prob, e / z, f"{E} / {Z}", rows=rows, cols=cols)
+    return s.add(prob, e / z, f"{E} / {Z}", **every)
 
 
 def softmax_backward(prob: np.ndarray, d_prob: np.ndarray, base: float, axis: int) -> np.ndarray:

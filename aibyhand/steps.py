@@ -19,7 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["Steps", "Step", "format_number", "format_array"]
+__all__ = ["Steps", "Step", "format_number", "format_array", "side_by_side"]
 
 # Hand mode prints a value as a fraction when it is one of these (3/5, 1/9, 13/27 ...).
 HAND_MAX_DENOMINATOR = 100
@@ -166,7 +166,9 @@ class Steps(Mapping):
 
     def _header(self) -> str:
         title = self.title or "steps"
-        settings = ", ".join(f"{k} = {_format_meta(v)}" for k, v in self.meta.items())
+        # settings only; meta keys starting with "_" are bookkeeping (lengths, words)
+        settings = ", ".join(f"{k} = {_format_meta(v)}" for k, v in self.meta.items()
+                             if not k.startswith("_"))
         return f"== {title} ==" + (f"\n   {settings}" if settings else "")
 
     def _select(self, names) -> list[Step]:
@@ -186,8 +188,11 @@ class Steps(Mapping):
         return chosen
 
 
-def _labels(labels) -> tuple[str, ...] | None:
-    return None if labels is None else tuple(str(x) for x in labels)
+def _labels(labels) -> tuple | None:
+    """Row or column labels: strings, or one tuple of strings per block of a 3-D step."""
+    if labels is None or isinstance(labels, tuple):
+        return labels
+    return tuple(x if isinstance(x, tuple) else str(x) for x in labels)
 
 
 def _format_meta(value) -> str:
@@ -227,6 +232,8 @@ def format_number(x, *, decimals: int = 4, hand: bool = False) -> str:
 
 def _small_fraction(x: float) -> Fraction | None:
     frac = Fraction(x).limit_denominator(HAND_MAX_DENOMINATOR)
+    if frac == 0 and x != 0:  # a tiny number is not zero on the sheet: it prints as 0.00
+        return None
     if abs(float(frac) - x) <= 1e-9 * max(1.0, abs(x)):
         return frac
     return None
@@ -261,21 +268,61 @@ def format_array(value: np.ndarray, *, hand: bool = False, decimals: int = 4,
 
 
 def format_step(step: Step, *, hand: bool = False, decimals: int = 4) -> str:
-    """Name, formula and shape on one line, then the numbers."""
+    """Name, formula and shape on one line, then the numbers.
+
+    A 3-D step is a batch of sentences: one block each, headed by the sentence, with
+    that sentence's own labels and without the padding past its end.
+    """
     value = step.value
     shape = " x ".join(str(n) for n in value.shape)
     if value.ndim == 0:
         return f"{step.name} = {format_number(value[()], hand=hand, decimals=decimals)}" + (
             f"   ({step.formula})" if step.formula else "")
     title = step.name + (f" = {step.formula}" if step.formula else "") + f"   [{shape}]"
-    cols = step.cols if step.cols is not None and len(step.cols) == value.shape[-1] else None
     if value.ndim <= 2:
         return title + "\n" + format_array(value, hand=hand, decimals=decimals,
-                                           rows=step.rows, cols=cols)
-    blocks = step.blocks if step.blocks and len(step.blocks) == value.shape[0] else None
+                                           rows=_fit(step.rows, value.shape[0]),
+                                           cols=_fit(step.cols, value.shape[-1]))
     out = [title]
     for b, block in enumerate(value.reshape(-1, *value.shape[-2:])):
-        out.append(f"   [{blocks[b] if blocks else b}]")
-        out.append(format_array(block, hand=hand, decimals=decimals, rows=step.rows,
-                                cols=cols, indent="     "))
+        rows, cols = _block(step.rows, b), _block(step.cols, b)
+        block = block[:len(rows) if rows else None, :len(cols) if cols else None]
+        name = step.blocks[b] if step.blocks and b < len(step.blocks) else str(b)
+        out.append(f"   [{name}]")
+        out.append(format_array(block, hand=hand, decimals=decimals, rows=rows, cols=cols,
+                                indent="     "))
     return "\n".join(out)
+
+
+def _fit(labels, n):
+    """Labels that fit ``n`` rows or columns, else none (a max or sum keeps one)."""
+    return labels if labels is not None and len(labels) == n else None
+
+
+def _block(labels, b):
+    """Block ``b``'s labels: its own when they are given per block."""
+    if not labels:
+        return None
+    if isinstance(labels[0], tuple):
+        return labels[b] if b < len(labels) else None
+    return labels
+
+
+def side_by_side(left: Steps, right: Steps, names: Iterable[str], *, titles=("", ""),
+                 hand: bool = False, decimals: int = 4, gap: int = 6) -> str:
+    """The same steps of two worksheets next to each other, line by line.
+
+    A name missing from one side leaves that side blank, so what differs stands out.
+    """
+    out = []
+    if any(titles):
+        out.append((titles[0], titles[1]))
+    for name in names:
+        a = left.format(name, hand=hand, decimals=decimals) if name in left else ""
+        b = right.format(name, hand=hand, decimals=decimals) if name in right else ""
+        la, lb = a.splitlines(), b.splitlines()
+        out += [(la[i] if i < len(la) else "", lb[i] if i < len(lb) else "")
+                for i in range(max(len(la), len(lb)))]
+        out.append(("", ""))
+    width = max(len(x) for x, _ in out) + gap
+    return "\n".join((x.ljust(width) + y).rstrip() for x, y in out).rstrip() + "\n"

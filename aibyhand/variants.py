@@ -89,3 +89,144 @@ def mrl(seed: int) -> dict:
     A, P = _pick(np.random.default_rng(seed), draw, accept)
     return {"A": A, "P": P, "dims": np.array([8, 4, 2]), "weights": np.ones(3),
             "temperature": 1.0, "base": 3}
+
+
+# -- the tiny Transformer (worksheets 1, 2, 5) -----------------------------------------
+
+D_MODEL, D_FF, MAX_LEN, D_UP, D_OUT = 4, 8, 4, 16, 8
+
+
+def _sparse(rng: np.random.Generator, shape, values, zeros: float) -> np.ndarray:
+    """Small integers, a share ``zeros`` of them 0, so a row times a column is quick."""
+    return np.where(rng.random(shape) < zeros, 0.0, rng.choice(values, size=shape)) + 0.0
+
+
+def _draw_backbone(rng: np.random.Generator) -> dict:
+    from .vocab import VOCAB
+
+    d, V = D_MODEL, len(VOCAB)
+    return {"Etok": _sparse(rng, (d, V), [-1.0, 1.0, 2.0], 0.4),
+            "Pos": _sparse(rng, (d, MAX_LEN), [-1.0, 1.0], 0.7),
+            "Wq": _sparse(rng, (d, d), [-1.0, 1.0], 0.6),
+            "Wk": _sparse(rng, (d, d), [-1.0, 1.0], 0.6),
+            "Wv": _sparse(rng, (d, d), [-1.0, 1.0], 0.6),
+            "W1": _sparse(rng, (D_FF, d), [-1.0, 1.0], 0.5),
+            "W2": _sparse(rng, (d, D_FF), [-1.0, 1.0], 0.6)}
+
+
+def easy_backbone(params: dict, sentences) -> bool:
+    """Hand-friendly on these sentences, under both masks.
+
+    Every score ``K^T Q / 2`` is a whole number; within each query's column the powers of
+    3 are 1, 1/3 or 1/9 (after subtracting the column's max), so each attention weight is
+    a small fraction; hidden values stay within +-12; the ReLU zeroes something; and
+    attention is not uniform everywhere (some query prefers some key).
+    """
+    from . import backbone
+
+    relu_acts = prefers = False
+    for sentence in sentences:
+        for mask in backbone.MASKS:
+            s = backbone.forward(params, sentence, mask=mask, base=3)
+            scores, shift = s["scores"][0], (s["masked"] - s["col max"])[0]
+            if not np.array_equal(scores, np.round(scores)):
+                return False
+            if shift[np.isfinite(shift)].min() < -2 or np.abs(s["H"]).max() > 12:
+                return False
+            relu_acts |= bool((s["F"] < 0).any())
+            prefers |= bool(((shift < 0) & np.isfinite(shift)).any())
+    return relu_acts and prefers
+
+
+def _words(rng: np.random.Generator, n: int) -> str:
+    from .vocab import VOCAB
+
+    return " ".join(rng.choice(VOCAB, size=n))
+
+
+def backbone_model(seed: int, prompt: str | None = None, sentence: str | None = None,
+                   generate: int = 2) -> tuple[dict, str, str]:
+    """Backbone weights with a Decode prompt and an Embed sentence they keep easy.
+
+    The prompt (2 words) and every continuation greedy decoding makes of it, and the
+    sentence (3 words), all pass :func:`easy_backbone`. Decode and Embed of the same seed
+    share these weights, as the two worksheets share one backbone.
+    """
+    from . import decode
+
+    rng = np.random.default_rng([seed, 1])
+    while True:
+        p = _draw_backbone(rng)
+        pr = prompt or _words(rng, 2)
+        se = sentence or _words(rng, 3)
+        if not easy_backbone(p, [pr, se]):
+            continue
+        steps = decode.generate(p, pr, generate, base=3)
+        texts = [" ".join(st.meta["_words"][0]) for st in steps]
+        if easy_backbone(p, texts):
+            return p, pr, se
+
+
+def _head_weights(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    W_up = _sparse(rng, (D_UP, D_MODEL), [-1.0, 1.0], 0.6)
+    W_down = _sparse(rng, (D_OUT, D_UP), [-1.0, 1.0], 0.75)
+    return W_up, W_down
+
+
+def decode(seed: int) -> dict:
+    """A fresh Decode sheet: new easy weights, a 2-word prompt, 2 greedy words, base 3."""
+    p, prompt, _ = backbone_model(seed)
+    return {"prompt": prompt, "generate": 2, "temperature": 1.0, "base": 3, "model": p}
+
+
+def embed(seed: int) -> dict:
+    """A fresh Embed sheet: Decode's weights of the same seed, a 3-word sentence, a head."""
+    p, _, sentence = backbone_model(seed)
+    W_up, W_down = _head_weights(np.random.default_rng([seed, 2]))
+    return {"sentence": sentence, "pooling": "mean", "base": 3,
+            "model": {**p, "W_up": W_up, "W_down": W_down}}
+
+
+def _ternary_rows(n: int, most: int) -> np.ndarray:
+    """Every row of n entries in {-1, 0, 1} with at most ``most`` non-zeros, sparsest first."""
+    from itertools import combinations, product
+
+    rows = [np.zeros(n)]
+    for k in range(1, most + 1):
+        for where in combinations(range(n), k):
+            for signs in product((-1.0, 1.0), repeat=k):
+                row = np.zeros(n)
+                row[list(where)] = signs
+                rows.append(row)
+    return np.array(rows)
+
+
+def head(seed: int) -> dict:
+    """A fresh projection-head sheet: 2 pooled vectors, a 4 -> 16 -> 8 head, a teacher.
+
+    The outputs ``Y = W_down W_up X`` are drawn first, with whole lengths at widths 8, 4
+    and 2 (as on the MRL sheet) and never parallel, so the normalised and truncated
+    embeddings are exact fractions; then each row of W_down is the sparsest row of -1, 0,
+    1 (at most 3 non-zeros) that maps ``U = W_up X`` onto that row of Y.
+    """
+    rng = np.random.default_rng([seed, 3])
+    rows = _ternary_rows(D_UP, 3)                                           # (C, 16)
+    weight = np.abs(rows).sum(axis=1)
+    while True:
+        X = _sparse(rng, (D_MODEL, 2), [-1.0, 1.0, 2.0], 0.3)
+        W_up = _sparse(rng, (D_UP, D_MODEL), [-1.0, 1.0], 0.7)
+        Y = mrl_columns(rng, 1, 2)[0]                                       # (8, 2)
+        if any(abs(_cosines(Y[None, :m], Y[None, :m])[0, 0, 1]) > 1 - 1e-9 for m in (2, 4, 8)):
+            continue
+        hits = rows @ (W_up @ X)                                            # (C, 2)
+        W_down = []
+        for target in Y:
+            match = np.flatnonzero((hits == target).all(axis=1))
+            if not match.size:
+                break
+            sparsest = match[weight[match] == weight[match].min()]
+            W_down.append(rows[rng.choice(sparsest)])
+        else:
+            T = _sparse(rng, (D_UP, 2), [-1.0, 1.0, 2.0], 0.4)
+            return {"X": X, "W_up": W_up, "W_down": np.array(W_down), "T": T,
+                    "dims": np.array([8, 4, 2])}

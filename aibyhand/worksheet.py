@@ -53,16 +53,68 @@ def read_toml(path: Path) -> dict:
 
 
 def parse(raw: Mapping, fields: Mapping[str, Field], where: str) -> dict:
-    """Check every key of ``fields`` is in ``raw`` with the right kind; return NumPy values."""
-    unknown = sorted(set(raw) - set(fields))
+    """Check every key of ``fields`` is in ``raw`` with the right kind; return NumPy values.
+
+    A table (``[model]``) is addressed with dotted keys (``model.Etok``); the result
+    nests again (``data["model"]["Etok"]``).
+    """
+    flat = _flatten(raw)
+    unknown = [k for k in flat if k not in fields]
     if unknown:
         raise WorksheetError(f"{where}: unknown key {unknown[0]!r} (keys: {', '.join(fields)})")
-    data = {}
+    data: dict = {}
     for key, field in fields.items():
-        if key not in raw:
+        if key not in flat:
             raise WorksheetError(f"{where}: missing key {key!r} ({field.about or field.kind})")
-        data[key] = _value(raw[key], field, f"{where}: {key}")
+        *tables, last = key.split(".")
+        into = data
+        for t in tables:
+            into = into.setdefault(t, {})
+        into[last] = _value(flat[key], field, f"{where}: {key}")
     return data
+
+
+def _flatten(raw: Mapping, prefix: str = "") -> dict:
+    out = {}
+    for k, v in raw.items():
+        if isinstance(v, Mapping):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def to_toml(data: Mapping, header: str = "") -> str:
+    """Worksheet data as a TOML file: settings first, matrices one row per line, tables last."""
+    lines = [f"# {line}".rstrip() for line in header.splitlines()]
+    tables = {k: v for k, v in data.items() if isinstance(v, Mapping)}
+    for key, value in data.items():
+        if key not in tables:
+            lines += ["", *_toml_value(key, value)] if np.ndim(value) == 2 else _toml_value(key, value)
+    for name, table in tables.items():
+        lines += ["", f"[{name}]"]
+        for key, value in table.items():
+            lines += _toml_value(key, value)
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _toml_number(x) -> str:
+    x = float(x)
+    return str(int(x)) if x == int(x) and abs(x) < 2**53 else repr(x)
+
+
+def _toml_value(key: str, value) -> list[str]:
+    if isinstance(value, str):
+        return [f'{key} = "{value}"']
+    value = np.asarray(value)
+    if value.ndim == 0:
+        return [f"{key} = {_toml_number(value)}"]
+    if value.ndim == 1:
+        return [f"{key} = [{', '.join(_toml_number(x) for x in value)}]"]
+    cells = [[_toml_number(x) for x in row] for row in value]
+    width = max(len(c) for row in cells for c in row)
+    rows = ["  [" + ", ".join(c.rjust(width) for c in row) + "]," for row in cells]
+    return [f"{key} = [", *rows, "]"]
 
 
 def _value(raw, field: Field, where: str):
@@ -121,10 +173,11 @@ class Worksheet:
     fields: Mapping[str, Field]
     run: Callable[[dict], list[Steps]]
     variant: Callable[[int], dict] | None = None
+    stem: str = ""  # the data file's name without number and suffix, if not ``name``
 
     @property
     def path(self) -> Path:
-        return WORKSHEETS / f"{self.number:02d}_{self.name}.toml"
+        return WORKSHEETS / f"{self.number:02d}_{self.stem or self.name}.toml"
 
     def load(self, path: str | Path | None = None, seed: int | None = None) -> dict:
         """The worksheet's numbers: from ``path``, a ``seed`` variant, or the worksheet file."""

@@ -56,7 +56,8 @@ s.show(["max", "E"], hand=True)
 s.show(["Z", "prob"], hand=True)
 
 # %%
-plots.heatmap(s, "prob", title="prob: each anchor's softmax over the candidates")
+plots.heatmap(s, "prob", title="prob: each anchor's softmax over the candidates",
+              limits=(0, 1))
 
 # %% [markdown]
 # **7.** Each anchor's loss is -log_3 of the probability on its own positive (the

@@ -52,10 +52,10 @@ r.show(["own rank", "top-1"], hand=True)
 
 # %%
 plots.heatmap(r, "own rank", title="rank of each anchor's own positive, by width",
-              cmap="Reds")
+              cmap="Reds", limits=(0, 3))
 
 # %%
-plots.heatmap(s, "m=2 / prob", title="prob at width 2")
+plots.heatmap(s, "m=2 / prob", title="prob at width 2", limits=(0, 1))
 
 # %% [markdown]
 # ## Backward

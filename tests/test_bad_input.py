@@ -71,3 +71,59 @@ def test_bad_input_names_the_argument(call, error, words):
         assert word in message, f"{word!r} not in {message!r}"
     # the argument's name comes first, as "name: expected ..."
     assert re.match(rf"{re.escape(words[0])}: ", message), message
+
+
+# -- the backbone, Decode, Embed, the head ---------------------------------------------
+
+from aibyhand import decode, embed, head  # noqa: E402
+from models import random_model  # noqa: E402
+
+M = random_model(0)
+
+
+def without(key):
+    return {k: v for k, v in M.items() if k != key}
+
+
+def reshaped(key, shape):
+    return {**M, key: np.ones(shape)}
+
+
+X4 = rng.normal(size=(4, 3))
+MODEL_CASES = [
+    (lambda: decode.forward(M, "the cat flew"), ValueError,
+     ["sentence", "'flew'", "the cat dog sat ran on mat park"]),
+    (lambda: embed.forward(M, ["the cat", "a dog"]), ValueError, ["sentence[1]", "'a'", "vocabulary"]),
+    (lambda: decode.forward(M, ""), ValueError, ["sentence", "empty"]),
+    (lambda: embed.forward(M, "   "), ValueError, ["sentence", "empty"]),
+    (lambda: embed.forward(M, []), ValueError, ["sentence", "non-empty list"]),
+    (lambda: decode.forward(M, "the cat sat on mat"), ValueError, ["sentence", "5 words", "4 positions"]),
+    (lambda: embed.forward(M, ["the", 3]), TypeError, ["sentence[1]", "string"]),
+    (lambda: decode.forward(reshaped("Wq", (4, 3)), "the cat"), ValueError, ["Wq", "(4, 4)", "(4, 3)"]),
+    (lambda: decode.forward(reshaped("Wk", (3, 4)), "the cat"), ValueError, ["Wk", "(4, 4)", "(3, 4)"]),
+    (lambda: decode.forward(reshaped("W2", (4, 5)), "the cat"), ValueError, ["W2", "(4, 6)", "(4, 5)"]),
+    (lambda: decode.forward(reshaped("Etok", (4, 7)), "the cat"), ValueError, ["Etok", "vocabulary", "7"]),
+    (lambda: decode.forward(reshaped("Pos", (3, 4)), "the cat"), ValueError, ["Pos", "(4, any)", "(3, 4)"]),
+    (lambda: decode.forward(without("W1"), "the cat"), ValueError, ["params", "missing W1"]),
+    (lambda: decode.forward({**M, "Wv": np.full((4, 4), np.nan)}, "the"), ValueError, ["Wv", "finite"]),
+    (lambda: embed.forward(without("W_down"), "the cat"), ValueError, ["params", "missing W_down"]),
+    (lambda: embed.forward(reshaped("W_down", (5, 15)), "the cat"), ValueError, ["W_down", "(any, 16)", "(5, 15)"]),
+    (lambda: embed.forward(M, "the cat", mask="sideways"), ValueError, ["mask", "causal, bidirectional", "'sideways'"]),
+    (lambda: embed.forward(M, "the cat", pooling="max"), ValueError, ["pooling", "mean, last", "'max'"]),
+    (lambda: decode.forward(M, "the cat", temperature=0), ValueError, ["temperature", "> 0"]),
+    (lambda: decode.forward(M, "the cat", base=1), ValueError, ["base", "> 1"]),
+    (lambda: decode.generate(M, "the cat", 0), ValueError, ["n", ">= 1"]),
+    (lambda: embed.head(X4, np.ones((16, 3)), np.ones((8, 16))), ValueError, ["W_up", "(any, 4)", "(16, 3)"]),
+    (lambda: embed.head(X4, np.ones((16, 4)), np.ones((8, 12))), ValueError, ["W_down", "(any, 16)", "(8, 12)"]),
+    (lambda: embed.head(X4[:, 0], np.ones((16, 4)), np.ones((8, 16))), ValueError, ["X", "2-D", "(4,)"]),
+    (lambda: embed.head(np.zeros((4, 3)), np.ones((16, 4)), np.ones((8, 16))), ValueError, ["Y", "zero vector", "column 0"]),
+    (lambda: embed.head(X4, np.full((16, 4), np.inf), np.ones((8, 16))), ValueError, ["W_up", "finite"]),
+    (lambda: head.forward(X4, np.ones((16, 4)), np.ones((8, 16)), np.ones((8, 3))), ValueError, ["T", "(16, 3)", "(8, 3)"]),
+    (lambda: head.forward(X4, rng.normal(size=(16, 4)), rng.normal(size=(8, 16)), np.ones((16, 3)), dims=(9,)), ValueError, ["dims", "<= the embedding width 8"]),
+    (lambda: embed.head_backward(embed.head(X4, np.ones((16, 4)), rng.normal(size=(8, 16))), np.ones((8, 2))), ValueError, ["dE", "shape of E"]),
+]
+
+
+@pytest.mark.parametrize("call, error, words", MODEL_CASES)
+def test_bad_model_input_names_the_argument(call, error, words):
+    test_bad_input_names_the_argument(call, error, words)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import backbone, decode, embed, head, infonce, mrl, variants
+from . import backbone, decode, embed, finetune, head, infonce, mrl, variants
 from .steps import Steps
 from .worksheet import Field, Worksheet
 
@@ -32,6 +32,16 @@ def _decode(d: dict):
 
 def _embed(d: dict):
     return [embed.forward(d["model"], d["sentence"], pooling=d["pooling"], base=d["base"])]
+
+
+def _finetune(d: dict):
+    return [finetune.head_step(d["Xa"], d["Xp"], d["W_up"], d["W_down"], dims=tuple(int(m) for m in d["dims"]),
+                               temperature=d["temperature"], lr=d["lr"], base=d["base"], after=True)]
+
+
+def finetune_model(d: dict) -> dict:
+    """The whole embedding model of the fine-tune sheet: its backbone under its head."""
+    return {**d["model"], "W_up": d["W_up"], "W_down": d["W_down"]}
 
 
 def _head(d: dict):
@@ -79,6 +89,22 @@ WORKSHEETS = {
                    "model.W_up": Field("matrix", "Dense up, d_up x d_model"),
                    "model.W_down": Field("matrix", "Dense down, d_out x d_up")},
                   _embed, variants.embed),
+        Worksheet("finetune", 5, "Fine-tune an embedding model by MRL",
+                  "one SGD step of the projection head on the MRL loss at 8, 4, 2: forward, loss "
+                  "per width, manual backward to both Dense layers, update, loss after",
+                  {"dims": Field("ints", "Matryoshka widths"),
+                   "temperature": Field("number", "temperature > 0"),
+                   "base": Field("number", "softmax base > 1"),
+                   "lr": Field("number", "learning rate > 0"),
+                   "Xa": Field("matrix", "pooled anchors, d_model x B"),
+                   "Xp": Field("matrix", "pooled positives, d_model x B"),
+                   "W_up": Field("matrix", "Dense up, d_up x d_model"),
+                   "W_down": Field("matrix", "Dense down, d_out x d_up"),
+                   "anchors": Field("texts", "anchor sentences, for the whole model"),
+                   "positives": Field("texts", "one positive per anchor"),
+                   "train_steps": Field("integer", "steps of the training run"),
+                   "train_lr": Field("number", "learning rate of the training run"), **_MODEL},
+                  _finetune, variants.finetune, stem="finetune_mrl"),
         Worksheet("head", 6, "Projection head",
                   "why two identity Dense layers (768 -> 3072 -> 768): one matrix W_down W_up, its "
                   "rank, distillation to a wider teacher at the expanded width, MRL truncation",

@@ -100,12 +100,14 @@ def head_backward(steps: Steps, dE) -> Steps:
     return g
 
 
-def dense_backward(g: Steps, s: Steps, dY: np.ndarray, cols, x_name: str = "X") -> None:
-    """Back through ``Y = W_down W_up X``: both weight gradients and ``dX``."""
+def dense_backward(g: Steps, s: Steps, dY: np.ndarray, cols, x_name: str = "X",
+                   need_dx: bool = True) -> None:
+    """Back through ``Y = W_down W_up X``: both weight gradients and (if needed) ``dX``."""
     g.add("dW_down", dY @ s["U"].T, "dY U^T")                             # (d_out, d_up)
     dU = g.add("dU", s["W_down"].T @ dY, "W_down^T dY", cols=cols)       # (d_up, B)
     g.add("dW_up", dU @ s[x_name].T, f"dU {x_name}^T")                    # (d_up, d_model)
-    g.add(f"d{x_name}", s["W_up"].T @ dU, "W_up^T dU", cols=cols)         # (d_model, B)
+    if need_dx:
+        g.add(f"d{x_name}", s["W_up"].T @ dU, "W_up^T dU", cols=cols)     # (d_model, B)
 
 
 def forward(params, sentences, *, pooling: str = "mean", mask: str = "bidirectional",

@@ -55,6 +55,47 @@ def heatmaps(panels, *, hand: bool = True, cmap: str = "Blues", limits=None,
     return _done(fig)
 
 
+def training(history: Steps):
+    """Loss and top-1 retrieval at each width over the steps of a training run."""
+    loss, top1 = history.step("loss"), history.step("top-1")
+    steps = np.arange(loss.value.shape[0])
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
+    for j, level in enumerate(loss.cols):
+        left.plot(steps, loss.value[:, j], marker=".", label=level)
+        right.plot(steps, top1.value[:, j], marker=".", label=level)
+    left.set(xlabel="step", ylabel="InfoNCE loss", title="loss at each width")
+    right.set(xlabel="step", ylabel="top-1", title="top-1 retrieval at each width", ylim=(-0.05, 1.05))
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    return _done(fig)
+
+
+def unit_circle(before: np.ndarray, after: np.ndarray, *, labels=None):
+    """The first 2 coordinates of every embedding, re-normalised onto the unit circle,
+    before and after training; anchor j (column j) is joined to its positive (column B + j).
+    """
+    B = before.shape[1] // 2
+    fig, axes = plt.subplots(1, 2, figsize=(7.5, 3.8), layout="constrained")
+    theta = np.linspace(0, 2 * np.pi, 200)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, E, title in zip(axes, (before, after), ("before", "after")):
+        xy = E[:2] / np.linalg.norm(E[:2], axis=0)                        # (2, 2B)
+        ax.plot(np.cos(theta), np.sin(theta), color="0.8", lw=1)
+        for j in range(B):
+            c = colors[j % len(colors)]
+            ax.plot(xy[0, [j, B + j]], xy[1, [j, B + j]], color=c, lw=1.5)
+            ax.plot(*xy[:, j], "o", color=c, ms=7)
+            ax.plot(*xy[:, B + j], "s", color=c, ms=7, mfc="white")
+            if labels is not None:
+                ax.annotate(labels[j], xy[:, j] * 1.12, fontsize=7, ha="center", va="center", color=c)
+        ax.set(aspect="equal", xlim=(-1.4, 1.4), ylim=(-1.4, 1.4), title=f"width 2, {title}")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle("anchors (dots) joined to their positives (squares)", fontsize=10)
+    return _done(fig)
+
+
 def _matrix(step, block: int):
     """A step's 2-D matrix and its labels (one sentence's block, padding cut off)."""
     value = np.atleast_2d(step.value)

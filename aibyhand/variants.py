@@ -230,3 +230,72 @@ def head(seed: int) -> dict:
             T = _sparse(rng, (D_UP, 2), [-1.0, 1.0, 2.0], 0.4)
             return {"X": X, "W_up": W_up, "W_down": np.array(W_down), "T": T,
                     "dims": np.array([8, 4, 2])}
+
+
+PAIRS = (("cat sat", "the cat sat on"), ("dog ran", "the dog ran"),
+         ("on the mat", "sat on mat"), ("the park", "ran on park"))
+LEARNING_RATES = (0.5, 0.2, 0.1, 0.05)
+
+
+def _unimodular(rng: np.random.Generator, k: int, n: int) -> np.ndarray:
+    """``k`` integer n x n matrices of determinant 1 (so their inverses are integer too)."""
+    low = np.tril(rng.choice([-1.0, 0.0, 0.0, 1.0], size=(k, n, n)), -1) + np.eye(n)
+    up = np.triu(rng.choice([-1.0, 0.0, 0.0, 1.0], size=(k, n, n)), 1) + np.eye(n)
+    return low @ up
+
+
+def finetune_head(rng: np.random.Generator) -> dict:
+    """Two pairs of pooled vectors and a 4 -> 16 -> 8 head whose outputs have whole lengths.
+
+    The outputs ``Y = W_down W_up [Xa | Xp]`` are drawn first from the MRL sheet's
+    vectors (lengths 1 or 2, 3 and 5 at widths 2, 4, 8; each anchor's own positive its
+    strict best match at width 8). ``X = [Xa | Xp]`` has determinant 1, so
+    ``M = Y X^-1`` is an integer matrix; the head is ``W_up = [I; R]``,
+    ``W_down = [M - S R | S]`` with sparse R, S, rows shuffled, every weight in -2..2.
+    """
+    k = 4096
+    while True:
+        Y = np.concatenate([mrl_columns(rng, k, 2), mrl_columns(rng, k, 2)], axis=2)  # (k, 8, 4)
+        X = _unimodular(rng, k, D_MODEL)                                             # (k, 4, 4)
+        M = Y @ np.round(np.linalg.inv(X))                                           # (k, 8, 4)
+        own, strict = _own_best(_cosines(Y[..., :2], Y[..., 2:]))
+        _, strict4 = _own_best(_cosines(Y[:, :4, :2], Y[:, :4, 2:]))
+        _, strict2 = _own_best(_cosines(Y[:, :2, :2], Y[:, :2, 2:]))
+        ok = np.flatnonzero(own & strict & strict4 & strict2 & (np.abs(M).max(axis=(1, 2)) <= 2))
+        for i in ok:
+            R = _sparse(rng, (D_UP - D_MODEL, D_MODEL), [-1.0, 1.0], 0.75)
+            S = _sparse(rng, (D_OUT, D_UP - D_MODEL), [-1.0, 1.0], 0.8)
+            left = M[i] - S @ R
+            if np.abs(left).max() > 2:
+                continue
+            order = rng.permutation(D_UP)
+            W_up = np.concatenate([np.eye(D_MODEL), R])[order] + 0.0
+            W_down = np.concatenate([left, S], axis=1)[:, order] + 0.0
+            return {"Xa": X[i][:, :2] + 0.0, "Xp": X[i][:, 2:] + 0.0, "W_up": W_up, "W_down": W_down}
+
+
+def finetune(seed: int) -> dict:
+    """A fresh fine-tune sheet: the head step's numbers, the text pairs and model.
+
+    The backbone (``model``) is Decode's and Embed's of the same seed, under the sheet's
+    head (``W_up``, ``W_down``); the learning rate is the
+    largest of :data:`LEARNING_RATES` with which one step lowers the loss at every width,
+    both for the sheet's head step and for the whole model on the text pairs.
+    """
+    from . import finetune as ft
+
+    p, _, _ = backbone_model(seed)
+    rng = np.random.default_rng([seed, 4])
+    anchors, positives = [a for a, _ in PAIRS], [b for _, b in PAIRS]
+    while True:
+        head = finetune_head(rng)
+        model = {**p, "W_up": head["W_up"], "W_down": head["W_down"]}
+        for lr in LEARNING_RATES:
+            sheet = ft.head_step(head["Xa"], head["Xp"], head["W_up"], head["W_down"], lr=lr, base=3,
+                                 after=True)
+            whole = ft.step(model, anchors, positives, lr=lr, base=3)
+            if (sheet["losses after"] < sheet["losses"]).all() and \
+                    (whole["losses after"] < whole["losses before"]).all():
+                return {"dims": np.array([8, 4, 2]), "temperature": 1.0, "base": 3, "lr": lr,
+                        **head, "anchors": anchors, "positives": positives, "train_steps": 40, "train_lr": 0.2,
+                        "model": p}

@@ -106,6 +106,8 @@ def _toml_number(x) -> str:
 def _toml_value(key: str, value) -> list[str]:
     if isinstance(value, str):
         return [f'{key} = "{value}"']
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+        return [f"{key} = [", *(f'  "{v}",' for v in value), "]"]
     value = np.asarray(value)
     if value.ndim == 0:
         return [f"{key} = {_toml_number(value)}"]

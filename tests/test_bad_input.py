@@ -127,3 +127,33 @@ MODEL_CASES = [
 @pytest.mark.parametrize("call, error, words", MODEL_CASES)
 def test_bad_model_input_names_the_argument(call, error, words):
     test_bad_input_names_the_argument(call, error, words)
+
+
+# -- fine-tuning -----------------------------------------------------------------------
+
+from aibyhand import finetune  # noqa: E402
+
+Xa3 = rng.normal(size=(4, 3))
+Wu, Wd = rng.normal(size=(16, 4)), rng.normal(size=(8, 16))
+FINETUNE_CASES = [
+    (lambda: finetune.head_step(Xa3, Xa3, Wu, Wd, lr=0), ValueError, ["lr", "> 0"]),
+    (lambda: finetune.head_step(Xa3, Xa3, Wu, Wd, lr=-0.1), ValueError, ["lr", "> 0"]),
+    (lambda: finetune.head_step(Xa3, Xa3, Wu, Wd, lr=float("inf")), ValueError, ["lr", "finite"]),
+    (lambda: finetune.head_step(Xa3, Xa3, Wu, Wd, lr=None), TypeError, ["lr", "number"]),
+    (lambda: finetune.head_step(np.zeros((4, 0)), np.zeros((4, 0)), Wu, Wd, lr=0.1), ValueError, ["Xa", "non-empty"]),
+    (lambda: finetune.head_step(Xa3, Xa3[:, :2], Wu, Wd, lr=0.1), ValueError, ["Xp", "shape of Xa"]),
+    (lambda: finetune.head_step(Xa3, Xa3, Wu, Wd, dims=(16, 8), lr=0.1), ValueError, ["dims", "<= the embedding width 8"]),
+    (lambda: finetune.head_step(Xa3, Xa3, Wu[:, :3], Wd, lr=0.1), ValueError, ["W_up", "(any, 4)", "(16, 3)"]),
+    (lambda: finetune.head_step(Xa3, Xa3, Wu, Wd[:, :8], lr=0.1), ValueError, ["W_down", "(any, 16)", "(8, 8)"]),
+    (lambda: finetune.step(M, ["the cat"], ["the dog", "a"], lr=0.1), ValueError, ["positives", "one positive per anchor"]),
+    (lambda: finetune.step(M, [], [], lr=0.1), ValueError, ["anchors", "non-empty"]),
+    (lambda: finetune.step(M, ["the cat"], ["the dog"], lr=0), ValueError, ["lr", "> 0"]),
+    (lambda: finetune.step(M, ["the cat"], ["the dog"], dims=(6,), lr=0.1), ValueError, ["dims", "<= the embedding width 5"]),
+    (lambda: finetune.step(reshaped("W_up", (16, 3)), ["the cat"], ["the dog"], lr=0.1), ValueError, ["W_up", "(any, 4)"]),
+    (lambda: finetune.train(M, ["the cat"], ["the dog"], n_steps=-1, lr=0.1), ValueError, ["n_steps", ">= 0"]),
+]
+
+
+@pytest.mark.parametrize("call, error, words", FINETUNE_CASES)
+def test_bad_finetune_input_names_the_argument(call, error, words):
+    test_bad_input_names_the_argument(call, error, words)

@@ -98,6 +98,10 @@ def forward(params, sentences, *, mask: str, base: float = math.e) -> Steps:
     s = Steps(f"backbone ({mask})", {"mask": mask, "base": base, "_lengths": tuple(lengths.tolist()),
                                      "_words": words})
     s.given("ids", ids, "token ids, one sentence per row", rows=blocks)                   # (B, n)
+    s.given("Etok", p["Etok"], "token embeddings, one column per word", cols=vocab.VOCAB)  # (d, V)
+    s.given("Pos", p["Pos"], "position embeddings, one column per position")              # (d, n_max)
+    for name in PARAMS[2:]:
+        s.given(name, p[name], "weights")
     X_tok = s.add("X_tok", np.swapaxes(p["Etok"][:, ids], 0, 1), "Etok[:, ids]", **tok)   # (B, d, n)
     X = s.add("X", X_tok + p["Pos"][:, :n], "X_tok + Pos", **tok)                         # (B, d, n)
     Q = s.add("Q", p["Wq"] @ X, "Wq X", **tok)                                            # (B, d_k, n)

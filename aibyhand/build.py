@@ -1,13 +1,14 @@
-"""Regenerate what the repository commits: executed notebooks and worksheet sheets.
+"""Regenerate what the repository commits: executed notebooks and printable sheets.
 
     python -m aibyhand.build              # everything
     python -m aibyhand.build notebooks    # notebooks/NN_name.ipynb from notebooks/NN_name.py
+    python -m aibyhand.build sheets       # worksheets/NN_name.pdf, NN_name_key.pdf, the preview
     python -m aibyhand.build --check      # write nothing; exit 1 and name what is stale
 
 Notebooks are written from their jupytext percent-format sources, executed top to
-bottom in a fresh kernel of this Python, with fixed cell ids and metadata, so the same
-source always gives the same bytes. Needs the ``test`` extra (jupytext, nbclient,
-ipykernel).
+bottom in a fresh kernel of this Python, with fixed cell ids and metadata; sheets are
+drawn from the worksheet files with fixed PDF and PNG metadata. The same sources always
+give the same bytes. Notebooks need the ``test`` extra (jupytext, nbclient, ipykernel).
 """
 
 from __future__ import annotations
@@ -91,18 +92,61 @@ def stale_notebooks(sources: list[Path] | None = None, write: bool = False,
     return stale
 
 
+PREVIEW = ("infonce", True)  # the sheet README shows: page 1 of this answer key
+
+
+def sheet_renders() -> list[tuple[Path, bytes, str, bool, list]]:
+    """Every committed sheet file as the worksheet files draw it now:
+    ``(path, bytes, worksheet name, key?, numbers drawn)``."""
+    import io
+
+    from . import catalog, sheet
+
+    out = []
+    for ws in catalog.WORKSHEETS.values():
+        stem = ws.path.with_suffix("")
+        for key in (False, True):
+            figs, drawn = sheet.worksheet_pages(ws, ws.load(), key=key, source=f"numbers from {ws.path.name}")
+            pdf = io.BytesIO()
+            sheet.save_pdf(figs, pdf)
+            name = stem.name + ("_key" if key else "")
+            out.append((stem.with_name(name + ".pdf"), pdf.getvalue(), ws.name, key, drawn))
+            if (ws.name, key) == PREVIEW:
+                png = io.BytesIO()
+                figs[0].savefig(png, **sheet.PNG_OPTIONS)
+                out.append((stem.with_name(name + ".png"), png.getvalue(), ws.name, key, drawn))
+            sheet.close(figs)
+    return out
+
+
+def stale_sheets(write: bool = False, renders=None) -> list[str]:
+    """Regenerate the sheets; return the names whose committed file differs."""
+    stale = []
+    for path, data, *_ in renders or sheet_renders():
+        if not path.exists() or path.read_bytes() != data:
+            stale.append(path.name)
+            if write:
+                path.write_bytes(data)
+    return stale
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m aibyhand.build", description=__doc__.split("\n")[0])
-    p.add_argument("what", nargs="*", metavar="notebooks",
+    p.add_argument("what", nargs="*", metavar="notebooks|sheets",
                    help="what to regenerate (default: everything)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything is stale")
     args = p.parse_args(argv)
-    unknown = set(args.what) - {"notebooks"}
+    what = set(args.what) or {"notebooks", "sheets"}
+    unknown = what - {"notebooks", "sheets"}
     if unknown:
-        p.error(f"what: expected notebooks, got {', '.join(sorted(unknown))}")
-    stale = stale_notebooks(write=not args.check)
+        p.error(f"what: expected notebooks or sheets, got {', '.join(sorted(unknown))}")
+    stale = []
+    if "sheets" in what:
+        stale += [f"worksheets/{name}" for name in stale_sheets(write=not args.check)]
+    if "notebooks" in what:
+        stale += [f"notebooks/{name}" for name in stale_notebooks(write=not args.check)]
     for name in stale:
-        print(f"{'stale' if args.check else 'wrote'}: notebooks/{name}")
+        print(f"{'stale' if args.check else 'wrote'}: {name}")
     return 1 if args.check and stale else 0
 
 

@@ -25,7 +25,7 @@ def _decode(d: dict):
     words = decode.generate(d["model"], d["prompt"], d["generate"], temperature=d["temperature"],
                             base=d["base"])
     for k, s in enumerate(words, start=1):
-        part = Steps(f"Decode, word {k}: {' '.join(s.meta['_words'][0])} -> {s.meta['_next'][0]}", s.meta)
+        part = Steps(f"Decode, word {k}: what comes after \"{' '.join(s.meta['_words'][0])}\"?", s.meta)
         parts.append(part.extend(s, prefix=f"word {k}"))
     return parts
 
@@ -79,7 +79,7 @@ WORKSHEETS = {
                    "generate": Field("integer", "how many words to generate greedily"),
                    "temperature": Field("number", "softmax temperature > 0"),
                    "base": Field("number", "softmax base > 1"), **_MODEL},
-                  _decode, variants.decode),
+                  _decode, variants.decode, sheet_parts=1),
         Worksheet("embed", 2, "Embed",
                   "the same backbone with a bidirectional mask, mean pooling, Dense up x4, Dense "
                   "down, L2 normalisation: an 8-d sentence embedding",

@@ -1,4 +1,4 @@
-"""The ``aibyhand`` command: list the worksheets, print one step by step.
+"""The ``aibyhand`` command: list, show, sheet, check (and bench).
 
 Errors in what the user gave (an unknown worksheet, a malformed data file) print one
 line and exit 2, never a traceback.
@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
-from . import catalog
+from . import catalog, check
 from .worksheet import WorksheetError
 
 
@@ -26,6 +27,18 @@ def _parser() -> argparse.ArgumentParser:
                       help="print only this step (repeatable; 'm=4 / ' prints a whole level)")
     show.add_argument("--decimals", type=int, metavar="N",
                       help="fixed N decimals instead of the worksheet's fractions and 2 decimals")
+    sheet = sub.add_parser("sheet", help="a printable worksheet (.pdf or .png), blank or the key")
+    sheet.add_argument("name", metavar="NAME", help=", ".join(catalog.WORKSHEETS))
+    _data_args(sheet)
+    sheet.add_argument("--key", action="store_true", help="fill in every box: the answer key")
+    sheet.add_argument("-o", "--output", metavar="FILE",
+                       help="where to write: .pdf (all pages) or .png (one file per page)")
+    sheet.add_argument("--answers-template", action="store_true",
+                       help="instead, print (or write to -o FILE) an answers file to fill in")
+    check = sub.add_parser("check", help="check a student's answers file cell by cell")
+    check.add_argument("name", metavar="NAME", help=", ".join(catalog.WORKSHEETS))
+    check.add_argument("answers", metavar="ANSWERS.toml")
+    _data_args(check)
     return p
 
 
@@ -54,6 +67,42 @@ def _list(args) -> int:
     return 0
 
 
+def _sheet_steps(args):
+    ws = catalog.get(args.name)
+    data = ws.load(args.data, args.seed)
+    return ws, data, ws.run(data)[:ws.sheet_parts]
+
+
+def _sheet(args) -> int:
+    ws = catalog.get(args.name)
+    data = ws.load(args.data, args.seed)
+    if args.answers_template:
+        text = check.template(ws.steps(data, sheet=True))
+        if args.output:
+            Path(args.output).write_text(text)
+            print(f"wrote {args.output}")
+        else:
+            print(text, end="")
+        return 0
+    if not args.output:
+        raise ValueError("-o FILE: expected where to write the sheet (.pdf or .png)")
+    from . import sheet
+
+    source = (f"variant --seed {args.seed}" if args.seed is not None
+              else f"numbers from {Path(args.data).name if args.data else ws.path.name}")
+    figs, _ = sheet.worksheet_pages(ws, data, key=args.key, source=source)
+    for path in sheet.save(figs, args.output):
+        print(f"wrote {path}")
+    return 0
+
+
+def _check(args) -> int:
+    ws, data, _ = _sheet_steps(args)
+    report = check.check(ws.steps(data, sheet=True), args.answers)
+    print(report.format())
+    return 0 if report.ok else 1
+
+
 def _show(args) -> int:
     ws = catalog.get(args.name)
     data = ws.load(args.data, args.seed)
@@ -67,4 +116,4 @@ def _show(args) -> int:
     return 0
 
 
-COMMANDS = {"list": _list, "show": _show}
+COMMANDS = {"list": _list, "show": _show, "sheet": _sheet, "check": _check}

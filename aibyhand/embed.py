@@ -68,11 +68,12 @@ def _columns(B: int) -> tuple[str, ...]:
     return tuple(f"x{j + 1}" for j in range(B))
 
 
-def _dense(s: Steps, X: np.ndarray, W_up: np.ndarray, W_down: np.ndarray, cols) -> np.ndarray:
+def _dense(s: Steps, X: np.ndarray, W_up: np.ndarray, W_down: np.ndarray, cols,
+           x_name: str = "X") -> np.ndarray:
     """The two identity Dense layers; records the weights and ``U``, ``Y``."""
     s.given("W_up", W_up, "Dense up, no bias, identity")                  # (d_up, d_model)
     s.given("W_down", W_down, "Dense down, no bias, identity")            # (d_out, d_up)
-    U = s.add("U", W_up @ X, "W_up X", cols=cols)                         # (d_up, B)
+    U = s.add("U", W_up @ X, f"W_up {x_name}", cols=cols)                 # (d_up, B)
     return s.add("Y", W_down @ U, "W_down U", cols=cols)                  # (d_out, B)
 
 
@@ -145,7 +146,7 @@ def forward(params, sentences, *, pooling: str = "mean", mask: str = "bidirectio
     x, W_up, W_down = check_head(pool(s["H"], lengths, pooling), W_up, W_down, x_name="x")
     s.add("x", x, "mean of H over each sentence's tokens" if pooling == "mean" else
           "H at each sentence's last token", cols=cols)                   # (d_model, B)
-    _dense(s, x, W_up, W_down, cols)
+    _dense(s, x, W_up, W_down, cols, x_name="x")
     _normalize(s, cols)
     return s
 

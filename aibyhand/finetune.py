@@ -69,7 +69,8 @@ def head_step(Xa, Xp, W_up, W_down, *, dims=(8, 4, 2), temperature: float = 1.0,
     Y = embed._dense(s, X, W_up, W_down, cols)                                 # (d_out, 2B)
     loss = mrl.forward(Y[:, :B], Y[:, B:], dims=dims, temperature=temperature, base=base)
     s.meta.update(loss.meta)
-    s.extend(loss)                                                             # A, P, m=.. / .., loss
+    s.extend(loss, computed=True, formulas={"A": f"Y[:, :{B}], the anchors",
+                                            "P": f"Y[:, {B}:], the positives"})  # A, P, m=.. / .., loss
     g = mrl.backward(loss)
     s.extend(g)                                                                # m=.. / dL .., dA, dP
     dY = s.add("dY", np.concatenate([g["dA"], g["dP"]], axis=1), "[dA | dP]", cols=cols)  # (d_out, 2B)

@@ -57,7 +57,7 @@ def forward(X, W_up, W_down, T, *, dims=(8, 4, 2)) -> Steps:
     B = X.shape[1]
     # 1. two identity layers are one matrix
     M = s.add("M", W_down @ W_up, "W_down W_up: both layers as one matrix")            # (d_out, d_model)
-    s.add("M X", M @ X, "the same as Y", cols=cols)                                     # (d_out, B)
+    s.add("M X", M @ X, "M X (the same as Y)", cols=cols)                                     # (d_out, B)
     s.add("rank M", np.linalg.matrix_rank(M), f"at most min(d_model, d_out) = {min(M.shape)}")
     # 2. embedding matching at the expanded width
     s.given("T", T, "teacher embeddings, as wide as U", cols=cols)                      # (d_up, B)
@@ -66,7 +66,8 @@ def forward(X, W_up, W_down, T, *, dims=(8, 4, 2)) -> Steps:
     # 3. Matryoshka truncation of the output
     for m in sorted(dims, reverse=True):
         unit = ops.normalize(s, s["E"][:m], f"m={m} / |E|", f"m={m} / E", what=f"E[:{m}]", cols=cols)  # (m, B)
-        s.add(f"m={m} / cos", unit.T @ unit, f"cosines of the first {m} coordinates", rows=cols, cols=cols)  # (B, B)
+        s.add(f"m={m} / cos", unit.T @ unit, f"E^T E (cosines of the first {m} coordinates)",
+              rows=cols, cols=cols)                                                      # (B, B)
     return s
 
 

@@ -68,7 +68,7 @@ def forward(A, P, *, dims=(8, 4, 2), weights=None, temperature: float = 1.0,
                                   (f"first {m} rows of A", f"first {m} rows of P")), prefix=level)
     losses = s.add("losses", [[float(s[f"{level} / loss"]) for level in levels]],
                    "InfoNCE at each width", cols=levels)                              # (1, levels)
-    s.add("weights", w[None, :], "w_m", cols=levels)                                 # (1, levels)
+    s.given("weights", w[None, :], "w_m, one per width", cols=levels)               # (1, levels)
     s.add("loss", losses[0] @ w, "sum of w_m * loss_m")
     return s
 

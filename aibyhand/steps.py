@@ -81,14 +81,21 @@ class Steps(Mapping):
         """Record an input the worksheet prints for the student (not computed)."""
         return self.add(name, value, formula, given=True, **labels)
 
-    def extend(self, other: Steps, prefix: str = "") -> Steps:
-        """Append every step of ``other``, its names prefixed by ``prefix + " / "``."""
+    def extend(self, other: Steps, prefix: str = "", *, computed: bool = False,
+               formulas: dict[str, str] | None = None) -> Steps:
+        """Append every step of ``other``, its names prefixed by ``prefix + " / "``.
+
+        ``computed`` marks ``other``'s inputs as computed here (a loss's given
+        embeddings are a result on a sheet that made them); ``formulas`` rewrites the
+        formulas of some of its steps to say how they were made here.
+        """
+        formulas = formulas or {}
         for step in other.entries():
             name = f"{prefix} / {step.name}" if prefix else step.name
             if name in self._steps:
                 raise ValueError(f"step {name!r} is already recorded in {self.title!r}")
-            self._steps[name] = Step(name, step.value, step.formula, step.rows, step.cols,
-                                     step.blocks, step.given)
+            self._steps[name] = Step(name, step.value, formulas.get(step.name, step.formula),
+                                     step.rows, step.cols, step.blocks, step.given and not computed)
         return self
 
     def sub(self, prefix: str) -> Steps:
@@ -231,8 +238,10 @@ def format_number(x, *, decimals: int = 4, hand: bool = False) -> str:
 
 
 def _small_fraction(x: float) -> Fraction | None:
+    if abs(x) < 1e-12:  # rounding noise of an exact zero (9/13 - 9/13 ...)
+        return Fraction(0)
     frac = Fraction(x).limit_denominator(HAND_MAX_DENOMINATOR)
-    if frac == 0 and x != 0:  # a tiny number is not zero on the sheet: it prints as 0.00
+    if frac == 0:  # a small number is not zero on the sheet: it prints as 0.00
         return None
     if abs(float(frac) - x) <= 1e-9 * max(1.0, abs(x)):
         return frac

@@ -251,7 +251,7 @@ def finetune_head(rng: np.random.Generator) -> dict:
     vectors (lengths 1 or 2, 3 and 5 at widths 2, 4, 8; each anchor's own positive its
     strict best match at width 8). ``X = [Xa | Xp]`` has determinant 1, so
     ``M = Y X^-1`` is an integer matrix; the head is ``W_up = [I; R]``,
-    ``W_down = [M - S R | S]`` with sparse R, S, rows shuffled, every weight in -2..2.
+    ``W_down = [M - S R | S]`` with sparse R, S, rows shuffled, every weight in -3..3.
     """
     k = 4096
     while True:
@@ -261,12 +261,13 @@ def finetune_head(rng: np.random.Generator) -> dict:
         own, strict = _own_best(_cosines(Y[..., :2], Y[..., 2:]))
         _, strict4 = _own_best(_cosines(Y[:, :4, :2], Y[:, :4, 2:]))
         _, strict2 = _own_best(_cosines(Y[:, :2, :2], Y[:, :2, 2:]))
-        ok = np.flatnonzero(own & strict & strict4 & strict2 & (np.abs(M).max(axis=(1, 2)) <= 2))
+        ok = np.flatnonzero(own & strict & strict4 & strict2 & (np.abs(M).max(axis=(1, 2)) <= 3)
+                            & (np.abs(X).max(axis=(1, 2)) <= 2))
         for i in ok:
             R = _sparse(rng, (D_UP - D_MODEL, D_MODEL), [-1.0, 1.0], 0.75)
             S = _sparse(rng, (D_OUT, D_UP - D_MODEL), [-1.0, 1.0], 0.8)
             left = M[i] - S @ R
-            if np.abs(left).max() > 2:
+            if np.abs(left).max() > 3:
                 continue
             order = rng.permutation(D_UP)
             W_up = np.concatenate([np.eye(D_MODEL), R])[order] + 0.0

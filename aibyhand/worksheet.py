@@ -176,6 +176,7 @@ class Worksheet:
     run: Callable[[dict], list[Steps]]
     variant: Callable[[int], dict] | None = None
     stem: str = ""  # the data file's name without number and suffix, if not ``name``
+    sheet_parts: int | None = None  # how many of run's parts the printed sheet holds (all)
 
     @property
     def path(self) -> Path:
@@ -192,9 +193,14 @@ class Worksheet:
         path = Path(path) if path is not None else self.path
         return parse(read_toml(path), self.fields, str(path))
 
-    def steps(self, data: Mapping | None = None, **load) -> Steps:
-        """Every cell of the worksheet in one :class:`Steps` (the parts joined)."""
+    def steps(self, data: Mapping | None = None, *, sheet: bool = False, **load) -> Steps:
+        """Every cell of the worksheet in one :class:`Steps` (the parts joined).
+
+        ``sheet=True``: only the parts on the printed sheet (what ``check`` marks).
+        """
         parts = self.run(dict(data) if data is not None else self.load(**load))
+        if sheet:
+            parts = parts[:self.sheet_parts]
         out = Steps(self.title, parts[0].meta)
         for part in parts:
             out.extend(part)

@@ -9,7 +9,8 @@ from aibyhand.steps import Steps, format_array, format_number
 @pytest.mark.parametrize("x, kw, text", [
     (-0.0001, dict(decimals=2), "0.00"),
     (-0.0, dict(decimals=4), "0.0000"),
-    (-1e-20, dict(hand=True), "0.00"),  # tiny is not zero: 0 means exactly 0
+    (-1e-20, dict(hand=True), "0"),  # rounding noise of an exact 0
+    (3.0 ** -20, dict(hand=True), "0.00"),  # small is not zero: 0 means exactly 0
     (0.0, dict(hand=True), "0"),
     (np.float64(0.5), dict(decimals=4), "0.5000"),
     (np.float64(-2.345), dict(decimals=2), "-2.35"),

@@ -14,10 +14,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 
-def array(name: str, x, *, ndim: int | None = 2, what: str = "") -> np.ndarray:
-    """``x`` as a finite float64 array (a view when it already is one; never a write).
+def array(name: str, x, *, ndim: int | None = 2, what: str = "", finite: bool = True) -> np.ndarray:
+    """``x`` as a finite, row-major float64 array (the same array when it already is one).
 
     ``what`` describes the expected shape in the message, e.g. ``"(d, B)"``.
+    ``finite=False`` leaves NaN and infinity to a later :func:`finite_from`.
     """
     what = f" {what}" if what else ""
     if isinstance(x, (str, bytes)) or x is None:
@@ -33,12 +34,14 @@ def array(name: str, x, *, ndim: int | None = 2, what: str = "") -> np.ndarray:
         raise ValueError(f"{name}: expected a {ndim}-D array{what}, got shape {arr.shape}")
     if arr.size == 0:
         raise ValueError(f"{name}: expected a non-empty array{what}, got shape {arr.shape}")
-    arr = arr.astype(np.float64, copy=False)
-    finite(name, arr)
+    # row-major float64 (a copy only when it is not already): strided views slow every step
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    if finite:
+        all_finite(name, arr)
     return arr
 
 
-def finite(name: str, arr: np.ndarray) -> None:
+def all_finite(name: str, arr: np.ndarray) -> None:
     """Reject NaN and infinity, naming the first bad position."""
     # one cheap reduction first: a finite sum proves every entry finite
     if math.isfinite(float(np.add.reduce(arr, axis=None))):
@@ -48,6 +51,19 @@ def finite(name: str, arr: np.ndarray) -> None:
         where = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(f"{name}: expected finite numbers, got {arr[where]} at index "
                          f"{where if len(where) != 1 else where[0]}")
+
+
+def finite_from(result: np.ndarray, what: str, inputs: dict) -> None:
+    """After a product: NaN or inf in any input makes ``result`` non-finite, so a result
+    that is finite clears them all at the cost of one small check; otherwise name the
+    input that is to blame (or the overflow, when every input is finite)."""
+    if math.isfinite(float(np.add.reduce(result, axis=None))):
+        return
+    for name, x in inputs.items():
+        all_finite(name, x)
+    if not np.isfinite(result).all():
+        raise ValueError(f"{', '.join(inputs)}: expected inputs whose products stay finite, got "
+                         f"an overflow in {what}")
 
 
 def same_shape(name: str, x: np.ndarray, other_name: str, other: np.ndarray) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -77,11 +78,22 @@ def _coalesce(outputs: list) -> list:
 
 
 def stale_notebooks(sources: list[Path] | None = None, write: bool = False,
-                    jobs: int = 2) -> list[str]:
-    """Regenerate notebooks; return the names whose committed file differs."""
+                    jobs: int = 2, seconds: dict | None = None) -> list[str]:
+    """Regenerate notebooks; return the names whose committed file differs.
+
+    ``seconds``, if given, receives each notebook's execution time (kernel start included).
+    """
     sources = notebook_sources() if sources is None else sources
+
+    def timed(source):
+        start = time.perf_counter()
+        text = execute_notebook(source)
+        if seconds is not None:
+            seconds[source.stem] = time.perf_counter() - start
+        return text
+
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        texts = list(pool.map(execute_notebook, sources))
+        texts = list(pool.map(timed, sources))
     stale = []
     for source, text in zip(sources, texts):
         target = source.with_suffix(".ipynb")

@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="where to write: .pdf (all pages) or .png (one file per page)")
     sheet.add_argument("--answers-template", action="store_true",
                        help="instead, print (or write to -o FILE) an answers file to fill in")
+    sub.add_parser("bench", help="time one EmbeddingGemma-sized head step: ours, the floor, torch",
+                   add_help=False)
     check = sub.add_parser("check", help="check a student's answers file cell by cell")
     check.add_argument("name", metavar="NAME", help=", ".join(catalog.WORKSHEETS))
     check.add_argument("answers", metavar="ANSWERS.toml")
@@ -48,6 +50,11 @@ def _data_args(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["bench"]:  # its own options, see aibyhand bench --help
+        from . import bench
+
+        return bench.main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)

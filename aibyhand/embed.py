@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from . import _check, backbone, ops
-from .steps import Steps
+from .steps import Steps, labels
 
 __all__ = ["head", "head_backward", "forward", "backward", "POOLINGS"]
 
@@ -48,24 +48,20 @@ def head(X, W_up, W_down) -> Steps:
     """
     X, W_up, W_down = check_head(X, W_up, W_down)
     s = Steps("projection head")
-    cols = _columns(X.shape[1])
+    cols = labels("x", X.shape[1])
     s.given("X", X, "pooled vectors, one per column", cols=cols)          # (d_model, B)
     _dense(s, X, W_up, W_down, cols)
     _normalize(s, cols)
     return s
 
 
-def check_head(X, W_up, W_down, x_name: str = "X") -> tuple[np.ndarray, ...]:
-    X = _check.array(x_name, X, what="(d_model, B)")
-    W_up = _check.array("W_up", W_up, what="(d_up, d_model)")
-    W_down = _check.array("W_down", W_down, what="(d_out, d_up)")
+def check_head(X, W_up, W_down, x_name: str = "X", finite: bool = True) -> tuple[np.ndarray, ...]:
+    X = _check.array(x_name, X, what="(d_model, B)", finite=finite)
+    W_up = _check.array("W_up", W_up, what="(d_up, d_model)", finite=finite)
+    W_down = _check.array("W_down", W_down, what="(d_out, d_up)", finite=finite)
     _check.shape("W_up", W_up, (None, X.shape[0]), f"(d_up, d_model) with d_model = {X.shape[0]} rows of {x_name}")
     _check.shape("W_down", W_down, (None, W_up.shape[0]), f"(d_out, d_up) with d_up = {W_up.shape[0]} rows of W_up")
     return X, W_up, W_down
-
-
-def _columns(B: int) -> tuple[str, ...]:
-    return tuple(f"x{j + 1}" for j in range(B))
 
 
 def _dense(s: Steps, X: np.ndarray, W_up: np.ndarray, W_down: np.ndarray, cols,

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from . import _check, backbone, embed, mrl
-from .steps import Steps
+from .steps import Steps, labels
 
 __all__ = ["head_step", "step", "train", "updated", "HEAD", "TRAINABLE"]
 
@@ -55,18 +55,20 @@ def head_step(Xa, Xp, W_up, W_down, *, dims=(8, 4, 2), temperature: float = 1.0,
     The Matryoshka loss normalises the truncated embeddings itself (cosine similarity),
     so it reads ``Y`` directly: normalising Y first would change nothing but the cost.
     """
-    Xa = _check.array("Xa", Xa, what="(d_model, B)")
-    Xp = _check.array("Xp", Xp, what="(d_model, B)")
+    # shapes now; NaN or inf in any input reaches Y, so finiteness is checked there, once
+    Xa = _check.array("Xa", Xa, what="(d_model, B)", finite=False)
+    Xp = _check.array("Xp", Xp, what="(d_model, B)", finite=False)
     _check.same_shape("Xp", Xp, "Xa", Xa)
-    _, W_up, W_down = embed.check_head(Xa, W_up, W_down, x_name="Xa")
+    _, W_up, W_down = embed.check_head(Xa, W_up, W_down, x_name="Xa", finite=False)
     lr = _check.positive("lr", lr)
     B = Xa.shape[1]
-    cols = (*(f"a{j + 1}" for j in range(B)), *(f"p{j + 1}" for j in range(B)))
+    cols = labels("a", B) + labels("p", B)
     s = Steps("fine-tune the head by MRL", {"lr": lr})
     s.given("Xa", Xa, "pooled anchors", cols=cols[:B])                         # (d_model, B)
     s.given("Xp", Xp, "pooled positives", cols=cols[B:])                       # (d_model, B)
     X = s.add("X", np.concatenate([Xa, Xp], axis=1), "[Xa | Xp]", cols=cols)  # (d_model, 2B)
     Y = embed._dense(s, X, W_up, W_down, cols)                                 # (d_out, 2B)
+    _check.finite_from(Y, "the head's output Y", {"Xa": Xa, "Xp": Xp, "W_up": W_up, "W_down": W_down})
     loss = mrl.forward(Y[:, :B], Y[:, B:], dims=dims, temperature=temperature, base=base)
     s.meta.update(loss.meta)
     s.extend(loss, computed=True, formulas={"A": f"Y[:, :{B}], the anchors",
@@ -75,8 +77,9 @@ def head_step(Xa, Xp, W_up, W_down, *, dims=(8, 4, 2), temperature: float = 1.0,
     s.extend(g)                                                                # m=.. / dL .., dA, dP
     dY = s.add("dY", np.concatenate([g["dA"], g["dP"]], axis=1), "[dA | dP]", cols=cols)  # (d_out, 2B)
     embed.dense_backward(s, s, dY, cols, need_dx=False)                        # dW_down, dU, dW_up
-    W_up_new = s.add("W_up_new", W_up - lr * s["dW_up"], "W_up - lr dW_up")   # (d_up, d_model)
-    W_down_new = s.add("W_down_new", W_down - lr * s["dW_down"], "W_down - lr dW_down")  # (d_out, d_up)
+    # -lr dW + W rather than W - lr dW: NumPy then adds W into the one temporary in place
+    W_up_new = s.add("W_up_new", -lr * s["dW_up"] + W_up, "W_up - lr dW_up")   # (d_up, d_model)
+    W_down_new = s.add("W_down_new", -lr * s["dW_down"] + W_down, "W_down - lr dW_down")  # (d_out, d_up)
     if after:
         Y_new = W_down_new @ (W_up_new @ X)                                    # (d_out, 2B)
         again = mrl.forward(Y_new[:, :B], Y_new[:, B:], dims=dims, temperature=temperature, base=base)
@@ -195,7 +198,7 @@ def train(params, anchors, positives, *, n_steps: int, dims=(8, 4, 2), temperatu
         top1.append(mrl.top1(E[:, :B], E[:, B:], sorted(dims, reverse=True)))
     levels = [f"m={m}" for m in sorted(dims, reverse=True)]
     rows = [f"step {t}" for t in range(n_steps + 1)]
-    cols = (*(f"a{j + 1}" for j in range(B)), *(f"p{j + 1}" for j in range(B)))
+    cols = labels("a", B) + labels("p", B)
     h = Steps("training", {"lr": lr, "dims": tuple(sorted(dims, reverse=True)), "n_steps": n_steps})
     losses = h.add("loss", np.array(losses), "InfoNCE at each width, before each step", rows=rows, cols=levels)
     top1 = h.add("top-1", np.array(top1), "share of anchors whose own positive ranks first", rows=rows,

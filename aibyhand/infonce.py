@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from . import _check, ops
-from .steps import Steps
+from .steps import Steps, labels
 
 __all__ = ["forward", "backward"]
 
@@ -61,8 +61,7 @@ def _forward(A: np.ndarray, P: np.ndarray, temperature: float, base: float,
              about: tuple[str, str] = ("anchors, one per column", "positives, one per column"),
              ) -> Steps:
     B = A.shape[1]
-    a = tuple(f"a{i + 1}" for i in range(B))
-    p = tuple(f"p{j + 1}" for j in range(B))
+    a, p = labels("a", B), labels("p", B)
     s = Steps("InfoNCE", {"temperature": temperature, "base": base})
     s.given("A", A, about[0], cols=a)                                               # (d, B)
     s.given("P", P, about[1], cols=p)                                               # (d, B)
@@ -72,7 +71,7 @@ def _forward(A: np.ndarray, P: np.ndarray, temperature: float, base: float,
     L = s.add("L", S / temperature, "S / temperature", rows=a, cols=p)             # (B, B)
     prob = ops.softmax(s, L, base, axis=1, rows=a, cols=p)                          # (B, B)
     # -log_b prob_ii taken as log_b Z_i - (L_ii - max_i): prob_ii itself can underflow to 0
-    loss_i = s.add("loss_i", np.log(s["Z"]) / math.log(base) - np.diag(L - s["max"])[:, None],
+    loss_i = s.add("loss_i", np.log(s["Z"]) / math.log(base) - (np.diag(L)[:, None] - s["max"]),
                    f"-log_{ops.base_name(base)} prob_ii", rows=a)                    # (B, 1)
     s.add("loss", loss_i.mean(), "mean of loss_i")
     return s
@@ -96,13 +95,16 @@ def backward(steps: Steps) -> Steps:
     s = _check.steps("steps", steps, ["A_hat", "P_hat", "|A|", "|P|", "prob"], "infonce.forward")
     temperature = s.meta["temperature"]
     B = s["prob"].shape[0]
-    a = tuple(f"a{i + 1}" for i in range(B))
-    p = tuple(f"p{j + 1}" for j in range(B))
+    a, p = labels("a", B), labels("p", B)
     g = Steps("InfoNCE backward", s.meta)
     dL = g.add("dL", (s["prob"] - np.eye(B)) / B, "(prob - I) / B", rows=a, cols=p)  # (B, B)
     dS = g.add("dS", dL / temperature, "dL / temperature", rows=a, cols=p)          # (B, B)
     g.add("dA_hat", s["P_hat"] @ dS.T, "P_hat dS^T", cols=a)                        # (d, B)
     g.add("dP_hat", s["A_hat"] @ dS, "A_hat dS", cols=p)                            # (d, B)
-    ops.normalize_backward(g, s, "A_hat", "|A|", "dA_hat", "A_hat.dA_hat", "dA", cols=a)  # (d, B)
-    ops.normalize_backward(g, s, "P_hat", "|P|", "dP_hat", "P_hat.dP_hat", "dP", cols=p)  # (d, B)
+    # A_hat . dA_hat = row sums of S * dS, P_hat . dP_hat = column sums: B x B work, not d x B
+    SdS = s["S"] * dS                                                               # (B, B)
+    ops.normalize_backward(g, s, "A_hat", "|A|", "dA_hat", "A_hat.dA_hat", "dA", cols=a,
+                           dots=SdS.sum(axis=1))                                    # (d, B)
+    ops.normalize_backward(g, s, "P_hat", "|P|", "dP_hat", "P_hat.dP_hat", "dP", cols=p,
+                           dots=SdS.sum(axis=0))                                    # (d, B)
     return g

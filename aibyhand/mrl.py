@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from . import _check, infonce
-from .steps import Steps
+from .steps import Steps, labels
 
 __all__ = ["forward", "backward"]
 
@@ -61,8 +61,8 @@ def forward(A, P, *, dims=(8, 4, 2), weights=None, temperature: float = 1.0,
     s = Steps("MRL", {"dims": dims, "weights": tuple(w.tolist()), "temperature": temperature,
                       "base": base})
     B = A.shape[1]
-    s.given("A", A, "anchors, one per column", cols=[f"a{i + 1}" for i in range(B)])  # (d, B)
-    s.given("P", P, "positives, one per column", cols=[f"p{j + 1}" for j in range(B)])  # (d, B)
+    s.given("A", A, "anchors, one per column", cols=labels("a", B))  # (d, B)
+    s.given("P", P, "positives, one per column", cols=labels("p", B))  # (d, B)
     for m, level in zip(dims, levels):
         s.extend(infonce._forward(A[:m], P[:m], temperature, base, (f"A[:{m}]", f"P[:{m}]"),
                                   (f"first {m} rows of A", f"first {m} rows of P")), prefix=level)
@@ -91,19 +91,23 @@ def backward(steps: Steps) -> Steps:
     s = _check.steps("steps", steps, ["A", "P", "losses", "loss"], "mrl.forward")
     A = s["A"]
     d, B = A.shape
-    a = tuple(f"a{i + 1}" for i in range(B))
-    p = tuple(f"p{j + 1}" for j in range(B))
+    a, p = labels("a", B), labels("p", B)
     g = Steps("MRL backward", s.meta)
-    padded = {"A": [], "P": []}
-    for m, w in zip(s.meta["dims"], s.meta["weights"]):
+    dims, weights = s.meta["dims"], s.meta["weights"]
+    # each level's gradient padded with zeros below row m: one block per input, a slice per level
+    padded = {x: np.zeros((len(dims), d, B)) for x in "AP"}                  # (levels, d, B)
+    for k, (m, w) in enumerate(zip(dims, weights)):
         level = f"m={m}"
         g.extend(infonce.backward(s.sub(level)), prefix=level)
         for x, cols in (("A", a), ("P", p)):
-            padded[x].append(g.add(
-                f"{level} / w d{x} (padded)", np.pad(w * g[f"{level} / d{x}"], ((0, d - m), (0, 0))),
-                f"{w:g} * d{x} of level {m}, zero below row {m}", cols=cols))        # (d, B)
-    g.add("dA", np.sum(padded["A"], axis=0), "sum over levels of w dA (padded)", cols=a)  # (d, B)
-    g.add("dP", np.sum(padded["P"], axis=0), "sum over levels of w dP (padded)", cols=p)  # (d, B)
+            np.multiply(g[f"{level} / d{x}"], w, out=padded[x][k, :m])
+            g.add(f"{level} / w d{x} (padded)", padded[x][k],
+                  f"{w:g} * d{x} of level {m}, zero below row {m}", cols=cols)  # (d, B)
+    for x, cols in (("A", a), ("P", p)):
+        total = padded[x][0].copy()                                         # the widest level
+        for k, m in enumerate(dims[1:], start=1):
+            total[:m] += padded[x][k, :m]                                   # the rest is zeros
+        g.add(f"d{x}", total, f"sum over levels of w d{x} (padded)", cols=cols)  # (d, B)
     return g
 
 
@@ -121,8 +125,7 @@ def rankings(steps: Steps) -> Steps:
     s = _check.steps("steps", steps, ["A", "P", "losses", "loss"], "mrl.forward")
     dims = s.meta["dims"]
     B = s["A"].shape[1]
-    a = tuple(f"a{i + 1}" for i in range(B))
-    p = tuple(f"p{j + 1}" for j in range(B))
+    a, p = labels("a", B), labels("p", B)
     levels = [f"m={m}" for m in dims]
     r = Steps("MRL rankings", s.meta)
     own = []

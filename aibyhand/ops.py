@@ -42,15 +42,18 @@ def normalize(s: Steps, X: np.ndarray, norm: str, unit: str, *, what: str,
 
 
 def normalize_backward(g: Steps, s: Steps, unit: str, norm: str, d_unit: str, dot: str,
-                       out: str, *, cols=None) -> np.ndarray:
+                       out: str, *, cols=None, dots: np.ndarray | None = None) -> np.ndarray:
     """Through ``y = x / |x|``: ``dx = (dy - y (y . dy)) / |x|``, column by column.
 
     ``s`` holds the forward's ``unit`` and ``norm``; ``g`` holds ``d_unit`` and receives
-    ``dot`` (1 x B) and ``out``.
+    ``dot`` (1 x B) and ``out``. ``dots``: the column sums of ``y * dy`` when the caller
+    has a cheaper way to them.
     """
     y, dy = s[unit], g[d_unit]
-    yg = g.add(dot, np.einsum("ij,ij->j", y, dy)[None, :], f"column sums of {unit} * {d_unit}", cols=cols)  # (1, B)
-    return g.add(out, (dy - y * yg) / s[norm], f"({d_unit} - {unit} {dot}) / {norm}", cols=cols)  # (d, B)
+    dots = np.einsum("ij,ij->j", y, dy) if dots is None else dots
+    yg = g.add(dot, dots[None, :], f"column sums of {unit} * {d_unit}", cols=cols)  # (1, B)
+    # dy - y yg, written so NumPy builds the result in one temporary (no fresh array per step)
+    return g.add(out, (y * -yg + dy) / s[norm], f"({d_unit} - {unit} {dot}) / {norm}", cols=cols)  # (d, B)
 
 
 def softmax(s: Steps, L: np.ndarray, base: float, *, axis: int, names=("max", "E", "Z", "prob"),
@@ -67,7 +70,7 @@ def softmax(s: Steps, L: np.ndarray, base: float, *, axis: int, names=("max", "E
     every = dict(rows=rows, cols=cols, blocks=blocks)
     mx, E, Z, prob = names
     m = s.add(mx, L.max(axis=axis, keepdims=True), f"max of each {along}", **keep)
-    e = s.add(E, base ** (L - m), f"{base_name(base)}^({of} - {mx})", **every)
+    e = s.add(E, np.exp((L - m) * math.log(base)), f"{base_name(base)}^({of} - {mx})", **every)  # b^x
     z = s.add(Z, e.sum(axis=axis, keepdims=True), f"sum of each {along} of {E}", **keep)
     return s.add(prob, e / z, f"{E} / {Z}", **every)
 

@@ -96,6 +96,25 @@ def unit_circle(before: np.ndarray, after: np.ndarray, *, labels=None):
     return _done(fig)
 
 
+def accuracy_by_width(steps: Steps, name: str = "top-1", baseline: str | None = None):
+    """Top-1 against width on a log axis, one curve per row of the step (as in the MRL paper)."""
+    step = steps.step(name)
+    widths = [int(c.split("=")[1]) for c in step.cols]
+    fig, ax = plt.subplots(figsize=(6.4, 3.8), layout="constrained")
+    for row, label in zip(step.value, step.rows):
+        ax.plot(widths, 100 * row, marker="o", label=label)
+    if baseline:
+        ax.plot(widths, 100 * steps[baseline][0], marker=".", color="0.6", ls=":",
+                label="no head (inputs truncated)")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(widths, [str(w) for w in widths])
+    ax.set(xlabel="embedding width (first m coordinates)", ylabel="held-out top-1 (%)",
+           title="truncating the embedding: MRL keeps its accuracy")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return _done(fig)
+
+
 def _matrix(step, block: int):
     """A step's 2-D matrix and its labels (one sentence's block, padding cut off)."""
     value = np.atleast_2d(step.value)

@@ -16,10 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["Steps", "Step", "format_number", "format_array", "side_by_side"]
+__all__ = ["Steps", "Step", "format_number", "format_array", "side_by_side", "labels"]
 
 # Hand mode prints a value as a fraction when it is one of these (3/5, 1/9, 13/27 ...).
 HAND_MAX_DENOMINATOR = 100
@@ -193,6 +194,12 @@ class Steps(Mapping):
             else:
                 chosen.append(self.step(name))
         return chosen
+
+
+@lru_cache(maxsize=64)
+def labels(prefix: str, n: int) -> tuple[str, ...]:
+    """``("a1", "a2", ...)``: the names of n columns (made once per size)."""
+    return tuple(f"{prefix}{k + 1}" for k in range(n))
 
 
 def _labels(labels) -> tuple | None:

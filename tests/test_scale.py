@@ -1,0 +1,48 @@
+"""The at-scale pieces: the bench's three routes agree; import stays light."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from aibyhand import bench, scale
+
+
+def test_bench_routes_agree_and_report():
+    result = bench.run(repeats=10, B=16)  # small batch: the agreement, not the timing
+    assert set(result["median"]) >= {"ours", "floor"}
+    assert result["ours/floor"] > 0
+    text = bench.report(result)
+    assert "ours / floor = " in text and "agrees with (b)" in text
+
+
+def test_floor_does_the_same_products_as_ours():
+    p = bench.problem(B=8)
+    ours, floor = bench.ours(p), bench.floor(p, bench.operands(p))
+    np.testing.assert_allclose(floor["dW_up"], ours["dW_up"], rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(floor["dW_down"], ours["dW_down"], rtol=1e-10, atol=1e-14)
+
+
+def test_synthetic_pairs_share_meaning_and_are_deterministic():
+    Xa, Xp = scale.pairs(64, seed=3)
+    Xa2, _ = scale.pairs(64, seed=3)
+    np.testing.assert_array_equal(Xa, Xa2)
+    assert Xa.shape == Xp.shape == (768, 64)
+    # the raw vectors hardly retrieve (nuisance dominates); a head is needed
+    assert scale.top1(Xa, Xp, np.eye(768), np.eye(768))[0] < 0.5
+
+
+def test_import_is_light():
+    code = ("import sys, time; t = time.perf_counter(); import aibyhand; "
+            "print(time.perf_counter() - t, 'matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    seconds, mpl = out.stdout.split()
+    assert float(seconds) < 0.2 and mpl == "False"
+
+
+@pytest.mark.parametrize("bad, words", [(dict(n=0), ["n", ">= 1"])])
+def test_bad_input(bad, words):
+    with pytest.raises(ValueError) as info:
+        scale.pairs(**bad)
+    assert all(w in str(info.value) for w in words)

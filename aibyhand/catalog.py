@@ -53,15 +53,15 @@ _MODEL = {f"model.{k}": Field("matrix", about) for k, about in zip(backbone.PARA
     "token embeddings, d_model x V (one column per word)", "position embeddings, d_model x max length",
     "query weights", "key weights", "value weights", "feed-forward up", "feed-forward down"))}
 
-_PAIRS = {
-    "A": Field("matrix", "anchors, d x B, one pair per column"),
-    "P": Field("matrix", "positives, d x B"),
-    "temperature": Field("number", "temperature > 0"),
-    "base": Field("number", "softmax base > 1 (3 on the sheets)"),
-}
+_SOFTMAX = {"temperature": Field("number", "temperature > 0"),
+            "base": Field("number", "softmax base > 1 (3 on the sheets)")}
+_PAIRS = {"A": Field("matrix", "anchors, d x B, one pair per column"),
+          "P": Field("matrix", "positives, d x B"), **_SOFTMAX}
+_HEAD = {"W_up": Field("matrix", "Dense up, d_up x d_model"),
+         "W_down": Field("matrix", "Dense down, d_out x d_up")}
 
 WORKSHEETS = {
-    ws.name: ws for ws in [
+    ws.name: ws for ws in sorted([
         Worksheet("infonce", 3, "InfoNCE",
                   "in-batch contrastive loss: cosine similarities, temperature, softmax per "
                   "anchor, -log p(own positive), and its gradient back to the embeddings",
@@ -77,29 +77,23 @@ WORKSHEETS = {
                   "the tied unembedding, softmax over the vocabulary, greedy next word",
                   {"prompt": Field("text", "the words to continue"),
                    "generate": Field("integer", "how many words to generate greedily"),
-                   "temperature": Field("number", "softmax temperature > 0"),
-                   "base": Field("number", "softmax base > 1"), **_MODEL},
+                   **_SOFTMAX, **_MODEL},
                   _decode, variants.decode, sheet_parts=1),
         Worksheet("embed", 2, "Embed",
                   "the same backbone with a bidirectional mask, mean pooling, Dense up x4, Dense "
                   "down, L2 normalisation: an 8-d sentence embedding",
                   {"sentence": Field("text", "the words to embed"),
                    "pooling": Field("text", "mean or last"),
-                   "base": Field("number", "softmax base > 1"), **_MODEL,
-                   "model.W_up": Field("matrix", "Dense up, d_up x d_model"),
-                   "model.W_down": Field("matrix", "Dense down, d_out x d_up")},
+                   "base": _SOFTMAX["base"], **_MODEL,
+                   **{f"model.{k}": f for k, f in _HEAD.items()}},
                   _embed, variants.embed),
         Worksheet("finetune", 5, "Fine-tune an embedding model by MRL",
                   "one SGD step of the projection head on the MRL loss at 8, 4, 2: forward, loss "
                   "per width, manual backward to both Dense layers, update, loss after",
-                  {"dims": Field("ints", "Matryoshka widths"),
-                   "temperature": Field("number", "temperature > 0"),
-                   "base": Field("number", "softmax base > 1"),
+                  {"dims": Field("ints", "Matryoshka widths"), **_SOFTMAX,
                    "lr": Field("number", "learning rate > 0"),
                    "Xa": Field("matrix", "pooled anchors, d_model x B"),
-                   "Xp": Field("matrix", "pooled positives, d_model x B"),
-                   "W_up": Field("matrix", "Dense up, d_up x d_model"),
-                   "W_down": Field("matrix", "Dense down, d_out x d_up"),
+                   "Xp": Field("matrix", "pooled positives, d_model x B"), **_HEAD,
                    "anchors": Field("texts", "anchor sentences, for the whole model"),
                    "positives": Field("texts", "one positive per anchor"),
                    "train_steps": Field("integer", "steps of the training run"),
@@ -108,13 +102,11 @@ WORKSHEETS = {
         Worksheet("head", 6, "Projection head",
                   "why two identity Dense layers (768 -> 3072 -> 768): one matrix W_down W_up, its "
                   "rank, distillation to a wider teacher at the expanded width, MRL truncation",
-                  {"X": Field("matrix", "pooled vectors, d_model x B"),
-                   "W_up": Field("matrix", "Dense up, d_up x d_model"),
-                   "W_down": Field("matrix", "Dense down, d_out x d_up"),
+                  {"X": Field("matrix", "pooled vectors, d_model x B"), **_HEAD,
                    "T": Field("matrix", "teacher embeddings, d_up x B"),
                    "dims": Field("ints", "Matryoshka widths of the output")},
                   _head, variants.head, stem="projection_head"),
-    ]
+    ], key=lambda ws: ws.number)
 }
 
 

@@ -56,3 +56,15 @@ def test_mrl_at_scale_shows_the_papers_result():
     assert all(m >= s for m, s in zip(mrl, single)), (single, mrl)
     assert mrl[4] - single[4] >= 2 and mrl[5] - single[5] >= 2, (single, mrl)
     assert abs(mrl[0] - single[0]) <= 1, (single, mrl)
+
+
+def test_readme_quotes_the_notebooks_table():
+    nb = json.loads((build.NOTEBOOKS / "07_mrl_at_scale.ipynb").read_text())
+    text = "".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
+                   for o in c["outputs"])
+    readme = (build.NOTEBOOKS.parent / "README.md").read_text()
+    for label, row in (("InfoNCE at 768", "fine-tuned with InfoNCE at 768"), ("MRL", "fine-tuned with MRL")):
+        printed = next(line for line in text.splitlines()
+                       if line.startswith(label + " ") and "." in line and "at scale" not in line)
+        numbers = printed[len(label):].split()
+        assert f"| {row} | " + " | ".join(numbers) + " |" in readme, (row, numbers)

@@ -28,11 +28,12 @@ import math
 import numpy as np
 
 from . import _check, ops, vocab
-from .steps import Steps
+from .steps import Steps, labels
 
 __all__ = ["forward", "backward", "check_params", "PARAMS", "MASKS"]
 
 PARAMS = ("Etok", "Pos", "Wq", "Wk", "Wv", "W1", "W2")
+VOCABULARY = ", ".join(f"{k} {w}" for k, w in enumerate(vocab.VOCAB))  # how ids read as words
 MASKS = ("causal", "bidirectional")
 
 
@@ -96,10 +97,11 @@ def forward(params, sentences, *, mask: str, base: float = math.e) -> Steps:
     tok = dict(cols=words, blocks=blocks)          # columns: tokens
     kq = dict(rows=words, cols=words, blocks=blocks)  # rows: keys, columns: queries
     s = Steps(f"backbone ({mask})", {"mask": mask, "base": base, "_lengths": tuple(lengths.tolist()),
-                                     "_words": words})
+                                     "_words": words, "vocabulary": VOCABULARY})
     s.given("ids", ids, "token ids, one sentence per row", rows=blocks)                   # (B, n)
     s.given("Etok", p["Etok"], "token embeddings, one column per word", cols=vocab.VOCAB)  # (d, V)
-    s.given("Pos", p["Pos"], "position embeddings, one column per position")              # (d, n_max)
+    s.given("Pos", p["Pos"], "position embeddings, one column per position",
+            cols=labels("t", p["Pos"].shape[1]))                                          # (d, n_max)
     for name in PARAMS[2:]:
         s.given(name, p[name], "weights")
     X_tok = s.add("X_tok", np.swapaxes(p["Etok"][:, ids], 0, 1), "Etok[:, ids]", **tok)   # (B, d, n)

@@ -22,7 +22,7 @@ import numpy as np
 from . import _check, backbone, ops, vocab
 from .steps import Steps
 
-__all__ = ["forward", "generate"]
+__all__ = ["forward", "generate", "next_words"]
 
 
 def forward(params, sentences, *, temperature: float = 1.0, base: float = math.e) -> Steps:
@@ -42,8 +42,8 @@ def forward(params, sentences, *, temperature: float = 1.0, base: float = math.e
     -------
     Steps
         The backbone's steps, then ``h`` (d x B), ``logits`` (V x B, one row per word),
-        ``L``, ``L max``, ``L exp``, ``L sum``, ``prob`` and ``next`` (1 x B token ids);
-        ``meta["_next"]`` holds the words.
+        ``L``, ``L max``, ``L exp``, ``L sum``, ``prob`` and ``next`` (1 x B token ids;
+        :func:`next_words` reads them as words).
     """
     temperature = _check.positive("temperature", temperature)
     s = backbone.forward(params, sentences, mask="causal", base=base)        # the mask: causal
@@ -60,17 +60,21 @@ def forward(params, sentences, *, temperature: float = 1.0, base: float = math.e
                        rows=words, cols=who)                                            # (V, B)
     best = prob.argmax(axis=0)
     s.meta["_next"] = tuple(words[k] for k in best)
-    s.add("next", best[None, :], f"id of the most likely word (greedy): {', '.join(s.meta['_next'])}",
-          cols=who)                                                                     # (1, B)
+    s.add("next", best[None, :], "id of the most likely word (greedy)", cols=who)  # (1, B)
     return s
+
+
+def next_words(steps: Steps) -> tuple[str, ...]:
+    """The words :func:`forward` chose, one per sentence (its ``next`` ids, read as words)."""
+    return _check.steps("steps", steps, ["next"], "decode.forward").meta["_next"]
 
 
 def generate(params, sentence: str, n: int, *, temperature: float = 1.0,
              base: float = math.e) -> list[Steps]:
     """Greedy generation of ``n`` words: each step's :class:`Steps`, in order.
 
-    Step k decodes the sentence with the k-1 words generated so far appended; its
-    ``meta["_next"][0]`` is word k. Generation stops early at the model's longest
+    Step k decodes the sentence with the k-1 words generated so far appended;
+    ``next_words(steps[k - 1])[0]`` is word k. Generation stops early at the model's longest
     sentence (the number of columns of ``Pos``).
     """
     n = _check.integer("n", n, minimum=1)

@@ -38,7 +38,7 @@ def normalize(s: Steps, X: np.ndarray, norm: str, unit: str, *, what: str,
         j = int(np.flatnonzero(n[0] == 0)[0])
         raise ValueError(f"{what}: expected non-zero columns to normalise, got the zero vector "
                          f"in column {j}")
-    return s.add(unit, X / n, f"{what} / {norm}", cols=cols)  # (d, B)
+    return s.add(unit, X / n, f"{what} / {norm.rsplit(' / ', 1)[-1]}", cols=cols)  # (d, B)
 
 
 def normalize_backward(g: Steps, s: Steps, unit: str, norm: str, d_unit: str, dot: str,

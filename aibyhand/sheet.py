@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,7 +82,7 @@ class Block:
         tw, th = self.top.size(cw)
         rw = max(res.size(cw)[0] for _, res in self.pairs)
         body_h = sum(max(left.size(cw)[1], res.size(cw)[1]) + LABEL_H for left, res in self.pairs)
-        return max(lw + GAP + max(tw, rw), title_w), LABEL_H + th + GAP + body_h
+        return max(lw + GAP + max(tw, rw), title_w), 2 * LABEL_H + th + GAP + body_h
 
 
 def _row_label_w(rows) -> float:
@@ -108,6 +109,9 @@ def _product(steps: list[Steps], step: Step) -> tuple[Grid, Grid] | None:
     left = _resolve(steps, prefix, match["left"])
     top = _resolve(steps, prefix, match["top"])
     if left is None or top is None or left.name == step.name or top.name == step.name:
+        return None
+    both = _resolve(steps, prefix, f"{match['left']} {match['top']}")
+    if both is not None and both.name != step.name:  # "L exp / L sum": one name, not a product
         return None
     return Grid(left, bool(match["lt"])), Grid(top, bool(match["tt"]))
 
@@ -182,12 +186,15 @@ class _Page:
         self.ax.axis("off")
         self.y = MARGIN
         self.ax.text(MARGIN, self.y, header, fontsize=12, fontweight="bold", va="top")
-        self.ax.text(PAGE_W - MARGIN, self.y, f"page {number}", fontsize=7, va="top", ha="right")
+        self.ax.text(MARGIN, PAGE_H - MARGIN / 2, "name: ______________________________",
+                     fontsize=8, va="bottom")
+        self.ax.text(PAGE_W - MARGIN, PAGE_H - MARGIN / 2, f"page {number}", fontsize=7,
+                     va="bottom", ha="right", color="0.4")
         self.y += 0.26
-        if sub:
-            self.ax.text(MARGIN, self.y, sub, fontsize=7.5, va="top", color="0.25")
-            self.y += 0.22
-        self.y += 0.08
+        for line in textwrap.wrap(sub, width=int((PAGE_W - 2 * MARGIN) / 0.058)):
+            self.ax.text(MARGIN, self.y, line, fontsize=7.5, va="top", color="0.25")
+            self.y += 0.16
+        self.y += 0.14
 
     def text(self, x, y, s, **kw):
         self.ax.text(x, y, s, **kw)
@@ -239,13 +246,13 @@ def _draw_block(page: _Page, block: Block, x: float, *, cw: float, key: bool, dr
     lw = max(left.size(cw)[0] for left, _ in block.pairs)
     rx = x + lw + GAP
     top_h = block.top.size(cw)[1]
-    y += LABEL_H
+    y += 2 * LABEL_H  # the title's line, then the top factor's name
     # the top factor's cells line up with the result's columns
     res_label = max(_row_label_w(res.matrix()[1]) for _, res in block.pairs)
     top_label = _row_label_w(block.top.matrix()[1])
-    page.text(rx + res_label - top_label, y + 0.02, block.top.name, fontsize=TICK_PT + 0.5,
+    page.text(rx + res_label - top_label, y - 0.02, block.top.name, fontsize=TICK_PT + 0.5,
               va="bottom", ha="left", color="0.2")
-    _draw_grid(page, block.top, rx + res_label - top_label, y + 0.04, cw=cw, key=key, drawn=drawn)
+    _draw_grid(page, block.top, rx + res_label - top_label, y, cw=cw, key=key, drawn=drawn)
     y += top_h + GAP
     for left, res in block.pairs:
         h = max(left.size(cw)[1], res.size(cw)[1])
@@ -311,9 +318,9 @@ def worksheet_pages(ws, data: dict, *, key: bool = False, source: str = ""):
     parts = ws.run(data)[:ws.sheet_parts]
     settings = "; ".join(f"{k} {_setting(v)}" for k, v in parts[0].meta.items()
                          if not k.startswith("_") and k != "mask")
-    subtitle = f"{settings}   ({source})" if source else settings
+    subtitle = f"{settings}   ({source})".strip() if source else settings
     return pages(parts, title=f"Worksheet {ws.number}: {ws.title}",
-                 subtitle=subtitle + "        name: ______________________", key=key)
+                 subtitle=subtitle, key=key)
 
 
 def _setting(v) -> str:

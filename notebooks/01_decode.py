@@ -75,6 +75,7 @@ s.show(["F", "R", "G", "H"], hand=True)
 
 # %%
 s.show(["h", "logits", "L", "L max", "L exp", "L sum", "prob", "next"], hand=True)
+print("next word:", decode.next_words(s)[0])
 
 # %%
 plots.heatmap(s, "prob", title="next-word probabilities", limits=(0, 1))
@@ -87,4 +88,4 @@ words = decode.generate(model, data["prompt"], data["generate"], temperature=dat
                         base=data["base"])
 for k, step in enumerate(words, start=1):
     step.show(["ids", "A", "prob", "next"], hand=True)
-    print()
+    print(f"word {k}: {decode.next_words(step)[0]}\n")

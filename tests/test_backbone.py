@@ -58,7 +58,7 @@ def test_decode_equals_the_naive_loop(case):
     for b, sentence in enumerate(sentences):
         probs = naive.next_word_probs(p, ids_of(sentence), case["base"], temperature=0.7)
         np.testing.assert_allclose(s["prob"][:, b], probs, rtol=1e-10, atol=1e-13)
-        assert s.meta["_next"][b] == vocab.VOCAB[int(np.argmax(probs))]
+        assert decode.next_words(s)[b] == vocab.VOCAB[int(np.argmax(probs))]
 
 
 @given(cases())
@@ -101,7 +101,7 @@ def test_greedy_generation_appends_each_word():
     steps = decode.generate(p, "the cat", 5, base=3)
     # inputs of 2, 3, 4 words; a 5-word input would not fit the model's 4 positions
     assert [len(s.meta["_words"][0]) for s in steps] == [2, 3, 4]
-    assert steps[1].meta["_words"][0] == ("the", "cat", steps[0].meta["_next"][0])
+    assert steps[1].meta["_words"][0] == ("the", "cat", decode.next_words(steps[0])[0])
 
 
 def test_decode_worksheet_cells_by_hand():

@@ -43,9 +43,11 @@ def array(name: str, x, *, ndim: int | None = 2, what: str = "", finite: bool = 
 
 def all_finite(name: str, arr: np.ndarray) -> None:
     """Reject NaN and infinity, naming the first bad position."""
-    # one cheap reduction first: a finite sum proves every entry finite
-    if math.isfinite(float(np.add.reduce(arr, axis=None))):
-        return
+    # one cheap reduction first: a finite sum proves every entry finite (an overflowing
+    # sum of finite numbers only sends us to the exact check)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if math.isfinite(float(np.add.reduce(arr, axis=None))):
+            return
     bad = ~np.isfinite(arr)
     if bad.any():
         where = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -57,8 +59,9 @@ def finite_from(result: np.ndarray, what: str, inputs: dict) -> None:
     """After a product: NaN or inf in any input makes ``result`` non-finite, so a result
     that is finite clears them all at the cost of one small check; otherwise name the
     input that is to blame (or the overflow, when every input is finite)."""
-    if math.isfinite(float(np.add.reduce(result, axis=None))):
-        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        if math.isfinite(float(np.add.reduce(result, axis=None))):
+            return
     for name, x in inputs.items():
         all_finite(name, x)
     if not np.isfinite(result).all():

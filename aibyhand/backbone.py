@@ -144,7 +144,8 @@ def backward(params, steps: Steps, dH) -> Steps:
     steps : Steps
         What :func:`forward` returned.
     dH : array, shape (B, d, n)
-        The gradient of the loss with respect to ``H`` (zero at padding).
+        The gradient of the loss with respect to ``H``. Its columns past a sentence's end
+        are padding, which no loss can depend on: they are ignored.
 
     Returns
     -------
@@ -157,6 +158,8 @@ def backward(params, steps: Steps, dH) -> Steps:
     s = _check.steps("steps", steps, ["X", "A", "H1", "F", "R", "H"], "backbone.forward")
     dH = _check.array("dH", dH, ndim=3, what="(B, d, n)")
     _check.same_shape("dH", dH, "H", s["H"])
+    real = np.arange(dH.shape[2])[None, :] < np.array(s.meta["_lengths"])[:, None]  # (B, n)
+    dH = dH * real[:, None, :]
     base, d_k = s.meta["base"], p["Wq"].shape[0]
     X, A, H1, F, R = s["X"], s["A"], s["H1"], s["F"], s["R"]
     T = lambda M: np.swapaxes(M, 1, 2)  # noqa: E731  transpose each sentence's matrix

@@ -133,7 +133,7 @@ def forward(params, sentences, *, pooling: str = "mean", mask: str = "bidirectio
     if pooling not in POOLINGS:
         raise ValueError(f"pooling: expected one of {', '.join(POOLINGS)}, got {pooling!r}")
     W_up, W_down = _head_params(params)
-    s = backbone.forward(params, sentences, mask=mask, base=base)        # the mask: bidirectional
+    s = backbone.forward(params, sentences, mask=mask, base=base)        # the one switch: the mask
     s.title = "Embed"
     s.meta["pooling"] = pooling
     lengths = np.array(s.meta["_lengths"])

@@ -46,6 +46,8 @@ def forward(A, P, *, dims=(8, 4, 2), weights=None, temperature: float = 1.0,
     Steps
         ``A``, ``P``; each level's InfoNCE steps under ``"m=<width> / "`` (``"m=4 / S"``);
         ``losses`` (1 x levels), ``weights`` (1 x levels) and ``loss``, their weighted sum.
+        Levels run largest width first, each weight with its width; ``meta["dims"]`` and
+        ``meta["weights"]`` hold them in that order.
     """
     A = _check.array("A", A, what="(d, B)")
     P = _check.array("P", P, what="(d, B)")

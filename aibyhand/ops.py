@@ -20,10 +20,12 @@ def base_name(base: float) -> str:
 
 
 def lengths(X: np.ndarray) -> np.ndarray:
-    """Euclidean length of every column, (1, B), exact for any finite magnitude."""
-    n = np.sqrt(np.einsum("ij,ij->j", X, X))[None, :]
-    if n.max() > 1e150 or n.min() < 1e-150:  # squares may have overflowed or underflowed
-        n = np.hypot.reduce(X, axis=0, keepdims=True)
+    """Euclidean length of every column, (1, B), without overflow or underflow on the way
+    (inf only where the length itself exceeds float64)."""
+    with np.errstate(over="ignore"):  # an overflow is caught and redone just below
+        n = np.sqrt(np.einsum("ij,ij->j", X, X))[None, :]
+        if n.max() > 1e150 or n.min() < 1e-150:  # squares may have overflowed or underflowed
+            n = np.hypot.reduce(X, axis=0, keepdims=True)
     return n
 
 
@@ -34,9 +36,15 @@ def normalize(s: Steps, X: np.ndarray, norm: str, unit: str, *, what: str,
     ``what`` names the argument in the error for a zero column.
     """
     n = s.add(norm, lengths(X), f"length of each column of {what}", cols=cols)  # (1, B)
-    if not n.all():
-        j = int(np.flatnonzero(n[0] == 0)[0])
-        raise ValueError(f"{what}: expected non-zero columns to normalise, got the zero vector "
+    # below float64's smallest normal number, 1 / |x| in the gradient is already infinite
+    short = np.flatnonzero(n[0] < np.finfo(np.float64).tiny)
+    if short.size:
+        j = int(short[0])
+        got = "the zero vector" if n[0, j] == 0 else f"a vector of length {n[0, j]:.3g}"
+        raise ValueError(f"{what}: expected non-zero columns to normalise, got {got} in column {j}")
+    if not np.isfinite(n).all():
+        j = int(np.flatnonzero(~np.isfinite(n[0]))[0])
+        raise ValueError(f"{what}: expected columns whose length fits in float64, got a longer one "
                          f"in column {j}")
     return s.add(unit, X / n, f"{what} / {norm.rsplit(' / ', 1)[-1]}", cols=cols)  # (d, B)
 

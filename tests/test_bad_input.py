@@ -157,3 +157,28 @@ FINETUNE_CASES = [
 @pytest.mark.parametrize("call, error, words", FINETUNE_CASES)
 def test_bad_finetune_input_names_the_argument(call, error, words):
     test_bad_input_names_the_argument(call, error, words)
+
+
+# -- float64's edges: an error, never a silent inf ---------------------------------------
+
+EDGE_CASES = [
+    (lambda: infonce.forward(np.array([[1.7e308, 1.0], [1.7e308, 2.0]]), np.eye(2)), ValueError,
+     ["A", "length fits in float64", "column 0"]),
+    (lambda: mrl.forward(with_value(with_value(A, (0, 1), 1e-310), (1, 1), 0.0), P), ValueError,
+     ["A[:2]", "length", "column 1"]),
+]
+
+
+@pytest.mark.parametrize("call, error, words", EDGE_CASES)
+def test_float64_edges_raise(call, error, words):
+    test_bad_input_names_the_argument(call, error, words)
+
+
+def test_backbone_backward_ignores_gradient_at_padding():
+    from aibyhand import backbone
+
+    s = backbone.forward(M, ["the cat sat on", "dog"], mask="bidirectional")
+    dH = np.zeros(s["H"].shape)
+    dH[1, :, 3] = 1.0  # a padded column of the one-word sentence
+    g = backbone.backward(M, s, dH)
+    assert not any(g[f"d{k}"].any() for k in backbone.PARAMS)

@@ -110,7 +110,7 @@ def forward(params, sentences, *, mask: str, base: float = math.e) -> Steps:
     K = s.add("K", p["Wk"] @ X, "Wk X", **tok)                                            # (B, d_k, n)
     V = s.add("V", p["Wv"] @ X, "Wv X", **tok)                                            # (B, d, n)
     scores = s.add("scores", np.swapaxes(K, 1, 2) @ Q / math.sqrt(d_k),
-                   f"K^T Q / sqrt({d_k})", **kq)                                          # (B, n, n)
+                   f"K^T Q / sqrt({d_k}): keys down, queries across", **kq)                                          # (B, n, n)
     M = s.add("mask", _mask(mask, lengths, n), f"{mask}: 0 = visible, -inf = hidden", **kq)
     masked = s.add("masked", scores + M, "scores + mask", **kq)                           # (B, n, n)
     A = ops.softmax(s, masked, base, axis=1, names=("col max", "exp", "col sum", "A"),

@@ -22,12 +22,19 @@ def _mrl(d: dict):
 
 def _decode(d: dict):
     parts = []
-    words = decode.generate(d["model"], d["prompt"], d["generate"], temperature=d["temperature"],
+    words = decode.generate(d["model"], d["sentence"], d["generate"], temperature=d["temperature"],
                             base=d["base"])
     for k, s in enumerate(words, start=1):
         part = Steps(f"Decode, word {k}: what comes after \"{' '.join(s.meta['_words'][0])}\"?", s.meta)
         parts.append(part.extend(s, prefix=f"word {k}"))
     return parts
+
+
+def _generated(parts) -> str:
+    """The words greedy decoding chose (the printout's last line; the sheet asks for them)."""
+    first = parts[0].sub("word 1")
+    words = [decode.next_words(part.sub(f"word {k}"))[0] for k, part in enumerate(parts, start=1)]
+    return "greedy: " + " ".join(first.meta["_words"][0]) + "".join(f" -> {w}" for w in words)
 
 
 def _embed(d: dict):
@@ -75,10 +82,10 @@ WORKSHEETS = {
         Worksheet("decode", 1, "Decode",
                   "a tiny Transformer with a causal mask; the last token's hidden state through "
                   "the tied unembedding, softmax over the vocabulary, greedy next word",
-                  {"prompt": Field("text", "the words to continue"),
+                  {"sentence": Field("text", "the words to continue"),
                    "generate": Field("integer", "how many words to generate greedily"),
                    **_SOFTMAX, **_MODEL},
-                  _decode, variants.decode, sheet_parts=1),
+                  _decode, variants.decode, sheet_parts=1, summary=_generated),
         Worksheet("embed", 2, "Embed",
                   "the same backbone with a bidirectional mask, mean pooling, Dense up x4, Dense "
                   "down, L2 normalisation: an 8-d sentence embedding",

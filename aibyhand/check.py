@@ -13,8 +13,11 @@ fill in::
     ]
     "m=4 / loss" = 0.73
 
-A cell is right when it is within 0.015 + 2% of the exact value: room for the two
-decimals a worksheet carries from step to step.
+A cell is right when it is within 0.006 + 3% of the exact value: a value copied with
+two decimals is right, and so is one that carried two decimals through a few steps. A
+value smaller than that in size (many gradients) cannot be told from 0 at two decimals.
+``worksheet`` and ``seed`` keys, as the template writes them, say which sheet the
+answers are for.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import numpy as np
 from .steps import Steps, format_number
 from .worksheet import WorksheetError, read_toml
 
-ABS_TOL, REL_TOL = 0.015, 0.02
+ABS_TOL, REL_TOL = 0.006, 0.03
 
 
 def cells(steps: Steps) -> list[str]:
@@ -39,11 +42,24 @@ def cells(steps: Steps) -> list[str]:
     return [step.name for step in steps.entries() if not step.given]
 
 
-def template(steps: Steps) -> str:
-    """An answers file for these steps: every cell 0, each step's formula as a comment."""
+META = ("worksheet", "seed")  # keys of an answers file that are not cells
+
+
+def template(steps: Steps, worksheet: str | None = None, seed: int | None = None) -> str:
+    """An answers file for these steps: every cell 0, each step's formula as a comment.
+
+    ``worksheet`` and ``seed``, when given, are written into the file, so that
+    ``aibyhand check`` knows which sheet the answers belong to.
+    """
     lines = [f"# answers for: {steps.title}",
-             "# replace every 0 by your value: a number, a fraction such as \"3/13\", or -inf",
-             ""]
+             "# replace every 0 by your value: a number, a fraction in quotes such as \"3/13\","
+             " or -inf", ""]
+    if worksheet is not None:
+        lines.append(f'worksheet = "{worksheet}"')
+    if seed is not None:
+        lines.append(f"seed = {seed}")
+    if worksheet is not None or seed is not None:
+        lines.append("")
     for name in cells(steps):
         step = steps.step(name)
         value = _sheet_value(step.value)
@@ -145,7 +161,12 @@ def depends_on(steps: Steps, name: str) -> list[str]:
 
 
 def read_answers(path: str | Path) -> dict:
-    return read_toml(Path(path))
+    try:
+        return read_toml(Path(path))
+    except WorksheetError as err:
+        if "not valid TOML" in str(err):  # most often an unquoted fraction
+            raise WorksheetError(f"{err}; write a fraction in quotes, as \"3/13\"") from None
+        raise
 
 
 def check(steps: Steps, answers: Mapping | str | Path, *, where: str | None = None) -> Report:
@@ -164,6 +185,7 @@ def check(steps: Steps, answers: Mapping | str | Path, *, where: str | None = No
         where = where or str(answers)
         answers = read_answers(answers)
     where = where or "answers"
+    answers = {k: v for k, v in answers.items() if k not in META}
     unknown = [k for k in answers if k not in steps or steps.step(k).given]
     if unknown:
         raise WorksheetError(f"{where}: {unknown[0]!r} is not a cell to compute on this sheet")
@@ -191,6 +213,9 @@ def _close(given: float, expected: float) -> bool:
 def _parse(raw, shape: tuple, where: str) -> np.ndarray:
     if len(shape) == 0:
         return np.array(_number(raw, where))
+    if 1 in shape and isinstance(raw, list) and len(raw) == max(shape) and \
+            not any(isinstance(x, list) for x in raw):  # a single row or column, written flat
+        raw = [raw] if shape[0] == 1 else [[x] for x in raw]
     if not isinstance(raw, list) or len(raw) != shape[0] or any(
             not isinstance(r, list) or len(r) != shape[1] for r in raw):
         got = _shape_of(raw)

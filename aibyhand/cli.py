@@ -46,7 +46,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", metavar="FILE", help="a worksheet file with other numbers")
-    p.add_argument("--seed", type=int, metavar="N", help="a fresh variant: new small integers")
+    p.add_argument("--seed", type=int, metavar="N",
+                   help="a fresh variant: new small integers (N >= 0; the same N, the same sheet)")
 
 
 def main(argv=None) -> int:
@@ -61,6 +62,9 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # the reader (| head) stopped early: not an error of ours
         sys.stdout = open(os.devnull, "w")
         return 0
+    except OSError as err:  # a file that cannot be written or read
+        print(f"aibyhand {args.command}: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
+        return 2
     except (WorksheetError, ValueError, TypeError, KeyError) as err:
         msg = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"aibyhand {args.command}: {msg}", file=sys.stderr)
@@ -74,18 +78,33 @@ def _list(args) -> int:
     return 0
 
 
-def _sheet_steps(args):
+def _load(args, seed=None):
+    """The worksheet and its numbers, and a name for where the numbers came from."""
     ws = catalog.get(args.name)
-    data = ws.load(args.data, args.seed)
-    return ws, data, ws.run(data)[:ws.sheet_parts]
+    seed = args.seed if seed is None else seed
+    if seed is not None and seed < 0:
+        raise ValueError(f"--seed: expected an integer >= 0, got {seed}")
+    data = ws.load(args.data, seed)
+    source = f"--seed {seed}" if seed is not None else str(args.data or ws.path)
+    return ws, data, source
+
+
+def _steps(ws, data, source, **kw):
+    """Run the worksheet; a value its module rejects is reported against the data's source."""
+    try:
+        return ws.steps(data, **kw)
+    except (ValueError, TypeError) as err:
+        raise WorksheetError(f"{source}: {err}") from None
 
 
 def _sheet(args) -> int:
-    ws = catalog.get(args.name)
-    data = ws.load(args.data, args.seed)
+    ws, data, source = _load(args)
     if args.answers_template:
-        text = check.template(ws.steps(data, sheet=True))
+        text = check.template(_steps(ws, data, source, sheet=True), worksheet=ws.name, seed=args.seed)
         if args.output:
+            if Path(args.output).exists():
+                raise ValueError(f"-o {args.output}: the file exists (answers in it?); choose another "
+                                 f"name or remove it first")
             Path(args.output).write_text(text)
             print(f"wrote {args.output}")
         else:
@@ -95,31 +114,48 @@ def _sheet(args) -> int:
         raise ValueError("-o FILE: expected where to write the sheet (.pdf or .png)")
     from . import sheet
 
-    source = (f"variant --seed {args.seed}" if args.seed is not None
-              else f"numbers from {Path(args.data).name if args.data else ws.path.name}")
-    figs, _ = sheet.worksheet_pages(ws, data, key=args.key, source=source)
+    _steps(ws, data, source)  # a bad value: one line, before any drawing
+    label = (f"variant --seed {args.seed}" if args.seed is not None
+             else f"numbers from {Path(args.data).name if args.data else ws.path.name}")
+    figs, _ = sheet.worksheet_pages(ws, data, key=args.key, source=label)
     for path in sheet.save(figs, args.output):
         print(f"wrote {path}")
     return 0
 
 
 def _check(args) -> int:
-    ws, data, _ = _sheet_steps(args)
-    report = check.check(ws.steps(data, sheet=True), args.answers)
+    answers = check.read_answers(args.answers)
+    made_for = answers.pop("worksheet", None)
+    if made_for is not None and made_for != args.name:
+        raise WorksheetError(f"{args.answers}: these answers are for worksheet {made_for!r}, not "
+                             f"{args.name!r}: aibyhand check {made_for} {args.answers}")
+    seed = answers.pop("seed", None)
+    if seed is not None and args.seed is not None and seed != args.seed:
+        raise WorksheetError(f"{args.answers}: these answers are for --seed {seed}, not --seed {args.seed}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise WorksheetError(f"{args.answers}: seed: expected an integer, got {seed!r}")
+    ws, data, source = _load(args, seed)
+    report = check.check(_steps(ws, data, source, sheet=True), answers, where=args.answers)
     print(report.format())
     return 0 if report.ok else 1
 
 
 def _show(args) -> int:
-    ws = catalog.get(args.name)
-    data = ws.load(args.data, args.seed)
+    ws, data, source = _load(args)
+    if args.decimals is not None and not 0 <= args.decimals <= 17:
+        raise ValueError(f"--decimals: expected 0 to 17, got {args.decimals}")
     hand = args.decimals is None
     decimals = 4 if hand else args.decimals
-    parts = ws.run(data)
     if args.step:
-        print(ws.steps(data).format(args.step, hand=hand, decimals=decimals))
+        print(_steps(ws, data, source).format(args.step, hand=hand, decimals=decimals))
         return 0
+    try:
+        parts = ws.run(data)
+    except (ValueError, TypeError) as err:
+        raise WorksheetError(f"{source}: {err}") from None
     print("\n\n".join(part.format(hand=hand, decimals=decimals) for part in parts))
+    if ws.summary is not None:
+        print("\n" + ws.summary(parts))
     return 0
 
 

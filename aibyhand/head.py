@@ -43,9 +43,10 @@ def forward(X, W_up, W_down, T, *, dims=(8, 4, 2)) -> Steps:
     -------
     Steps
         :func:`aibyhand.embed.head`'s steps (``X``, ``W_up``, ``W_down``, ``U``, ``Y``,
-        ``|Y|``, ``E``); ``M = W_down W_up``, ``M X`` (equal to ``Y``), ``rank M``;
-        ``T``, ``U - T``, ``distill loss``; for each width ``"m=<width> / |E|"``,
-        ``"m=<width> / E"`` and ``"m=<width> / cos"`` (B x B).
+        ``|Y|``, ``E``); ``M = W_down W_up``, ``Y via M`` (``M X``, equal to ``Y``),
+        ``rank M``; ``T``, ``U - T``, ``distill loss``; for each width
+        ``"m=<width> / |E[:m]|"``, ``"m=<width> / E_hat"`` (the first m coordinates of E,
+        re-normalised) and ``"m=<width> / cos"`` (B x B).
     """
     s = embed.head(X, W_up, W_down)
     s.title = "projection head"
@@ -57,7 +58,7 @@ def forward(X, W_up, W_down, T, *, dims=(8, 4, 2)) -> Steps:
     B = X.shape[1]
     # 1. two identity layers are one matrix
     M = s.add("M", W_down @ W_up, "W_down W_up: both layers as one matrix")            # (d_out, d_model)
-    s.add("M X", M @ X, "M X (the same as Y)", cols=cols)                                     # (d_out, B)
+    s.add("Y via M", M @ X, "M X (the same as Y)", cols=cols)                                     # (d_out, B)
     s.add("rank M", np.linalg.matrix_rank(M), f"at most min(d_model, d_out) = {min(M.shape)}")
     # 2. embedding matching at the expanded width
     s.given("T", T, "teacher embeddings, as wide as U", cols=cols)                      # (d_up, B)
@@ -65,8 +66,9 @@ def forward(X, W_up, W_down, T, *, dims=(8, 4, 2)) -> Steps:
     s.add("distill loss", np.sum(D * D) / (2 * B), "sum of (U - T)^2 / 2B")
     # 3. Matryoshka truncation of the output
     for m in sorted(dims, reverse=True):
-        unit = ops.normalize(s, s["E"][:m], f"m={m} / |E|", f"m={m} / E", what=f"E[:{m}]", cols=cols)  # (m, B)
-        s.add(f"m={m} / cos", unit.T @ unit, f"E^T E (cosines of the first {m} coordinates)",
+        unit = ops.normalize(s, s["E"][:m], f"m={m} / |E[:m]|", f"m={m} / E_hat", what=f"E[:{m}]",
+                             cols=cols)                                                  # (m, B)
+        s.add(f"m={m} / cos", unit.T @ unit, f"E_hat^T E_hat (cosines of the first {m} coordinates)",
               rows=cols, cols=cols)                                                      # (B, B)
     return s
 

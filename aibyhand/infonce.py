@@ -72,7 +72,7 @@ def _forward(A: np.ndarray, P: np.ndarray, temperature: float, base: float,
     prob = ops.softmax(s, L, base, axis=1, rows=a, cols=p)                          # (B, B)
     # -log_b prob_ii taken as log_b Z_i - (L_ii - max_i): prob_ii itself can underflow to 0
     loss_i = s.add("loss_i", np.log(s["Z"]) / math.log(base) - (np.diag(L)[:, None] - s["max"]),
-                   f"-log_{ops.base_name(base)} prob_ii", rows=a)                    # (B, 1)
+                   f"-log_{ops.base_name(base)} of the diagonal of prob", rows=a)                    # (B, 1)
     s.add("loss", loss_i.mean(), "mean of loss_i")
     return s
 

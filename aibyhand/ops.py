@@ -41,11 +41,13 @@ def normalize(s: Steps, X: np.ndarray, norm: str, unit: str, *, what: str,
     if short.size:
         j = int(short[0])
         got = "the zero vector" if n[0, j] == 0 else f"a vector of length {n[0, j]:.3g}"
-        raise ValueError(f"{what}: expected non-zero columns to normalise, got {got} in column {j}")
+        where = f"{j} ({cols[j]})" if cols is not None else str(j)
+        raise ValueError(f"{what}: expected non-zero columns to normalise, got {got} in column {where}")
     if not np.isfinite(n).all():
         j = int(np.flatnonzero(~np.isfinite(n[0]))[0])
+        where = f"{j} ({cols[j]})" if cols is not None else str(j)
         raise ValueError(f"{what}: expected columns whose length fits in float64, got a longer one "
-                         f"in column {j}")
+                         f"in column {where}")
     return s.add(unit, X / n, f"{what} / {norm.rsplit(' / ', 1)[-1]}", cols=cols)  # (d, B)
 
 
@@ -77,7 +79,7 @@ def softmax(s: Steps, L: np.ndarray, base: float, *, axis: int, names=("max", "E
     keep = dict(rows=rows if by_row else None, cols=None if by_row else cols, blocks=blocks)
     every = dict(rows=rows, cols=cols, blocks=blocks)
     mx, E, Z, prob = names
-    m = s.add(mx, L.max(axis=axis, keepdims=True), f"max of each {along}", **keep)
+    m = s.add(mx, L.max(axis=axis, keepdims=True), f"max of each {along} of {of}", **keep)
     e = s.add(E, np.exp((L - m) * math.log(base)), f"{base_name(base)}^({of} - {mx})", **every)  # b^x
     z = s.add(Z, e.sum(axis=axis, keepdims=True), f"sum of each {along} of {E}", **keep)
     return s.add(prob, e / z, f"{E} / {Z}", **every)

@@ -87,8 +87,9 @@ def experiment(*, n_train: int = 4096, n_test: int = 1024, pretrain: int = 60,
     -------
     Steps
         ``top-1`` (3 x widths: the start, fine-tuned at 768, fine-tuned with MRL) on
-        held-out pairs, ``raw`` (1 x widths: the pooled inputs truncated, no head),
-        ``loss pretrain``, ``loss single`` and ``loss MRL`` (one per step).
+        held-out pairs and ``top-1 (%)``, ``raw`` (1 x widths: the pooled inputs
+        truncated, no head), ``loss pretrain``, ``loss single``, ``loss MRL`` (one per
+        step) and ``losses`` (their first step and last ten, per width).
     """
     Xa, Xp = pairs(n_train, seed=seed)
     Ta, Tp = pairs(n_test, seed=seed + 1)
@@ -101,12 +102,17 @@ def experiment(*, n_train: int = 4096, n_test: int = 1024, pretrain: int = 60,
     cols = [f"m={m}" for m in WIDTHS]
     s = Steps("MRL at scale", {"pairs": n_train, "held out": n_test, "pretrain": pretrain,
                                "steps": steps, "lr": lr, "temperature": temperature})
-    s.add("top-1", np.stack([top1(Ta, Tp, W_up, W_down), top1(Ta, Tp, *single[:2]),
-                             top1(Ta, Tp, *nested[:2])]),
-          "held-out top-1 retrieval at each width",
-          rows=("start", "InfoNCE at 768", "MRL"), cols=cols)
+    rows = ("start", "InfoNCE at 768", "MRL")
+    top = s.add("top-1", np.stack([top1(Ta, Tp, W_up, W_down), top1(Ta, Tp, *single[:2]),
+                                   top1(Ta, Tp, *nested[:2])]),
+                "held-out top-1 retrieval at each width", rows=rows, cols=cols)  # (3, widths)
+    s.add("top-1 (%)", 100 * top, "the same, in percent", rows=rows, cols=cols)
     s.add("raw", mrl.top1(Ta, Tp, WIDTHS)[None, :], "no head: the pooled inputs, truncated", cols=cols)
     s.add("loss pretrain", pre, "pretraining loss, InfoNCE at 768")
     s.add("loss single", single[2], "fine-tuning loss, InfoNCE at 768")
     s.add("loss MRL", nested[2], "fine-tuning loss, MRL (the sum over 6 widths)")
+    per_width = [pre, single[2], nested[2] / len(WIDTHS)]
+    s.add("losses", [[run[0], run[-10:].mean()] for run in per_width],
+          "training loss per width (MRL's sum divided by 6)",
+          rows=("pretrain", "fine-tune at 768", "fine-tune MRL"), cols=("first step", "last 10 steps"))
     return s

@@ -301,9 +301,12 @@ def pages(parts: list[Steps], *, title: str, subtitle: str = "", key: bool = Fal
             if x > MARGIN and x + w > MARGIN + usable:
                 page.y += row_h + GAP
                 x, row_h = MARGIN, 0.0
-            if page.y + h > PAGE_H - MARGIN:
+            if page.y + h > PAGE_H - MARGIN - 0.25:  # above the footer
                 page = _Page(header, subtitle, len(figs) + 1)
                 figs.append(page.fig)
+                page.text(MARGIN, page.y, f"{heading} (continued)", fontsize=8.5,
+                          fontweight="bold", va="top", color="0.15")
+                page.y += 0.24
                 x, row_h = MARGIN, 0.0
             _draw_block(page, block, x, cw=cw, key=key, drawn=drawn)
             x += w + GAP * 2

@@ -137,9 +137,9 @@ def _value(raw, field: Field, where: str):
     ndim = {"matrix": 2, "vector": 1, "ints": 1}[field.kind]
     if not _numeric_nested(raw, ndim):
         raise WorksheetError(f"{where}: expected a {'list of rows of numbers' if ndim == 2 else 'list of numbers'}, got {_short(raw)}")
-    arr = np.array(raw, dtype=np.int64 if field.kind == "ints" else np.float64)
-    if ndim == 2 and len({len(r) for r in raw}) != 1:
+    if ndim == 2 and len({len(r) for r in raw}) > 1:
         raise WorksheetError(f"{where}: rows of different lengths {[len(r) for r in raw]}")
+    arr = np.array(raw, dtype=np.int64 if field.kind == "ints" else np.float64)
     if arr.size == 0:
         raise WorksheetError(f"{where}: expected numbers, got an empty list")
     return arr
@@ -177,6 +177,7 @@ class Worksheet:
     variant: Callable[[int], dict] | None = None
     stem: str = ""  # the data file's name without number and suffix, if not ``name``
     sheet_parts: int | None = None  # how many of run's parts the printed sheet holds (all)
+    summary: Callable[[list[Steps]], str] | None = None  # a closing line for the printout
 
     @property
     def path(self) -> Path:

@@ -13,8 +13,8 @@ from aibyhand.vocab import VOCAB
 data = catalog.get("decode").load()  # worksheets/01_decode.toml
 model = data["model"]
 print("vocabulary:", " ".join(VOCAB))
-print("prompt:", data["prompt"])
-s = decode.forward(model, data["prompt"], temperature=data["temperature"], base=data["base"])
+print("prompt:", data["sentence"])
+s = decode.forward(model, data["sentence"], temperature=data["temperature"], base=data["base"])
 s.show(["ids"], hand=True, header=True)
 
 # %% [markdown]
@@ -22,13 +22,13 @@ s.show(["ids"], hand=True, header=True)
 # embeddings.
 
 # %%
-s.show(["X_tok", "X"], hand=True)
+s.show(["Etok", "Pos", "X_tok", "X"], hand=True)
 
 # %% [markdown]
 # **2.** Multiply Wq, Wk, Wv (left) by X (top): queries, keys, values.
 
 # %%
-s.show(["Q", "K", "V"], hand=True)
+s.show(["Wq", "Q", "Wk", "K", "Wv", "V"], hand=True)
 
 # %% [markdown]
 # **3.** Multiply K transposed (left) by Q (top), divide by sqrt(d_k) = 2: one row per
@@ -62,29 +62,45 @@ plots.heatmap(s, "A", title="causal attention A (keys down, queries across)",
 s.show(["Z", "H1"], hand=True)
 
 # %% [markdown]
-# **7.** Feed-forward: multiply by W1, set the negatives to 0 (ReLU), multiply by W2, add
-# the residual.
+# **7.** Feed-forward: multiply W1 (left) by H1 (top), set the negatives to 0 (ReLU).
 
 # %%
-s.show(["F", "R", "G", "H"], hand=True)
+s.show(["W1", "F", "R"], hand=True)
 
 # %% [markdown]
-# **8.** The last layer of a decoder: take the last token's column, multiply it by the
-# token embeddings transposed (Gemma ties the output layer to the input embeddings),
-# softmax over the vocabulary, pick the most likely word.
+# **8.** Multiply W2 by R, and add the residual H1.
 
 # %%
-s.show(["h", "logits", "L", "L max", "L exp", "L sum", "prob", "next"], hand=True)
+s.show(["W2", "G", "H"], hand=True)
+
+# %% [markdown]
+# **9.** The last layer of a decoder: take the last token's column h and multiply the
+# token embeddings transposed by it (Gemma ties the output layer to the input embeddings).
+
+# %%
+s.show(["h", "logits"], hand=True)
+
+# %% [markdown]
+# **10.** Divide by the temperature and softmax over the vocabulary with 3^x.
+
+# %%
+s.show(["L", "L max", "L exp", "L sum", "prob"], hand=True)
+
+# %% [markdown]
+# **11.** Pick the most likely word (greedy).
+
+# %%
+s.show("next", hand=True)
 print("next word:", decode.next_words(s)[0])
 
 # %%
 plots.heatmap(s, "prob", title="next-word probabilities", limits=(0, 1))
 
 # %% [markdown]
-# **9.** Greedy generation: append the word and run the whole block again.
+# **12.** Greedy generation: append the word and run the whole block again.
 
 # %%
-words = decode.generate(model, data["prompt"], data["generate"], temperature=data["temperature"],
+words = decode.generate(model, data["sentence"], data["generate"], temperature=data["temperature"],
                         base=data["base"])
 for k, step in enumerate(words, start=1):
     step.show(["ids", "A", "prob", "next"], hand=True)

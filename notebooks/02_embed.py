@@ -17,6 +17,7 @@ print("sentence:", data["sentence"])
 e = embed.forward(model, data["sentence"], pooling=data["pooling"], base=data["base"])
 d = decode.forward(model, data["sentence"], base=data["base"])
 e.show(["ids", "X", "Q", "K", "V", "scores"], hand=True, header=True)
+print("the weights are worksheet 1's (Etok, Pos, Wq, Wk, Wv, W1, W2); aibyhand show embed prints them")
 
 # %% [markdown]
 # **1.** Up to the scores, Decode and Embed compute the same numbers. The one switch is the
@@ -31,10 +32,23 @@ plots.heatmaps([(d, "A", "Decode: causal A"), (e, "A", "Embed: bidirectional A")
                limits=(0, 1), suptitle="attention, keys down, queries across")
 
 # %% [markdown]
-# **2.** The rest of the block is the same arithmetic on different numbers.
+# **2.** The rest of the block is the same arithmetic on different numbers: softmax per
+# column with 3^x ...
 
 # %%
-e.show(["col max", "exp", "col sum", "Z", "H1", "F", "R", "G", "H"], hand=True)
+e.show(["col max", "exp", "col sum"], hand=True)
+
+# %% [markdown]
+# ... then Z = V A and the residual ...
+
+# %%
+e.show(["Z", "H1"], hand=True)
+
+# %% [markdown]
+# ... then the feed-forward block and its residual.
+
+# %%
+e.show(["F", "R", "G", "H"], hand=True)
 
 # %% [markdown]
 # **3.** The last layer differs. Decode takes the last token and scores every word;

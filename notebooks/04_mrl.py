@@ -15,10 +15,16 @@ s = mrl.forward(data["A"], data["P"], dims=tuple(data["dims"]), weights=data["we
 s.show(["A", "P"], hand=True, header=True)
 
 # %% [markdown]
-# **1.** Width 8: the whole vectors. Normalise, take cosines, softmax per anchor, loss.
+# **1.** Width 8: the whole vectors. Normalise every column (every length is 5) ...
 
 # %%
-s.show(["m=8 / |A|", "m=8 / |P|", "m=8 / S", "m=8 / prob", "m=8 / loss"], hand=True)
+s.show(["m=8 / |A|", "m=8 / A_hat", "m=8 / |P|", "m=8 / P_hat"], hand=True)
+
+# %% [markdown]
+# ... then as on worksheet 3: cosines, logits, softmax per anchor with 3^x, loss.
+
+# %%
+s.show(["m=8 / S", "m=8 / L", "m=8 / E", "m=8 / Z", "m=8 / prob", "m=8 / loss"], hand=True)
 
 # %% [markdown]
 # **2.** Width 4: keep the first 4 rows of A and P, re-normalise (every length is 3),

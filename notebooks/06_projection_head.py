@@ -29,7 +29,7 @@ s.show(["W_down", "Y", "|Y|", "E"], hand=True)
 # rank at most 4: the 16-wide middle adds nothing at inference.
 
 # %%
-s.show(["M", "M X", "rank M"], hand=True)
+s.show(["M", "Y via M", "rank M"], hand=True)
 
 # %% [markdown]
 # **4.** Why expand, then: during training the 16-wide layer can be matched to a wider
@@ -50,7 +50,7 @@ head.backward(s).show(hand=True)
 # output, re-normalise, and compare the two inputs by cosine at each width.
 
 # %%
-s.show(["m=8 / cos", "m=4 / E", "m=4 / cos", "m=2 / E", "m=2 / cos"], hand=True)
+s.show(["m=8 / cos", "m=4 / E_hat", "m=4 / cos", "m=2 / E_hat", "m=2 / cos"], hand=True)
 
 # %%
 plots.heatmaps([(s, f"m={m} / cos", f"cos at width {m}") for m in (8, 4, 2)], cmap="RdBu_r",

@@ -23,11 +23,7 @@ print(s.title, " ".join(f"{k}={v}" for k, v in s.meta.items()))
 # down to 32 coordinates and loses nothing at 768.
 
 # %%
-table = s.step("top-1")
-print(f"{'':16}" + "".join(f"{c:>8}" for c in table.cols))
-for label, row in zip(table.rows, table.value):
-    print(f"{label:16}" + "".join(f"{100 * v:8.1f}" for v in row))
-print(f"{'no head':16}" + "".join(f"{100 * v:8.1f}" for v in s["raw"][0]))
+s.show(["top-1 (%)"], decimals=1)
 
 # %%
 plots.accuracy_by_width(s)
@@ -36,11 +32,7 @@ plots.accuracy_by_width(s)
 # **Where MRL puts the meaning.** The MRL gradient at width m reaches only the first m
 # coordinates, so the first 32 collect the gradient of all six widths: they learn the most
 # important directions first. At 768 the MRL loss is the sum of six InfoNCE losses, one
-# per width; here it is divided by 6 to compare with InfoNCE at 768.
+# per width; below it is divided by 6 to compare with InfoNCE at 768.
 
 # %%
-import numpy as np  # noqa: E402
-
-for name in ("loss pretrain", "loss single", "loss MRL"):
-    loss = s[name] / (6 if name == "loss MRL" else 1)
-    print(f"{name:14} first {loss[0]:.3f}   last 10 steps {np.mean(loss[-10:]):.3f}")
+s.show("losses", decimals=3)

@@ -134,6 +134,21 @@ def test_sheet_writes_pdf_and_png_pages(tmp_path, capsys):
 def test_answers_template_has_every_cell(capsys):
     import tomllib
 
-    code, out, _ = run(capsys, "sheet", "mrl", "--answers-template")
+    code, out, _ = run(capsys, "sheet", "mrl", "--answers-template", "--seed", "4")
     parsed = tomllib.loads(out)
-    assert code == 0 and list(parsed) == check.cells(catalog.get("mrl").steps(sheet=True))
+    assert code == 0 and parsed.pop("worksheet") == "mrl" and parsed.pop("seed") == 4
+    assert list(parsed) == check.cells(catalog.get("mrl").steps(sheet=True, seed=4))
+
+
+def test_check_uses_the_seed_the_answers_were_made_for(tmp_path, capsys):
+    code, out, _ = run(capsys, "sheet", "infonce", "--seed", "3", "--answers-template",
+                       "-o", str(tmp_path / "a.toml"))
+    assert code == 0
+    code, out, _ = run(capsys, "sheet", "infonce", "--answers-template", "-o", str(tmp_path / "a.toml"))
+    assert code == 2  # never overwrites a student's file
+    code, out, _ = run(capsys, "check", "infonce", str(tmp_path / "a.toml"))
+    assert code == 1 and "cells wrong" in out  # checked against seed 3: the zeros are wrong
+    code, _, err = run(capsys, "check", "mrl", str(tmp_path / "a.toml"))
+    assert code == 2 and "for worksheet 'infonce'" in err
+    code, _, err = run(capsys, "check", "infonce", str(tmp_path / "a.toml"), "--seed", "4")
+    assert code == 2 and "--seed 3, not --seed 4" in err

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import gradcheck
@@ -91,6 +91,7 @@ def model_cases(draw):
                 base=draw(st.sampled_from([math.e, 3.0])))
 
 
+@settings(max_examples=15)  # each example runs the whole model some 900 times
 @given(model_cases())
 def test_full_step_gradients_match_finite_differences(case):
     p = random_model(case["seed"], d=case["d"], d_ff=case["d_ff"], n_max=case["n_max"], d_out=case["d_out"])

@@ -38,20 +38,27 @@ def test_committed_notebooks_are_what_the_sources_regenerate_and_run_fast():
         assert t < (60 if name == "07_mrl_at_scale" else 5), (name, round(t, 1))
 
 
-def test_mrl_at_scale_shows_the_papers_result():
-    """Read the printed table of notebook 07 (fresh, by the test above): MRL at or above
-    InfoNCE-at-768 at every width, clearly above at 64 and 32, within 1 point at 768."""
-    nb = json.loads((build.NOTEBOOKS / "07_mrl_at_scale.ipynb").read_text())
+def table_rows(path, labels):
+    """The rows of a printed table in a notebook's outputs: label -> numbers."""
+    nb = json.loads(path.read_text())
     text = "".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
                    for o in c["outputs"])
     rows = {}
     for line in text.splitlines():
-        for label in ("InfoNCE at 768", "MRL"):
+        line = line.strip()
+        for label in labels:
             cells = line[len(label):].split()
-            if line.startswith(label + " ") and len(cells) == 6 and all(
+            if line.startswith(label + " ") and cells and all(
                     c.replace(".", "", 1).isdigit() for c in cells):
-                rows[label] = [float(x) for x in cells]
-    single, mrl = rows["InfoNCE at 768"], rows["MRL"]
+                rows[label] = cells
+    return rows
+
+
+def test_mrl_at_scale_shows_the_papers_result():
+    """Read the printed table of notebook 07 (fresh, by the test above): MRL at or above
+    InfoNCE-at-768 at every width, clearly above at 64 and 32, within 1 point at 768."""
+    rows = table_rows(build.NOTEBOOKS / "07_mrl_at_scale.ipynb", ("InfoNCE at 768", "MRL"))
+    single, mrl = ([float(x) for x in rows[k]] for k in ("InfoNCE at 768", "MRL"))
     assert len(single) == len(mrl) == 6  # widths 768, 512, 256, 128, 64, 32
     assert all(m >= s for m, s in zip(mrl, single)), (single, mrl)
     assert mrl[4] - single[4] >= 2 and mrl[5] - single[5] >= 2, (single, mrl)
@@ -59,12 +66,7 @@ def test_mrl_at_scale_shows_the_papers_result():
 
 
 def test_readme_quotes_the_notebooks_table():
-    nb = json.loads((build.NOTEBOOKS / "07_mrl_at_scale.ipynb").read_text())
-    text = "".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
-                   for o in c["outputs"])
+    rows = table_rows(build.NOTEBOOKS / "07_mrl_at_scale.ipynb", ("InfoNCE at 768", "MRL"))
     readme = (build.NOTEBOOKS.parent / "README.md").read_text()
     for label, row in (("InfoNCE at 768", "fine-tuned with InfoNCE at 768"), ("MRL", "fine-tuned with MRL")):
-        printed = next(line for line in text.splitlines()
-                       if line.startswith(label + " ") and "." in line and "at scale" not in line)
-        numbers = printed[len(label):].split()
-        assert f"| {row} | " + " | ".join(numbers) + " |" in readme, (row, numbers)
+        assert f"| {row} | " + " | ".join(rows[label]) + " |" in readme, (row, rows[label])

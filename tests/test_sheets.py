@@ -78,9 +78,9 @@ def test_a_variant_passes_check_against_its_own_key():
 
 
 def test_same_seed_same_sheet_bytes(tmp_path):
-    ws = catalog.get("mrl")
+    ws = catalog.get("infonce")
     paths = []
     for k in range(2):
         figs, _ = sheet.worksheet_pages(ws, ws.variant(5), key=True, source="variant --seed 5")
-        paths += sheet.save(figs, tmp_path / f"mrl{k}.pdf")
+        paths += sheet.save(figs, tmp_path / f"infonce{k}.pdf")
     assert paths[0].read_bytes() == paths[1].read_bytes()

@@ -79,7 +79,7 @@ def test_decode_and_embed_variants_are_easy_and_share_the_backbone(seed):
     for k in backbone.PARAMS:
         np.testing.assert_array_equal(dec["model"][k], emb["model"][k])
         assert whole(dec["model"][k]) and np.abs(dec["model"][k]).max() <= 2
-    easy_attention(dec["model"], dec["prompt"])
+    easy_attention(dec["model"], dec["sentence"])
     easy_attention(emb["model"], emb["sentence"])
     assert whole(emb["model"]["W_up"]) and whole(emb["model"]["W_down"])
 
@@ -110,7 +110,7 @@ def test_the_worksheet_files_are_easy_too():
     head_file = catalog.get("head").load()
     assert prefix_lengths_whole(head_file["W_down"] @ head_file["W_up"] @ head_file["X"])
     dec = catalog.get("decode").load()
-    easy_attention(dec["model"], dec["prompt"])
+    easy_attention(dec["model"], dec["sentence"])
     easy_attention(dec["model"], catalog.get("embed").load()["sentence"])
     ft = catalog.get("finetune").load()
     assert prefix_lengths_whole(ft["W_down"] @ ft["W_up"] @ np.concatenate([ft["Xa"], ft["Xp"]], axis=1))

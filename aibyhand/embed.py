@@ -98,13 +98,26 @@ def head_backward(steps: Steps, dE) -> Steps:
 
 
 def dense_backward(g: Steps, s: Steps, dY: np.ndarray, cols, x_name: str = "X",
-                   need_dx: bool = True) -> None:
-    """Back through ``Y = W_down W_up X``: both weight gradients and (if needed) ``dX``."""
-    g.add("dW_down", dY @ s["U"].T, "dY U^T")                             # (d_out, d_up)
+                   need_dx: bool = True, lr: float | None = None) -> None:
+    """Back through ``Y = W_down W_up X``: both weight gradients and (if needed) ``dX``.
+
+    With ``lr``, also the SGD step ``W_new = W - lr dW`` of each weight, right after its
+    gradient (while that gradient is still in the cache).
+    """
+    dW_down = g.add("dW_down", dY @ s["U"].T, "dY U^T")                   # (d_out, d_up)
+    if lr is not None:
+        _sgd(g, s, "W_down", dW_down, lr)
     dU = g.add("dU", s["W_down"].T @ dY, "W_down^T dY", cols=cols)       # (d_up, B)
-    g.add("dW_up", dU @ s[x_name].T, f"dU {x_name}^T")                    # (d_up, d_model)
+    dW_up = g.add("dW_up", dU @ s[x_name].T, f"dU {x_name}^T")            # (d_up, d_model)
+    if lr is not None:
+        _sgd(g, s, "W_up", dW_up, lr)
     if need_dx:
         g.add(f"d{x_name}", s["W_up"].T @ dU, "W_up^T dU", cols=cols)     # (d_model, B)
+
+
+def _sgd(g: Steps, s: Steps, name: str, grad: np.ndarray, lr: float) -> np.ndarray:
+    # -lr dW + W rather than W - lr dW: NumPy then adds W into the one temporary in place
+    return g.add(f"{name}_new", -lr * grad + s[name], f"{name} - lr d{name}")
 
 
 def forward(params, sentences, *, pooling: str = "mean", mask: str = "bidirectional",

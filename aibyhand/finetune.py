@@ -76,12 +76,9 @@ def head_step(Xa, Xp, W_up, W_down, *, dims=(8, 4, 2), temperature: float = 1.0,
     g = mrl.backward(loss)
     s.extend(g)                                                                # m=.. / dL .., dA, dP
     dY = s.add("dY", np.concatenate([g["dA"], g["dP"]], axis=1), "[dA | dP]", cols=cols)  # (d_out, 2B)
-    embed.dense_backward(s, s, dY, cols, need_dx=False)                        # dW_down, dU, dW_up
-    # -lr dW + W rather than W - lr dW: NumPy then adds W into the one temporary in place
-    W_up_new = s.add("W_up_new", -lr * s["dW_up"] + W_up, "W_up - lr dW_up")   # (d_up, d_model)
-    W_down_new = s.add("W_down_new", -lr * s["dW_down"] + W_down, "W_down - lr dW_down")  # (d_out, d_up)
+    embed.dense_backward(s, s, dY, cols, need_dx=False, lr=lr)  # dW_down, W_down_new, dU, dW_up, W_up_new
     if after:
-        Y_new = W_down_new @ (W_up_new @ X)                                    # (d_out, 2B)
+        Y_new = s["W_down_new"] @ (s["W_up_new"] @ X)                          # (d_out, 2B)
         again = mrl.forward(Y_new[:, :B], Y_new[:, B:], dims=dims, temperature=temperature, base=base)
         s.add("losses after", again["losses"], "InfoNCE at each width with the new weights",
               cols=s.step("losses").cols)                                      # (1, levels)

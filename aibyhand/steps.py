@@ -142,8 +142,8 @@ class Steps(Mapping):
         Parameters
         ----------
         names : str or iterable of str, optional
-            One step, several, or all (``None``). A name ending in ``" / "`` selects
-            every step under that prefix.
+            One step, several, or all (``None``). A prefix such as ``"m=4"`` (or
+            ``"m=4 / "``) selects every step under it.
         hand : bool
             Print as on a worksheet: exact small fractions (``3/5``, ``1/9``) where a
             value is one, otherwise two decimals.
@@ -186,10 +186,10 @@ class Steps(Mapping):
             names = [names]
         chosen = []
         for name in names:
-            if name.endswith(" / "):
-                under = [s for s in self.entries() if s.name.startswith(name)]
-                if not under:
-                    raise KeyError(f"no steps under {name!r} in {self.title!r}")
+            under = [s for s in self.entries() if s.name.startswith(name.rstrip(" /") + " / ")]
+            if name in self._steps:
+                chosen.append(self._steps[name])
+            elif under:  # "m=4 / " or just "m=4": every step at that level
                 chosen += under
             else:
                 chosen.append(self.step(name))

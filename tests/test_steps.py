@@ -73,6 +73,7 @@ def test_prefix_selection_and_sub():
     s.add("m=2 / S", np.zeros((2, 2)))
     s.add("loss", 1.0)
     assert s.format("m=4 / ").startswith("m=4 / S")
+    assert s.format("m=4") == s.format("m=4 / ")
     assert list(s.sub("m=2")) == ["S"]
     with pytest.raises(KeyError):
         s.sub("m=8")

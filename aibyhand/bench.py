@@ -17,7 +17,6 @@ updated weights, (a) and (b) on the weight gradients.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import statistics
 import subprocess

@@ -180,7 +180,6 @@ def pool(H: np.ndarray, lengths: np.ndarray, pooling: str) -> np.ndarray:
 
 def unpool(dx: np.ndarray, lengths: np.ndarray, n: int, pooling: str) -> np.ndarray:
     """(d, B) gradient of the pooled vectors -> (B, d, n) gradient of the hidden states."""
-    B = len(lengths)
     if pooling == "last":
         weight = (np.arange(n)[None, :] == (lengths - 1)[:, None]).astype(float)  # (B, n)
     else:

@@ -46,9 +46,10 @@ def head_step(Xa, Xp, W_up, W_down, *, dims=(8, 4, 2), temperature: float = 1.0,
     Steps
         Forward: ``Xa``, ``Xp``, ``X = [Xa | Xp]``, ``W_up``, ``W_down``, ``U``, ``Y``,
         then the MRL steps on ``A = Y[:, :B]``, ``P = Y[:, B:]`` (``"m=8 / S"`` ...,
-        ``losses``, ``loss``: the loss before the update). Backward: each level's
-        gradient, ``dA``, ``dP``, ``dY = [dA | dP]``, ``dW_down``, ``dU``, ``dW_up``.
-        Update: ``W_up_new``, ``W_down_new`` (``W - lr * dW``). Inputs are not modified.
+        ``losses``, ``loss``: the loss before the update). Backward and update: each
+        level's gradient, ``dA``, ``dP``, ``dY = [dA | dP]``, ``dW_down``, ``W_down_new``
+        (``W_down - lr dW_down``), ``dU``, ``dW_up``, ``W_up_new``; with ``after``,
+        ``losses after`` and ``loss after``. Inputs are not modified.
 
     Notes
     -----

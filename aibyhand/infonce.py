@@ -69,7 +69,7 @@ def _forward(A: np.ndarray, P: np.ndarray, temperature: float, base: float,
     P_hat = ops.normalize(s, P, "|P|", "P_hat", what=what[1], cols=p)               # (d, B)
     S = s.add("S", A_hat.T @ P_hat, "A_hat^T P_hat   cos(a_i, p_j)", rows=a, cols=p)  # (B, B)
     L = s.add("L", S / temperature, "S / temperature", rows=a, cols=p)             # (B, B)
-    prob = ops.softmax(s, L, base, axis=1, rows=a, cols=p)                          # (B, B)
+    ops.softmax(s, L, base, axis=1, rows=a, cols=p)                                 # prob: (B, B)
     # -log_b prob_ii taken as log_b Z_i - (L_ii - max_i): prob_ii itself can underflow to 0
     loss_i = s.add("loss_i", np.log(s["Z"]) / math.log(base) - (np.diag(L)[:, None] - s["max"]),
                    f"-log_{ops.base_name(base)} of the diagonal of prob", rows=a)                    # (B, 1)

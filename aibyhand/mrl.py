@@ -131,7 +131,7 @@ def rankings(steps: Steps) -> Steps:
     levels = [f"m={m}" for m in dims]
     r = Steps("MRL rankings", s.meta)
     own = []
-    for m, level in zip(dims, levels):
+    for level in levels:
         S = s[f"{level} / S"]
         rank = r.add(f"{level} / rank", 1 + (S[:, None, :] > S[:, :, None]).sum(axis=2),
                      "1 + how many candidates score higher", rows=a, cols=p)  # (B, B)

@@ -117,8 +117,11 @@ def sheet_renders() -> list[tuple[Path, bytes, str, bool, list]]:
     out = []
     for ws in catalog.WORKSHEETS.values():
         stem = ws.path.with_suffix("")
+        data = ws.load()
+        parts = ws.run(data)
         for key in (False, True):
-            figs, drawn = sheet.worksheet_pages(ws, ws.load(), key=key, source=f"numbers from {ws.path.name}")
+            figs, drawn = sheet.worksheet_pages(ws, data, key=key, source=f"numbers from {ws.path.name}",
+                                                parts=parts)
             pdf = io.BytesIO()
             sheet.save_pdf(figs, pdf)
             name = stem.name + ("_key" if key else "")

@@ -89,18 +89,19 @@ def _load(args, seed=None):
     return ws, data, source
 
 
-def _steps(ws, data, source, **kw):
+def _parts(ws, data, source):
     """Run the worksheet; a value its module rejects is reported against the data's source."""
     try:
-        return ws.steps(data, **kw)
+        return ws.run(data)
     except (ValueError, TypeError) as err:
         raise WorksheetError(f"{source}: {err}") from None
 
 
 def _sheet(args) -> int:
     ws, data, source = _load(args)
+    parts = _parts(ws, data, source)  # a bad value: one line, before any drawing
     if args.answers_template:
-        text = check.template(_steps(ws, data, source, sheet=True), worksheet=ws.name, seed=args.seed)
+        text = check.template(ws.join(parts, sheet=True), worksheet=ws.name, seed=args.seed)
         if args.output:
             if Path(args.output).exists():
                 raise ValueError(f"-o {args.output}: the file exists (answers in it?); choose another "
@@ -114,10 +115,9 @@ def _sheet(args) -> int:
         raise ValueError("-o FILE: expected where to write the sheet (.pdf or .png)")
     from . import sheet
 
-    _steps(ws, data, source)  # a bad value: one line, before any drawing
     label = (f"variant --seed {args.seed}" if args.seed is not None
              else f"numbers from {Path(args.data).name if args.data else ws.path.name}")
-    figs, _ = sheet.worksheet_pages(ws, data, key=args.key, source=label)
+    figs, _ = sheet.worksheet_pages(ws, data, key=args.key, source=label, parts=parts)
     for path in sheet.save(figs, args.output):
         print(f"wrote {path}")
     return 0
@@ -135,7 +135,7 @@ def _check(args) -> int:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise WorksheetError(f"{args.answers}: seed: expected an integer, got {seed!r}")
     ws, data, source = _load(args, seed)
-    report = check.check(_steps(ws, data, source, sheet=True), answers, where=args.answers)
+    report = check.check(ws.join(_parts(ws, data, source), sheet=True), answers, where=args.answers)
     print(report.format())
     return 0 if report.ok else 1
 
@@ -146,13 +146,10 @@ def _show(args) -> int:
         raise ValueError(f"--decimals: expected 0 to 17, got {args.decimals}")
     hand = args.decimals is None
     decimals = 4 if hand else args.decimals
+    parts = _parts(ws, data, source)
     if args.step:
-        print(_steps(ws, data, source).format(args.step, hand=hand, decimals=decimals))
+        print(ws.join(parts).format(args.step, hand=hand, decimals=decimals))
         return 0
-    try:
-        parts = ws.run(data)
-    except (ValueError, TypeError) as err:
-        raise WorksheetError(f"{source}: {err}") from None
     print("\n\n".join(part.format(hand=hand, decimals=decimals) for part in parts))
     if ws.summary is not None:
         print("\n" + ws.summary(parts))

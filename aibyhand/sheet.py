@@ -315,10 +315,13 @@ def pages(parts: list[Steps], *, title: str, subtitle: str = "", key: bool = Fal
     return figs, drawn
 
 
-def worksheet_pages(ws, data: dict, *, key: bool = False, source: str = ""):
+def worksheet_pages(ws, data: dict, *, key: bool = False, source: str = "", parts=None):
     """The pages of a catalogued worksheet for some data: its printed parts, its title,
-    a line with its settings and where its numbers come from, and a name field."""
-    parts = ws.run(data)[:ws.sheet_parts]
+    a line with its settings and where its numbers come from, and a name field.
+
+    ``parts``: what ``ws.run(data)`` returned, when the caller has run it already.
+    """
+    parts = (ws.run(data) if parts is None else parts)[:ws.sheet_parts]
     settings = "; ".join(f"{k} {_setting(v)}" for k, v in parts[0].meta.items()
                          if not k.startswith("_") and k != "mask")
     subtitle = f"{settings}   ({source})".strip() if source else settings

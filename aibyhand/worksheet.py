@@ -199,7 +199,10 @@ class Worksheet:
 
         ``sheet=True``: only the parts on the printed sheet (what ``check`` marks).
         """
-        parts = self.run(dict(data) if data is not None else self.load(**load))
+        return self.join(self.run(dict(data) if data is not None else self.load(**load)), sheet=sheet)
+
+    def join(self, parts: list[Steps], *, sheet: bool = False) -> Steps:
+        """The parts :attr:`run` returned, as one :class:`Steps` (the sheet's parts only)."""
         if sheet:
             parts = parts[:self.sheet_parts]
         out = Steps(self.title, parts[0].meta)

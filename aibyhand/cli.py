@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from . import catalog, check
-from .worksheet import WorksheetError
+from .worksheet import WorksheetError, to_toml
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="print only this step (repeatable; 'm=4 / ' prints a whole level)")
     show.add_argument("--decimals", type=int, metavar="N",
                       help="fixed N decimals instead of the worksheet's fractions and 2 decimals")
+    show.add_argument("--save", metavar="FILE",
+                      help="also write these numbers as a worksheet file (to edit, then --data FILE)")
     sheet = sub.add_parser("sheet", help="a printable worksheet (.pdf or .png), blank or the key")
     sheet.add_argument("name", metavar="NAME", help=", ".join(catalog.WORKSHEETS))
     _data_args(sheet)
@@ -147,6 +149,10 @@ def _show(args) -> int:
     hand = args.decimals is None
     decimals = 4 if hand else args.decimals
     parts = _parts(ws, data, source)
+    if args.save:
+        if Path(args.save).exists():
+            raise ValueError(f"--save {args.save}: the file exists; choose another name")
+        Path(args.save).write_text(to_toml(data, f"Worksheet {ws.number}: {ws.title} ({source})"))
     if args.step:
         print(ws.join(parts).format(args.step, hand=hand, decimals=decimals))
         return 0

@@ -114,6 +114,14 @@ def test_bad_command_line_exits_2_with_one_line(argv, words):
         assert word in result.stderr
 
 
+def test_a_saved_variant_is_a_worksheet_file(tmp_path, capsys):
+    for name in NAMES:
+        path = tmp_path / f"{name}.toml"
+        _, seeded, _ = run(capsys, "show", name, "--seed", "6", "--save", str(path))
+        code, from_file, _ = run(capsys, "show", name, "--data", str(path))
+        assert code == 0 and from_file == seeded, name
+
+
 def test_malformed_worksheet_file_names_file_and_key(tmp_path):
     text = catalog.get("mrl").path.read_text().replace("temperature = 1", 'temperature = "warm"')
     path = tmp_path / "mine.toml"

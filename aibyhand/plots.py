@@ -12,7 +12,7 @@ matplotlib.rcParams["svg.hashsalt"] = "aibyhand"  # reproducible files
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from .steps import Steps, format_number  # noqa: E402
+from .steps import Steps, format_number, matrix  # noqa: E402
 
 
 def heatmap(steps: Steps, name: str, *, block: int = 0, hand: bool = True,
@@ -24,7 +24,7 @@ def heatmap(steps: Steps, name: str, *, block: int = 0, hand: bool = True,
     panels compare; by default it spans the values (and 0).
     """
     step = steps.step(name)
-    value, rows, cols = _matrix(step, block)
+    value, rows, cols = matrix(step, block)
     fig, ax = _axes(ax, figsize=(1.0 + 0.75 * value.shape[1], 0.8 + 0.6 * value.shape[0]))
     shown = np.where(np.isfinite(value), value, np.nan)
     low, high = limits or (min(np.nanmin(shown), 0.0), np.nanmax(shown))
@@ -43,7 +43,7 @@ def heatmap(steps: Steps, name: str, *, block: int = 0, hand: bool = True,
 def heatmaps(panels, *, hand: bool = True, cmap: str = "Blues", limits=None,
              suptitle: str | None = None):
     """Several heatmaps in one row: ``panels`` is a list of ``(steps, name, title)``."""
-    sizes = [_matrix(steps.step(name), 0)[0].shape for steps, name, _ in panels]
+    sizes = [matrix(steps.step(name), 0)[0].shape for steps, name, _ in panels]
     width = sum(1.0 + 0.75 * c for _, c in sizes)
     height = 1.2 + 0.6 * max(r for r, _ in sizes)
     fig, axes = plt.subplots(1, len(panels), figsize=(width, height), layout="constrained",
@@ -113,20 +113,6 @@ def accuracy_by_width(steps: Steps, name: str = "top-1", baseline: str | None = 
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return _done(fig)
-
-
-def _matrix(step, block: int):
-    """A step's 2-D matrix and its labels (one sentence's block, padding cut off)."""
-    value = np.atleast_2d(step.value)
-    rows, cols = step.rows, step.cols
-    if value.ndim == 3:
-        value = value[block]
-        if rows and isinstance(rows[0], tuple):
-            rows = rows[block]
-        if cols and isinstance(cols[0], tuple):
-            cols = cols[block]
-        value = value[:len(rows) if rows else None, :len(cols) if cols else None]
-    return value, rows, cols
 
 
 def _axes(ax, figsize):

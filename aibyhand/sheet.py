@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .steps import Step, Steps, format_number
+from .steps import Step, Steps, format_number, matrix
 
 PAGE_W, PAGE_H, MARGIN = 8.27, 11.0, 0.45         # inches
 CELL_W, CELL_H = 0.40, 0.22                        # one number (at most)
@@ -44,16 +44,7 @@ class Grid:
         return self.step.name.rsplit(" / ", 1)[-1] + ("^T" if self.transpose else "")
 
     def matrix(self) -> tuple[np.ndarray, tuple | None, tuple | None]:
-        value = np.asarray(self.step.value)
-        rows, cols = self.step.rows, self.step.cols
-        if value.ndim == 3:  # a batch of one sentence: that sentence's matrix, no padding
-            value = value[0]
-            rows = rows[0] if rows and isinstance(rows[0], tuple) else rows
-            cols = cols[0] if cols and isinstance(cols[0], tuple) else cols
-            value = value[:len(rows) if rows else None, :len(cols) if cols else None]
-        value = np.atleast_2d(value) if value.ndim < 2 else value
-        rows = rows if rows and len(rows) == value.shape[0] else None
-        cols = cols if cols and len(cols) == value.shape[1] else None
+        value, rows, cols = matrix(self.step)  # a batch of one sentence: that sentence's matrix
         if self.transpose:
             return value.T, cols, rows
         return value, rows, cols

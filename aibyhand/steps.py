@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["Steps", "Step", "format_number", "format_array", "side_by_side", "labels"]
+__all__ = ["Steps", "Step", "format_number", "format_array", "side_by_side", "labels", "matrix"]
 
 # Hand mode prints a value as a fraction when it is one of these (3/5, 1/9, 13/27 ...).
 HAND_MAX_DENOMINATOR = 100
@@ -300,14 +300,26 @@ def format_step(step: Step, *, hand: bool = False, decimals: int = 4) -> str:
                                            rows=_fit(step.rows, value.shape[0]),
                                            cols=_fit(step.cols, value.shape[-1]))
     out = [title]
-    for b, block in enumerate(value.reshape(-1, *value.shape[-2:])):
-        rows, cols = _block(step.rows, b), _block(step.cols, b)
-        block = block[:len(rows) if rows else None, :len(cols) if cols else None]
+    for b in range(value.shape[0]):
+        block, rows, cols = matrix(step, b)
         name = step.blocks[b] if step.blocks and b < len(step.blocks) else str(b)
         out.append(f"   [{name}]")
         out.append(format_array(block, hand=hand, decimals=decimals, rows=rows, cols=cols,
                                 indent="     "))
     return "\n".join(out)
+
+
+def matrix(step: Step, b: int = 0) -> tuple[np.ndarray, tuple | None, tuple | None]:
+    """A step as one 2-D matrix with the labels that fit it: for a batch step, sentence
+    ``b`` with its own labels and without the padding past its end."""
+    value = np.asarray(step.value)
+    rows, cols = step.rows, step.cols
+    if value.ndim == 3:
+        value = value[b]
+        rows, cols = _block(rows, b), _block(cols, b)
+        value = value[:len(rows) if rows else None, :len(cols) if cols else None]
+    value = np.atleast_2d(value)
+    return value, _fit(rows, value.shape[0]), _fit(cols, value.shape[1])
 
 
 def _fit(labels, n):

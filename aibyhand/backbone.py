@@ -5,20 +5,50 @@ sentences padded to the longest (arrays are ``(B, rows, tokens)``):
 
 .. math::
 
-    X = E_{tok}[:, ids] + Pos, \quad Q = W_q X, \; K = W_k X, \; V = W_v X, \quad
-    A = \mathrm{softmax}_b\!\left(\frac{K^\top Q}{\sqrt{d_k}} + M\right) \text{ per column}, \\
-    H_1 = X + V A, \qquad H = H_1 + W_2\, \mathrm{ReLU}(W_1 H_1).
+    X = E_{tok}[:, ids] + Pos[:, :n], \quad Q = W_q X, \; K = W_k X, \; V = W_v X, \\
+    \mathrm{scores} = K^\top Q / \sqrt{d_k} \text{ (keys down, queries across)}, \quad
+    \mathrm{attn} = \mathrm{softmax}_b(\mathrm{scores} + M) \text{ per column}, \\
+    Z = V\,\mathrm{attn}, \quad H_1 = X + Z, \quad F = W_1 H_1, \quad
+    H = H_1 + W_2\, \mathrm{ReLU}(F).
 
-The mask ``M`` is the one switch: ``"causal"`` (a query sees itself and earlier keys,
-as in a decoder; Decode, Qwen3-Embedding) or ``"bidirectional"`` (every real token,
-as in EmbeddingGemma's encoder). Padding keys are always masked with ``-inf``.
+Here ``n`` is the batch's longest sentence: every sentence starts at position 0 and is
+padded on the right (with token 0, ``"the"``), so all use the same columns of ``Pos``.
+``softmax_b`` of a column is ``b^(x - max) / sum of b^(x - max)`` (the max of the column
+subtracted first; the same numbers as ``b^x / sum b^x``). The mask ``M`` is the one
+switch: ``"causal"`` (a query sees itself and earlier keys: 0 where key position <= query
+position, ``-inf`` elsewhere; Decode, Qwen3-Embedding) or ``"bidirectional"`` (every real
+token; EmbeddingGemma's encoder). Keys past a sentence's end (padding) are always
+``-inf``; columns past a sentence's end are computed like any column (as token 0 at that
+position) and carry no meaning: only real columns reach Decode, Embed and the losses. The
+backward takes ReLU's slope at exactly 0 as 0.
 
-No normalisation inside the block: Gemma's RMSNorm divides every token by a square root
-of a mean of squares, which no student can do by hand for every token, and the lesson
-(same backbone, different last layer) does not depend on it. The one normalisation in
-the package's embedding model is the L2 normalisation at the end of Embed, where it
-defines cosine similarity. There is one attention head and no output projection (with
-one head, ``W_o W_v`` is one matrix) and no biases (Gemma has none).
+How this block differs from EmbeddingGemma's (Gemma 3) and why the sheets leave it out:
+
+=============================  ==============================  ======================================
+here                           EmbeddingGemma                  why the sheet leaves it out
+=============================  ==============================  ======================================
+1 layer, 1 head, d_model 4     24 layers, 3 query heads (GQA),  a page holds one block; every head
+                               d_model 768                      repeats the same arithmetic
+learned absolute positions     RoPE (rotary positions)          adding a column of Pos is one
+(Pos, added to X)                                               addition; a rotation is trigonometry
+ReLU, two matrices (W1, W2)    gated GELU (three matrices)      GELU needs a table of tanh; the gate
+                                                                 a third product per token
+no normalisation               RMSNorm before and after          a square root of a mean of squares
+                               attention and the MLP, QK-norm,   for every token; the lesson (same
+                               a final norm                      backbone, other last layer) does not
+                                                                 need it
+no sqrt(d_model) scale of X    embeddings times sqrt(768)        a constant factor, nothing to learn
+all layers global              local sliding-window layers      one short sentence: the window
+                               interleaved with global ones     would see all of it anyway
+8 whitespace words             262k SentencePiece tokens, BOS,  a vocabulary that fits a page
+                               EOS, task prompts such as
+                               "task: search result | query: "
+no biases, no output W_o       no biases; W_o after attention   with one head W_o W_v is one matrix
+=============================  ==============================  ======================================
+
+The embedding model's training (``finetune``) is in-batch InfoNCE at Matryoshka widths;
+EmbeddingGemma also uses hard negatives, a spread-out regulariser and distillation from
+a larger model.
 """
 
 from __future__ import annotations
@@ -27,7 +57,7 @@ import math
 
 import numpy as np
 
-from . import _check, ops, vocab
+from . import validate, ops, vocab
 from .steps import Steps, labels
 
 __all__ = ["forward", "backward", "check_params", "PARAMS", "MASKS"]
@@ -49,7 +79,7 @@ def check_params(params, names=PARAMS) -> dict[str, np.ndarray]:
     missing = [k for k in names if k not in params]
     if missing:
         raise ValueError(f"params: missing {', '.join(missing)} (expected {', '.join(names)})")
-    p = {k: _check.array(k, params[k], what="matrix") for k in names}
+    p = {k: validate.array(k, params[k], what="matrix") for k in names}
     d, V = p["Etok"].shape
     if V != len(vocab.VOCAB):
         raise ValueError(f"Etok: expected one column per word of the vocabulary ({len(vocab.VOCAB)}: "
@@ -61,7 +91,7 @@ def check_params(params, names=PARAMS) -> dict[str, np.ndarray]:
              "Wv": "(d_model, d_model)", "W1": "(d_ff, d_model)", "W2": "(d_model, d_ff)"}
     for k, shape in expected.items():
         if k in p:
-            _check.shape(k, p[k], shape, about[k])
+            validate.shape(k, p[k], shape, about[k])
     return p
 
 
@@ -81,20 +111,25 @@ def forward(params, sentences, *, mask: str, base: float = math.e) -> Steps:
     Returns
     -------
     Steps
-        ``ids``, ``X_tok``, ``X``, ``Q``, ``K``, ``V``, ``scores`` (keys x queries),
-        ``mask``, ``masked``, ``col max``, ``exp``, ``col sum``, ``A``, ``Z``, ``H1``,
-        ``F``, ``R``, ``G``, ``H``: arrays ``(B, rows, tokens)``. ``meta`` holds the
-        lengths and words of the sentences.
+        ``ids``, ``X_tok = Etok[:, ids]``, ``X``, ``Q``, ``K``, ``V``, ``scores`` (keys x
+        queries), ``mask`` (M), ``masked = scores + mask``, ``max`` (each column's largest),
+        ``pow = b^(masked - max)``, ``sum`` (each column's sum of pow), ``attn = pow / sum``
+        (each column a query's weights over the keys), ``Z``, ``H1``, ``F``,
+        ``R = ReLU(F)``, ``G = W2 R``, ``H``: arrays ``(B, rows, tokens)``. ``meta`` holds
+        ``mask``, ``base`` and, as bookkeeping, ``_lengths`` and ``_words`` (each
+        sentence's length and words).
     """
     p = check_params(params)
     if mask not in MASKS:
         raise ValueError(f"mask: expected one of {', '.join(MASKS)}, got {mask!r}")
-    base = _check.base("base", base)
+    base = validate.base("base", base)
     ids, lengths, words = vocab.encode(sentences, p["Pos"].shape[1])
     B, n = ids.shape
     d_k = p["Wq"].shape[0]
+    root = math.isqrt(d_k)
+    sqrt_dk = str(root) if root * root == d_k else f"sqrt({d_k})"
     blocks = tuple(" ".join(w) for w in words)
-    tok = dict(cols=words, blocks=blocks)          # columns: tokens
+    tok = dict(cols=words, blocks=blocks)             # columns: tokens
     kq = dict(rows=words, cols=words, blocks=blocks)  # rows: keys, columns: queries
     s = Steps(f"backbone ({mask})", {"mask": mask, "base": base, "_lengths": tuple(lengths.tolist()),
                                      "_words": words, "vocabulary": VOCABULARY})
@@ -104,23 +139,27 @@ def forward(params, sentences, *, mask: str, base: float = math.e) -> Steps:
             cols=labels("t", p["Pos"].shape[1]))                                          # (d, n_max)
     for name in PARAMS[2:]:
         s.given(name, p[name], "weights")
-    X_tok = s.add("X_tok", np.swapaxes(p["Etok"][:, ids], 0, 1), "Etok[:, ids]", **tok)   # (B, d, n)
-    X = s.add("X", X_tok + p["Pos"][:, :n], "X_tok + Pos", **tok)                         # (B, d, n)
+    X_tok = s.add("X_tok", np.swapaxes(p["Etok"][:, ids], 0, 1), "lookup(Etok, ids)",
+                  note="each word's column of Etok", **tok)                              # (B, d, n)
+    X = s.add("X", X_tok + p["Pos"][:, :n], f"X_tok + Pos[:, :{n}]", **tok)               # (B, d, n)
     Q = s.add("Q", p["Wq"] @ X, "Wq X", **tok)                                            # (B, d_k, n)
     K = s.add("K", p["Wk"] @ X, "Wk X", **tok)                                            # (B, d_k, n)
     V = s.add("V", p["Wv"] @ X, "Wv X", **tok)                                            # (B, d, n)
-    scores = s.add("scores", np.swapaxes(K, 1, 2) @ Q / math.sqrt(d_k),
-                   f"K^T Q / sqrt({d_k}): keys down, queries across", **kq)                                          # (B, n, n)
-    M = s.add("mask", _mask(mask, lengths, n), f"{mask}: 0 = visible, -inf = hidden", **kq)
+    scores = s.add("scores", np.swapaxes(K, 1, 2) @ Q / math.sqrt(d_k), f"K^T Q / {sqrt_dk}",
+                   note="keys down, queries across", **kq)                                # (B, n, n)
+    validate.finite_from(scores, "the attention scores K^T Q",
+                         {k: p[k] for k in ("Etok", "Pos", "Wq", "Wk")})
+    M = s.given("mask", _mask(mask, lengths, n), f"{mask}: 0 = visible, -inf = hidden", **kq)
     masked = s.add("masked", scores + M, "scores + mask", **kq)                           # (B, n, n)
-    A = ops.softmax(s, masked, base, axis=1, names=("col max", "exp", "col sum", "A"),
-                     of="masked", **kq)  # (B, n, n)
-    Z = s.add("Z", V @ A, "V A", **tok)                                                   # (B, d, n)
-    H1 = s.add("H1", X + Z, "X + Z", **tok)                                               # (B, d, n)
+    attn = ops.softmax(s, masked, base, axis=1, of="masked", names=("max", "pow", "sum", "attn"),
+                       **kq)                                                              # (B, n, n)
+    Z = s.add("Z", V @ attn, "V attn", note="each query's mix of the values", **tok)      # (B, d, n)
+    H1 = s.add("H1", X + Z, "X + Z", note="residual", **tok)                              # (B, d, n)
     F = s.add("F", p["W1"] @ H1, "W1 H1", **tok)                                          # (B, d_ff, n)
-    R = s.add("R", np.maximum(F, 0.0), "ReLU(F)", **tok)                                  # (B, d_ff, n)
+    R = s.add("R", np.maximum(F, 0.0), "relu(F)", **tok)                                  # (B, d_ff, n)
     G = s.add("G", p["W2"] @ R, "W2 R", **tok)                                            # (B, d, n)
-    s.add("H", H1 + G, "H1 + G", **tok)                                                   # (B, d, n)
+    H = s.add("H", H1 + G, "H1 + G", note="residual", **tok)                              # (B, d, n)
+    validate.finite_from(H, "the hidden states H", {k: p[k] for k in PARAMS})
     return s
 
 
@@ -150,47 +189,55 @@ def backward(params, steps: Steps, dH) -> Steps:
     Returns
     -------
     Steps
-        Back through the block in reverse: ``dG``, ``dW2``, ``dR``, ``dF``, ``dW1``,
-        ``dH1``, ``dZ``, ``dV``, ``dA``, ``dscores``, ``dQ``, ``dK``, ``dWq``, ``dWk``,
-        ``dWv``, ``dX``, ``dEtok``, ``dPos`` (each weight's gradient has its shape).
+        ``dH`` (given, padding zeroed), then back through the block in reverse: ``dG``,
+        ``dW2``, ``dR``, ``dF``, ``dW1``, ``dH1``, ``dZ``, ``dV``, ``dattn``, ``dscores``,
+        ``dQ``, ``dK``, ``dWq``, ``dWk``, ``dWv``, ``dX``, ``dEtok``, ``dPos`` (each
+        weight's gradient has its shape and is summed over the sentences). ReLU's
+        derivative is taken as 0 where ``F`` is exactly 0 (``positive(F)``).
     """
     p = check_params(params)
-    s = _check.steps("steps", steps, ["X", "A", "H1", "F", "R", "H"], "backbone.forward")
-    dH = _check.array("dH", dH, ndim=3, what="(B, d, n)")
-    _check.same_shape("dH", dH, "H", s["H"])
+    s = validate.steps("steps", steps, ["X", "attn", "H1", "F", "R", "H"], "backbone.forward")
+    dH = validate.array("dH", dH, ndim=3, what="(B, d, n)")
+    validate.same_shape("dH", dH, "H", s["H"])
     real = np.arange(dH.shape[2])[None, :] < np.array(s.meta["_lengths"])[:, None]  # (B, n)
     dH = dH * real[:, None, :]
     base, d_k = s.meta["base"], p["Wq"].shape[0]
-    X, A, H1, F, R = s["X"], s["A"], s["H1"], s["F"], s["R"]
+    b = ops.base_name(base)
+    root = math.isqrt(d_k)
+    sqrt_dk = str(root) if root * root == d_k else f"sqrt({d_k})"
+    X, attn, H1, F, R = s["X"], s["attn"], s["H1"], s["F"], s["R"]
     T = lambda M: np.swapaxes(M, 1, 2)  # noqa: E731  transpose each sentence's matrix
     outer = lambda G, M: np.einsum("bin,bjn->ij", G, M)  # noqa: E731  sum over sentences of G M^T
     step = s.step("H")
     tok = dict(cols=step.cols, blocks=step.blocks)
     kq = dict(rows=step.cols, cols=step.cols, blocks=step.blocks)
     g = Steps(f"backbone backward ({s.meta['mask']})", s.meta)
-    dG = g.add("dG", dH, "dH (residual: H = H1 + G)", **tok)                             # (B, d, n)
-    g.add("dW2", outer(dG, R), "sum over sentences of dG R^T")                            # (d, d_ff)
+    dH = g.given("dH", dH, "gradient of the loss wrt H (zero at padding)", **tok)           # (B, d, n)
+    dG = g.add("dG", dH, "dH", note="residual: H = H1 + G", **tok)                       # (B, d, n)
+    g.add("dW2", outer(dG, R), "dG R^T", note="summed over sentences")                    # (d, d_ff)
     dR = g.add("dR", p["W2"].T @ dG, "W2^T dG", **tok)                                    # (B, d_ff, n)
-    dF = g.add("dF", dR * (F > 0), "dR where F > 0, else 0", **tok)                       # (B, d_ff, n)
-    g.add("dW1", outer(dF, H1), "sum over sentences of dF H1^T")                          # (d_ff, d)
+    dF = g.add("dF", dR * (F > 0), "dR * positive(F)", note="ReLU passes where F > 0", **tok)  # (B, d_ff, n)
+    g.add("dW1", outer(dF, H1), "dF H1^T", note="summed over sentences")                  # (d_ff, d)
     dH1 = g.add("dH1", dH + p["W1"].T @ dF, "dH + W1^T dF", **tok)                        # (B, d, n)
-    dZ = g.add("dZ", dH1, "dH1 (residual: H1 = X + Z)", **tok)                            # (B, d, n)
-    dV = g.add("dV", dZ @ T(A), "dZ A^T", **tok)                                          # (B, d, n)
-    dA = g.add("dA", T(s["V"]) @ dZ, "V^T dZ", **kq)                                      # (B, n, n)
-    dS = g.add("dscores", ops.softmax_backward(A, dA, base, axis=1),
-               "ln b * A * (dA - column sums of A * dA)", **kq)                           # (B, n, n)
-    dQ = g.add("dQ", s["K"] @ dS / math.sqrt(d_k), f"K dscores / sqrt({d_k})", **tok)    # (B, d_k, n)
-    dK = g.add("dK", s["Q"] @ T(dS) / math.sqrt(d_k), f"Q dscores^T / sqrt({d_k})", **tok)  # (B, d_k, n)
-    g.add("dWq", outer(dQ, X), "sum over sentences of dQ X^T")                            # (d_k, d)
-    g.add("dWk", outer(dK, X), "sum over sentences of dK X^T")                            # (d_k, d)
-    g.add("dWv", outer(dV, X), "sum over sentences of dV X^T")                            # (d, d)
+    dZ = g.add("dZ", dH1, "dH1", note="residual: H1 = X + Z", **tok)                      # (B, d, n)
+    dV = g.add("dV", dZ @ T(attn), "dZ attn^T", **tok)                                    # (B, d, n)
+    dattn = g.add("dattn", T(s["V"]) @ dZ, "V^T dZ", **kq)                                # (B, n, n)
+    dS = g.add("dscores", ops.softmax_backward(attn, dattn, base, axis=1),
+               f"ln({b}) attn * (dattn - colsum(attn * dattn))", **kq)                    # (B, n, n)
+    dQ = g.add("dQ", s["K"] @ dS / math.sqrt(d_k), f"K dscores / {sqrt_dk}", **tok)       # (B, d_k, n)
+    dK = g.add("dK", s["Q"] @ T(dS) / math.sqrt(d_k), f"Q dscores^T / {sqrt_dk}", **tok)  # (B, d_k, n)
+    g.add("dWq", outer(dQ, X), "dQ X^T", note="summed over sentences")                    # (d_k, d)
+    g.add("dWk", outer(dK, X), "dK X^T", note="summed over sentences")                    # (d_k, d)
+    g.add("dWv", outer(dV, X), "dV X^T", note="summed over sentences")                    # (d, d)
     dX = g.add("dX", dH1 + p["Wq"].T @ dQ + p["Wk"].T @ dK + p["Wv"].T @ dV,
                "dH1 + Wq^T dQ + Wk^T dK + Wv^T dV", **tok)                                # (B, d, n)
+    validate.finite_from(dX, "the gradients", {"dH": dH, **{k: p[k] for k in PARAMS}})
     dEtok = np.zeros(p["Etok"].shape[::-1])                                               # (V, d)
     np.add.at(dEtok, s["ids"], T(dX))  # a word used twice collects both gradients
-    g.add("dEtok", dEtok.T, "dX added into the column of each token's word",
-          cols=vocab.VOCAB)                                                               # (d, V)
+    g.add("dEtok", dEtok.T, f"scatter(dX, ids, {dEtok.shape[0]})",
+          note="each token's dX added into its word's column", cols=vocab.VOCAB)           # (d, V)
     dPos = np.zeros_like(p["Pos"])
     dPos[:, :dX.shape[2]] = dX.sum(axis=0)
-    g.add("dPos", dPos, "dX summed over sentences, position by position")                 # (d, n_max)
+    g.add("dPos", dPos, f"padcols(dX, {dPos.shape[1]})",
+          note="dX summed over sentences, position by position")                          # (d, n_max)
     return g

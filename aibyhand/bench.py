@@ -26,6 +26,7 @@ import time
 import numpy as np
 
 from . import finetune, scale
+from .arguments import Parser
 
 DIMS = (768, 512, 256, 128)
 
@@ -172,7 +173,7 @@ ISOLATION = {"OMP_WAIT_POLICY": "PASSIVE", "OPENBLAS_THREAD_TIMEOUT": "4"}
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="aibyhand bench", description=__doc__.split("\n")[0])
+    p = Parser(prog="aibyhand bench", description=__doc__.split("\n")[0])
     p.add_argument("--repeats", type=int, default=15, help="interleaved repeats (default 15)")
     p.add_argument("--no-torch", action="store_true", help="skip (c) even if torch is installed")
     p.add_argument("--as-is", action="store_true",

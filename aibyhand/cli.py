@@ -1,55 +1,78 @@
-"""The ``aibyhand`` command: list, show, sheet, check (and bench).
+"""The ``aibyhand`` command: list, show, sheet, check, bench.
 
-Errors in what the user gave (an unknown worksheet, a malformed data file) print one
-line and exit 2, never a traceback.
+Exit codes: 0 when all is well, 1 when ``check`` finds a wrong box, 2 for anything the
+user must fix (an unknown worksheet, a malformed file, a file that cannot be written),
+always with one line on stderr and never a traceback. A closed pipe (``| head``) does not
+change the exit code.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
 import sys
+from fractions import Fraction
 from pathlib import Path
 
-from . import catalog, check
-from .worksheet import WorksheetError, to_toml
+from .arguments import Parser
+from .classroom import catalog, check, layout
+from .classroom.worksheet import MAX_BYTES, WorksheetError, to_toml
+
+
+MAX_SEED = 10**9 - 1   # an answers file records its seed; nine digits fit on a sheet
+
+
+class UsageError(ValueError):
+    """Something on the command line the user must change; one line."""
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="aibyhand", description=(
-        "The math of embedding models by hand: worksheets, printouts, answer keys."))
+    p = Parser(prog="aibyhand", description=(
+        "The math of embedding models by hand: worksheets, printouts, answer keys, checking."))
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("list", help="the worksheets, one line each")
     show = sub.add_parser("show", help="print a worksheet step by step")
     show.add_argument("name", metavar="NAME", help=", ".join(catalog.WORKSHEETS))
     _data_args(show)
+    show.add_argument("--sheet", action="store_true",
+                      help="only what the printed sheet asks, page by page (every box, with its givens)")
     show.add_argument("--step", action="append", metavar="STEP",
                       help="print only this step (repeatable; 'm=4 / ' prints a whole level)")
     show.add_argument("--decimals", type=int, metavar="N",
                       help="fixed N decimals instead of the worksheet's fractions and 2 decimals")
     show.add_argument("--save", metavar="FILE",
                       help="also write these numbers as a worksheet file (to edit, then --data FILE)")
-    sheet = sub.add_parser("sheet", help="a printable worksheet (.pdf or .png), blank or the key")
+    sheet = sub.add_parser("sheet", help="a printable sheet (.pdf, .png), its web page (.html), or "
+                                         "its key as an answers file (.toml)")
     sheet.add_argument("name", metavar="NAME", help=", ".join(catalog.WORKSHEETS))
     _data_args(sheet)
     sheet.add_argument("--key", action="store_true", help="fill in every box: the answer key")
     sheet.add_argument("-o", "--output", metavar="FILE",
-                       help="where to write: .pdf (all pages) or .png (one file per page)")
+                       help=".pdf (all pages), .png (one file per page), .html (the interactive "
+                            "page), or with --key .toml (the key as an answers file)")
     sheet.add_argument("--answers-template", action="store_true",
-                       help="instead, print (or write to -o FILE) an answers file to fill in")
+                       help="instead, print (or write to -o FILE.toml) a blank answers file")
     sub.add_parser("bench", help="time one EmbeddingGemma-sized head step: ours, the floor, torch",
                    add_help=False)
-    check = sub.add_parser("check", help="check a student's answers file cell by cell")
-    check.add_argument("name", metavar="NAME", help=", ".join(catalog.WORKSHEETS))
-    check.add_argument("answers", metavar="ANSWERS.toml")
-    _data_args(check)
+    chk = sub.add_parser("check", help="check answers files box by box (several files: a class summary)")
+    chk.add_argument("name", metavar="NAME", help=", ".join(catalog.WORKSHEETS))
+    chk.add_argument("answers", metavar="ANSWERS.toml", nargs="+")
+    _data_args(chk)
+    chk.add_argument("--json", action="store_true",
+                     help="one JSON object: right, wrong, follow_through, unchecked, first_wrong")
+    chk.add_argument("--reveal", action="store_true", help="also print the expected value of a wrong box")
+    chk.add_argument("--plot", metavar="FILE.png", help="with several files: a bar chart of the boxes "
+                                                        "the class missed most")
     return p
 
 
 def _data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", metavar="FILE", help="a worksheet file with other numbers")
     p.add_argument("--seed", type=int, metavar="N",
-                   help="a fresh variant: new small integers (N >= 0; the same N, the same sheet)")
+                   help="a fresh variant: new small integers (N >= 0; the same N, the same sheet; "
+                        "0 is the worksheet file)")
 
 
 def main(argv=None) -> int:
@@ -59,18 +82,52 @@ def main(argv=None) -> int:
 
         return bench.main(argv[1:])
     args = _parser().parse_args(argv)
+    if sys.stdout is None:  # started with stdout closed (>&-): nowhere to print a result
+        _fail(args.command, "no standard output to print to (was it closed?)")
+        return 2
+    _VERDICT[0] = None
+    code = 2
     try:
-        return COMMANDS[args.command](args)
-    except BrokenPipeError:  # the reader (| head) stopped early: not an error of ours
-        sys.stdout = open(os.devnull, "w")
-        return 0
-    except OSError as err:  # a file that cannot be written or read
-        print(f"aibyhand {args.command}: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
-        return 2
-    except (WorksheetError, ValueError, TypeError, KeyError) as err:
+        code = COMMANDS[args.command](args)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader (| head) stopped early: keep the verdict's code
+        _silence_stdout()
+        code = _VERDICT[0] if _VERDICT[0] is not None else 0
+    except OSError as err:
+        _fail(args.command, _os_message(err))
+    except (WorksheetError, UsageError, ValueError, TypeError, KeyError, RecursionError) as err:
         msg = err.args[0] if isinstance(err, KeyError) and err.args else err
-        print(f"aibyhand {args.command}: {msg}", file=sys.stderr)
-        return 2
+        _fail(args.command, str(msg).splitlines()[0] if str(msg) else type(err).__name__)
+    return code
+
+
+_VERDICT: list = [None]   # the exit code a command has decided on before it prints
+
+
+def _decided(code: int) -> int:
+    _VERDICT[0] = code
+    return code
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+
+
+def _os_message(err: OSError) -> str:
+    if err.filename:
+        return f"{err.filename}: {err.strerror or err}"
+    return f"cannot write the output ({err.strerror or err})"
+
+
+def _fail(command: str, message: str) -> None:
+    try:
+        print(f"aibyhand {command}: {message}", file=sys.stderr)
+    except OSError:
+        pass
 
 
 def _list(args) -> int:
@@ -80,14 +137,16 @@ def _list(args) -> int:
     return 0
 
 
-def _load(args, seed=None):
-    """The worksheet and its numbers, and a name for where the numbers came from."""
+def _load(args, seed=None, seed_from: str = "--seed"):
+    """The worksheet, its numbers, and where the numbers came from (for messages)."""
     ws = catalog.get(args.name)
     seed = args.seed if seed is None else seed
-    if seed is not None and seed < 0:
-        raise ValueError(f"--seed: expected an integer >= 0, got {seed}")
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise UsageError(f"{seed_from}: expected an integer from 0 to {MAX_SEED}, got {seed}")
+    if seed is not None and args.data:
+        raise UsageError("--data and a seed: give one of them")
     data = ws.load(args.data, seed)
-    source = f"--seed {seed}" if seed is not None else str(args.data or ws.path)
+    source = (f"{seed_from} {seed}" if seed is not None else str(args.data or ws.path))
     return ws, data, source
 
 
@@ -102,59 +161,193 @@ def _parts(ws, data, source):
 def _sheet(args) -> int:
     ws, data, source = _load(args)
     parts = _parts(ws, data, source)  # a bad value: one line, before any drawing
+    steps = ws.join(parts)
+    out = Path(args.output) if args.output else None
     if args.answers_template:
-        text = check.template(ws.join(parts, sheet=True), worksheet=ws.name, seed=args.seed)
-        if args.output:
-            if Path(args.output).exists():
-                raise ValueError(f"-o {args.output}: the file exists (answers in it?); choose another "
-                                 f"name or remove it first")
-            Path(args.output).write_text(text)
-            print(f"wrote {args.output}")
-        else:
-            print(text, end="")
-        return 0
-    if not args.output:
-        raise ValueError("-o FILE: expected where to write the sheet (.pdf or .png)")
-    from . import sheet
+        if out is not None and out.suffix.lower() != ".toml":
+            raise UsageError(f"-o: an answers file ends in .toml, got {str(out)!r}")
+        text = check.template(ws.sheet, steps, worksheet=ws.name, seed=args.seed)
+        return _write_text(out, _readable(text, source, "the answers file"), refuse_existing=True)
+    if out is None:
+        raise UsageError("-o FILE: expected where to write (.pdf, .png, .html, or .toml with --key)")
+    label = (f"--seed {args.seed}" if args.seed is not None
+             else f"numbers: {Path(args.data).name}" if args.data else "--seed 0")
+    suffix = out.suffix.lower()
+    if suffix == ".toml":
+        if not args.key:
+            raise UsageError("-o FILE.toml writes the key as an answers file: add --key (or use "
+                             "--answers-template for a blank one)")
+        return _write_text(out, _readable(key_answers(ws, steps, args.seed), source, "the key"))
+    if suffix == ".html":
+        if args.key:
+            raise UsageError("--key: the web page checks answers as they are typed; it has no key")
+        from .classroom import page
 
-    label = (f"variant --seed {args.seed}" if args.seed is not None
-             else f"numbers from {Path(args.data).name if args.data else ws.path.name}")
-    figs, _ = sheet.worksheet_pages(ws, data, key=args.key, source=label, parts=parts)
-    for path in sheet.save(figs, args.output):
+        return _write_text(out, page.render(ws, data, source=label, parts=parts, seed=args.seed))
+    from .classroom import sheet
+
+    try:
+        figs, _ = sheet.worksheet_pages(ws, data, key=args.key, source=label, parts=parts)
+    except sheet.SheetError as err:
+        raise WorksheetError(f"{source}: {err}") from None
+    for path in sheet.save(figs, out):
         print(f"wrote {path}")
     return 0
 
 
+def _readable(text: str, source: str, what: str) -> str:
+    """An answers file ``check`` will read back: no larger than it reads."""
+    size = len(text.encode())
+    if size > MAX_BYTES:
+        raise UsageError(f"{source}: {what} would be {size // 1024} KB, more than an answers file "
+                         f"may be ({MAX_BYTES // 1024} KB); expected a smaller worksheet")
+    return text
+
+
+def _write_text(out: Path | None, text: str, refuse_existing: bool = False) -> int:
+    if out is None:
+        print(text, end="")
+        return 0
+    if refuse_existing and out.exists():
+        raise UsageError(f"-o {out}: the file exists (answers in it?); choose another name or "
+                         f"remove it first")
+    out.write_text(text)
+    print(f"wrote {out}")
+    return 0
+
+
+def key_answers(ws, steps, seed=None) -> str:
+    """The answer key as a filled answers file: exact fractions as strings where a value
+    is one, otherwise 6 decimals."""
+    text = check.template(ws.sheet, steps, worksheet=ws.name, seed=seed)
+    values = {}
+    for it in ws.sheet.boxes():
+        value, _, _ = layout.shown(it, steps)
+        ask = layout.mask_of(it, steps)
+        words = layout.words(it, steps)
+        values[it.name] = [[_exact(v, words) if ask[r, c] else "-" for c, v in enumerate(row)]
+                           for r, row in enumerate(value)]
+    lines, out = text.splitlines(), []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        key = line.split(" = ", 1)[0] if " = " in line and not line.startswith("#") else None
+        name = json.loads(key) if key and key.startswith('"') else key
+        if name in values:
+            cells = values[name]
+            if line.endswith(" = \"\""):
+                out.append(f"{key} = {json.dumps(cells[0][0])}")
+            else:
+                out.append(f"{key} = [")
+                out += ["  [" + ", ".join(json.dumps(c) for c in row) + "]," for row in cells]
+                out.append("]")
+                i += len(cells) + 1
+            i += 1
+            continue
+        out.append(line.replace('fill each "" with your value', "the answer key").replace(
+            "# answers for:", "# answer key for:"))
+        i += 1
+    return "\n".join(out) + "\n"
+
+
+def _exact(v: float, words=()) -> str:
+    if words:
+        return layout.cell_text(v, words)
+    if not math.isfinite(v):
+        return "inf" if v > 0 else "-inf"
+    f = Fraction(v).limit_denominator(1000)
+    if abs(float(f) - v) <= 1e-12 * max(1.0, abs(v)):
+        return str(f)
+    return f"{v:.6f}"
+
+
 def _check(args) -> int:
-    answers = check.read_answers(args.answers)
-    made_for = answers.pop("worksheet", None)
-    if made_for is not None and made_for != args.name:
-        raise WorksheetError(f"{args.answers}: these answers are for worksheet {made_for!r}, not "
-                             f"{args.name!r}: aibyhand check {made_for} {args.answers}")
-    seed = answers.pop("seed", None)
-    if seed is not None and args.seed is not None and seed != args.seed:
-        raise WorksheetError(f"{args.answers}: these answers are for --seed {seed}, not --seed {args.seed}")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise WorksheetError(f"{args.answers}: seed: expected an integer, got {seed!r}")
-    ws, data, source = _load(args, seed)
-    report = check.check(ws.join(_parts(ws, data, source), sheet=True), answers, where=args.answers)
-    print(report.format())
+    if len(args.answers) > 1:
+        return _class(args)
+    if args.plot:
+        raise UsageError("--plot: a bar chart of the class needs several answers files")
+    path = args.answers[0]
+    ws, data, source, answers = _answers_and_sheet(args, path)
+    steps = ws.join(_parts(ws, data, source))
+    report = check.check(ws.sheet, steps, answers, where=path)
+    _decided(0 if report.ok else 1)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=1))
+    else:
+        print(report.format(reveal=args.reveal))
     return 0 if report.ok else 1
+
+
+def _answers_and_sheet(args, path):
+    answers = check.read_answers(path)
+    made_for = answers.get("worksheet")
+    if made_for is not None and made_for != args.name:
+        raise WorksheetError(f"{path}: these answers are for worksheet {made_for!r}, not "
+                             f"{args.name!r}: aibyhand check {made_for} {path}")
+    seed = answers.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise WorksheetError(f"{path}: seed: expected an integer, got {seed!r}")
+    if seed is not None and args.seed is not None and seed != args.seed:
+        raise WorksheetError(f"{path}: these answers are for --seed {seed}, not --seed {args.seed}")
+    if seed is not None and args.data:
+        raise WorksheetError(f"{path}: these answers are for seed {seed}, not the numbers in {args.data}")
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise WorksheetError(f"{path}: seed: expected an integer from 0 to {MAX_SEED}, got {seed}")
+    ws, data, source = _load(args, seed, seed_from=f"the seed in {path}")
+    return ws, data, source, answers
+
+
+def _class(args) -> int:
+    if args.plot and Path(args.plot).suffix.lower() != ".png":
+        raise UsageError(f"--plot: expected a file ending in .png, got {args.plot!r}")
+    reports, problems = {}, []
+    loaded = {}
+    for path in args.answers:
+        try:
+            ws, data, source, answers = _answers_and_sheet(args, path)
+            key = (ws.name, source)
+            if key not in loaded:
+                loaded[key] = ws.join(_parts(ws, data, source))
+            reports[Path(path).stem] = check.check(ws.sheet, loaded[key], answers, where=path)
+        except WorksheetError as err:
+            problems.append(str(err))
+    _decided(2 if problems else 0 if all(r.ok for r in reports.values()) else 1)
+    if args.json:
+        print(json.dumps({name: r.to_json() for name, r in reports.items()}, indent=1))
+    elif reports:
+        print(check.summary(reports))
+    for p in problems:
+        _fail("check", p)
+    if args.plot and reports:
+        from . import plots
+
+        fig = plots.missed(check.missed_most(reports), len(reports), title=f"{args.name}: boxes the class missed")
+        fig.savefig(args.plot, dpi=110, metadata={"Software": None})
+        print(f"wrote {args.plot}")
+    if problems:
+        return 2
+    return 0 if all(r.ok for r in reports.values()) else 1
 
 
 def _show(args) -> int:
     ws, data, source = _load(args)
     if args.decimals is not None and not 0 <= args.decimals <= 17:
-        raise ValueError(f"--decimals: expected 0 to 17, got {args.decimals}")
+        raise UsageError(f"--decimals: expected 0 to 17, got {args.decimals}")
     hand = args.decimals is None
     decimals = 4 if hand else args.decimals
     parts = _parts(ws, data, source)
     if args.save:
         if Path(args.save).exists():
-            raise ValueError(f"--save {args.save}: the file exists; choose another name")
+            raise UsageError(f"--save {args.save}: the file exists; choose another name")
         Path(args.save).write_text(to_toml(data, f"Worksheet {ws.number}: {ws.title} ({source})"))
+    steps = ws.join(parts)
+    if args.sheet:
+        from .classroom import printout
+
+        print(printout.sheet_text(ws.sheet, steps, hand=hand, decimals=decimals))
+        return 0
     if args.step:
-        print(ws.join(parts).format(args.step, hand=hand, decimals=decimals))
+        print(steps.format(args.step, hand=hand, decimals=decimals))
         return 0
     print("\n\n".join(part.format(hand=hand, decimals=decimals) for part in parts))
     if ws.summary is not None:

@@ -7,8 +7,8 @@ followed by L2 normalisation:
 
 .. math::
 
-    x = \frac{1}{n} \sum_t H_{:,t}, \qquad U = W_{up} x, \qquad Y = W_{down} U, \qquad
-    E = Y / |Y|.
+    x = \frac{1}{n} \sum_t H_{:,t} \text{ (n: the sentence's own length)}, \qquad
+    U = W_{up} x, \qquad Y = W_{down} U, \qquad E = Y / |Y|.
 
 Decode (worksheet 1) runs the same backbone with a causal mask and scores the last token
 against the vocabulary instead; compare :func:`forward` with
@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from . import _check, backbone, ops
+from . import validate, backbone, ops
 from .steps import Steps, labels
 
 __all__ = ["head", "head_backward", "forward", "backward", "POOLINGS"]
@@ -56,11 +56,11 @@ def head(X, W_up, W_down) -> Steps:
 
 
 def check_head(X, W_up, W_down, x_name: str = "X", finite: bool = True) -> tuple[np.ndarray, ...]:
-    X = _check.array(x_name, X, what="(d_model, B)", finite=finite)
-    W_up = _check.array("W_up", W_up, what="(d_up, d_model)", finite=finite)
-    W_down = _check.array("W_down", W_down, what="(d_out, d_up)", finite=finite)
-    _check.shape("W_up", W_up, (None, X.shape[0]), f"(d_up, d_model) with d_model = {X.shape[0]} rows of {x_name}")
-    _check.shape("W_down", W_down, (None, W_up.shape[0]), f"(d_out, d_up) with d_up = {W_up.shape[0]} rows of W_up")
+    X = validate.array(x_name, X, what="(d_model, B)", finite=finite)
+    W_up = validate.array("W_up", W_up, what="(d_up, d_model)", finite=finite)
+    W_down = validate.array("W_down", W_down, what="(d_out, d_up)", finite=finite)
+    validate.shape("W_up", W_up, (None, X.shape[0]), f"(d_up, d_model) with d_model = {X.shape[0]} rows of {x_name}")
+    validate.shape("W_down", W_down, (None, W_up.shape[0]), f"(d_out, d_up) with d_up = {W_up.shape[0]} rows of W_up")
     return X, W_up, W_down
 
 
@@ -73,8 +73,26 @@ def _dense(s: Steps, X: np.ndarray, W_up: np.ndarray, W_down: np.ndarray, cols,
     return s.add("Y", W_down @ U, "W_down U", cols=cols)                  # (d_out, B)
 
 
-def _normalize(s: Steps, cols) -> np.ndarray:
-    return ops.normalize(s, s["Y"], "|Y|", "E", what="Y", cols=cols)      # (d_out, B)
+def _normalize(s: Steps, cols, x_name: str = "X", x_arg: str = "X",
+               w_arg: str = "W_up, W_down") -> np.ndarray:
+    """E = Y / |Y|; a zero or overlong column of Y is blamed on what the user gave (named
+    ``x_arg`` and ``w_arg``): the input column if it is itself zero, else the weights."""
+    Y, X = s["Y"], s[x_name]
+    n = ops.lengths(Y)[0]
+    bad = np.flatnonzero(~(n >= np.finfo(np.float64).tiny) | ~np.isfinite(n))
+    if bad.size:
+        j = int(bad[0])
+        label = f" ({cols[j]})" if cols is not None else ""
+        if not np.isfinite(n[j]):
+            raise ValueError(f"{x_arg}, {w_arg}: the head's output for column {j}{label} is too "
+                             f"long for float64; expected smaller inputs or weights")
+        if not X[:, j].any():
+            raise ValueError(f"{x_arg}: expected {x_name} with non-zero columns, got the zero "
+                             f"vector in column {j}{label}")
+        raise ValueError(f"{w_arg}: the head maps column {j}{label} to the zero vector (or "
+                         f"nearly); expected weights that keep it")
+    return ops.normalize(s, Y, "|Y|", "E", x="Y", cols=cols,
+                         note="the embedding: unit columns")             # (d_out, B)
 
 
 def head_backward(steps: Steps, dE) -> Steps:
@@ -83,46 +101,58 @@ def head_backward(steps: Steps, dE) -> Steps:
     Returns
     -------
     Steps
-        ``dE``, then through the normalisation ``Y.dE`` and ``dY``, then
+        ``dE``, then through the normalisation ``along = colsum(E * dE)`` and ``dY``, then
         ``dW_down = dY U^T``, ``dU = W_down^T dY``, ``dW_up = dU X^T``, ``dX = W_up^T dU``.
     """
-    s = _check.steps("steps", steps, ["X", "W_up", "W_down", "U", "Y", "|Y|", "E"], "embed.head")
-    dE = _check.array("dE", dE, what="(d_out, B)")
-    _check.same_shape("dE", dE, "E", s["E"])
+    s = validate.steps("steps", steps, ["X", "W_up", "W_down", "U", "Y", "|Y|", "E"], "embed.head")
+    dE = validate.array("dE", dE, what="(d_out, B)")
+    validate.same_shape("dE", dE, "E", s["E"])
     cols = s.step("E").cols
     g = Steps("projection head backward")
     g.given("dE", dE, "gradient of the loss wrt E", cols=cols)                           # (d_out, B)
-    ops.normalize_backward(g, s, "E", "|Y|", "dE", "E.dE", "dY", cols=cols)               # (d_out, B)
+    ops.normalize_backward(g, s, "E", "|Y|", "dE", "along", "dY", cols=cols)             # (d_out, B)
     dense_backward(g, s, g["dY"], cols)
     return g
 
 
 def dense_backward(g: Steps, s: Steps, dY: np.ndarray, cols, x_name: str = "X",
-                   need_dx: bool = True, lr: float | None = None) -> None:
+                   need_dx: bool = True, lr: float | None = None,
+                   update=("W_up", "W_down")) -> None:
     """Back through ``Y = W_down W_up X``: both weight gradients and (if needed) ``dX``.
 
-    With ``lr``, also the SGD step ``W_new = W - lr dW`` of each weight, right after its
-    gradient (while that gradient is still in the cache).
+    With ``lr``, also the SGD step ``W_new = W - lr dW`` of each weight in ``update``,
+    right after its gradient (while that gradient is still in the cache); a weight not
+    updated, with ``dX`` not needed, costs no gradient at all.
     """
     dW_down = g.add("dW_down", dY @ s["U"].T, "dY U^T")                   # (d_out, d_up)
-    if lr is not None:
+    if lr is not None and "W_down" in update:
         _sgd(g, s, "W_down", dW_down, lr)
-    dU = g.add("dU", s["W_down"].T @ dY, "W_down^T dY", cols=cols)       # (d_up, B)
-    dW_up = g.add("dW_up", dU @ s[x_name].T, f"dU {x_name}^T")            # (d_up, d_model)
-    if lr is not None:
-        _sgd(g, s, "W_up", dW_up, lr)
+    if need_dx or "W_up" in update:
+        dU = g.add("dU", s["W_down"].T @ dY, "W_down^T dY", cols=cols)   # (d_up, B)
+        dW_up = g.add("dW_up", dU @ s[x_name].T, f"dU {x_name}^T")        # (d_up, d_model)
+        if lr is not None and "W_up" in update:
+            _sgd(g, s, "W_up", dW_up, lr)
     if need_dx:
         g.add(f"d{x_name}", s["W_up"].T @ dU, "W_up^T dU", cols=cols)     # (d_model, B)
 
 
 def _sgd(g: Steps, s: Steps, name: str, grad: np.ndarray, lr: float) -> np.ndarray:
     # -lr dW + W rather than W - lr dW: NumPy then adds W into the one temporary in place
-    return g.add(f"{name}_new", -lr * grad + s[name], f"{name} - lr d{name}")
+    return g.add(f"{name}_new", -lr * grad + s[name], f"{name} - lr d{name}", note="one SGD step")
 
 
 def forward(params, sentences, *, pooling: str = "mean", mask: str = "bidirectional",
             base: float = math.e) -> Steps:
     """Sentence embeddings, every step recorded.
+
+    :func:`aibyhand.backbone.forward` with ``mask`` (every softmax in base ``base``),
+    then one vector per sentence and the projection head:
+
+    - ``x``: ``pooling="mean"``: the mean of ``H``'s columns over the sentence's real
+      tokens (padding excluded), ``x = (1/n) sum_t H[:, t]``; ``"last"``: ``H`` at the
+      sentence's last real token;
+    - ``U = W_up x``, ``Y = W_down U`` (no bias, no activation), ``E = Y / |Y|`` with
+      ``|Y|`` the Euclidean length of each column (a zero column is an error).
 
     Parameters
     ----------
@@ -148,15 +178,16 @@ def forward(params, sentences, *, pooling: str = "mean", mask: str = "bidirectio
     W_up, W_down = _head_params(params)
     s = backbone.forward(params, sentences, mask=mask, base=base)        # the one switch: the mask
     s.title = "Embed"
-    s.meta["pooling"] = pooling
+    s._with_meta(pooling=pooling)
     lengths = np.array(s.meta["_lengths"])
     cols = tuple(" ".join(w) for w in s.meta["_words"])
     # the last layer: pool the tokens into one vector, then the projection head
     x, W_up, W_down = check_head(pool(s["H"], lengths, pooling), W_up, W_down, x_name="x")
-    s.add("x", x, "mean of H over each sentence's tokens" if pooling == "mean" else
-          "H at each sentence's last token", cols=cols)                   # (d_model, B)
+    s.add("x", x, "rowmean(H)" if pooling == "mean" else "H[:, -1]",
+          note="mean pooling over the tokens" if pooling == "mean" else "last-token pooling",
+          cols=cols)                                                      # (d_model, B)
     _dense(s, x, W_up, W_down, cols, x_name="x")
-    _normalize(s, cols)
+    _normalize(s, cols, x_name="x", x_arg="params")
     return s
 
 
@@ -190,6 +221,11 @@ def unpool(dx: np.ndarray, lengths: np.ndarray, n: int, pooling: str) -> np.ndar
 def backward(params, steps: Steps, dE) -> Steps:
     """Manual gradients of every weight (backbone and head), given the gradient of ``E``.
 
+    Through the normalisation ``dY = (dE - E * colsum(E * dE)) / |Y|``; through the head
+    ``dW_down = dY U^T``, ``dU = W_down^T dY``, ``dW_up = dU x^T``, ``dx = W_up^T dU``;
+    through mean pooling every real token of a sentence gets ``dx / n`` (last pooling: the
+    last token gets ``dx``); then :func:`aibyhand.backbone.backward`.
+
     Returns
     -------
     Steps
@@ -197,21 +233,22 @@ def backward(params, steps: Steps, dE) -> Steps:
         gradient spread back over the tokens), then the backbone's backward
         (``dW2`` ... ``dEtok``, ``dPos``).
     """
-    s = _check.steps("steps", steps, ["H", "x", "U", "Y", "E"], "embed.forward")
-    dE = _check.array("dE", dE, what="(d_out, B)")
-    _check.same_shape("dE", dE, "E", s["E"])
+    s = validate.steps("steps", steps, ["H", "x", "U", "Y", "E"], "embed.forward")
+    dE = validate.array("dE", dE, what="(d_out, B)")
+    validate.same_shape("dE", dE, "E", s["E"])
     cols = s.step("E").cols
     g = Steps("Embed backward", s.meta)
     g.given("dE", dE, "gradient of the loss wrt E", cols=cols)                           # (d_out, B)
-    ops.normalize_backward(g, s, "E", "|Y|", "dE", "E.dE", "dY", cols=cols)               # (d_out, B)
+    ops.normalize_backward(g, s, "E", "|Y|", "dE", "along", "dY", cols=cols)             # (d_out, B)
     return _backward_from_dY(params, s, g, cols)
 
 
 def _backward_from_dY(params, s: Steps, g: Steps, cols) -> Steps:
     """The rest of the backward once ``g`` holds ``dY``: head weights, pooling, backbone."""
     dense_backward(g, s, g["dY"], cols, x_name="x")
-    H = s.step("H")
-    dH = g.add("dH", unpool(g["dx"], np.array(s.meta["_lengths"]), s["H"].shape[2], s.meta["pooling"]),
-               "dx spread over each sentence's tokens (1/n each)" if s.meta["pooling"] == "mean"
-               else "dx at each sentence's last token", cols=H.cols, blocks=H.blocks)  # (B, d, n)
-    return g.extend(backbone.backward(params, s, dH))
+    n = s["H"].shape[2]
+    mean = s.meta["pooling"] == "mean"
+    dH = unpool(g["dx"], np.array(s.meta["_lengths"]), n, s.meta["pooling"])            # (B, d, n)
+    return g.extend(backbone.backward(params, s, dH),
+                    formulas={"dH": f"repeat(dx, {n}) / {n}" if mean else f"atlast(dx, {n})"},
+                    notes={"dH": "dx spread back over the tokens" if mean else "dx at the last token"})

@@ -10,11 +10,12 @@ EmbeddingGemma's size (768 -> 3072 -> 768, batch 128).
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
 
-from . import _check, backbone, embed, mrl
+from . import backbone, embed, mrl, ops, validate, vocab
 from .steps import Steps, labels
 
 __all__ = ["head_step", "step", "train", "updated", "HEAD", "TRAINABLE"]
@@ -24,7 +25,7 @@ TRAINABLE = (*backbone.PARAMS, *HEAD)
 
 
 def head_step(Xa, Xp, W_up, W_down, *, dims=(8, 4, 2), temperature: float = 1.0, lr: float,
-              base: float = math.e, after: bool = False) -> Steps:
+              base: float = math.e, after: bool = False, update=HEAD) -> Steps:
     """One SGD step of the projection head on the MRL loss.
 
     Parameters
@@ -34,12 +35,17 @@ def head_step(Xa, Xp, W_up, W_down, *, dims=(8, 4, 2), temperature: float = 1.0,
     W_up : array, shape (d_up, d_model)
     W_down : array, shape (d_out, d_up)
     dims, temperature, base
-        As in :func:`aibyhand.mrl.forward`.
+        As in :func:`aibyhand.mrl.forward`: MRL at the widths ``dims`` on the head's
+        output ``Y``, softmax ``b^x`` and loss ``log_b``.
     lr : float
-        Learning rate > 0.
+        Learning rate > 0: ``W_new = W - lr dW``.
     after : bool
-        Also run the forward again with the new weights and record ``losses after``
-        (a second forward pass; off for speed).
+        Also run the forward again with the new weights and record it under
+        ``"after / "`` (``"after / Y"``, ``"after / m=4 / S"`` ..., ``"after / losses"``,
+        ``"after / loss"``); a second forward pass, off for speed.
+    update : sequence of {"W_up", "W_down"}
+        The weights the step changes (both by default); ``("W_down",)`` trains the top
+        layer only, and then ``dU``, ``dW_up`` are not computed.
 
     Returns
     -------
@@ -47,9 +53,8 @@ def head_step(Xa, Xp, W_up, W_down, *, dims=(8, 4, 2), temperature: float = 1.0,
         Forward: ``Xa``, ``Xp``, ``X = [Xa | Xp]``, ``W_up``, ``W_down``, ``U``, ``Y``,
         then the MRL steps on ``A = Y[:, :B]``, ``P = Y[:, B:]`` (``"m=8 / S"`` ...,
         ``losses``, ``loss``: the loss before the update). Backward and update: each
-        level's gradient, ``dA``, ``dP``, ``dY = [dA | dP]``, ``dW_down``, ``W_down_new``
-        (``W_down - lr dW_down``), ``dU``, ``dW_up``, ``W_up_new``; with ``after``,
-        ``losses after`` and ``loss after``. Inputs are not modified.
+        level's gradient, ``dA``, ``dP``, ``dY = [dA | dP]``, ``dW_down``, ``W_down_new``,
+        and for W_up ``dU``, ``dW_up``, ``W_up_new``. Inputs are not modified.
 
     Notes
     -----
@@ -57,11 +62,13 @@ def head_step(Xa, Xp, W_up, W_down, *, dims=(8, 4, 2), temperature: float = 1.0,
     so it reads ``Y`` directly: normalising Y first would change nothing but the cost.
     """
     # shapes now; NaN or inf in any input reaches Y, so finiteness is checked there, once
-    Xa = _check.array("Xa", Xa, what="(d_model, B)", finite=False)
-    Xp = _check.array("Xp", Xp, what="(d_model, B)", finite=False)
-    _check.same_shape("Xp", Xp, "Xa", Xa)
+    Xa = validate.array("Xa", Xa, what="(d_model, B)", finite=False)
+    Xp = validate.array("Xp", Xp, what="(d_model, B)", finite=False)
+    validate.same_shape("Xp", Xp, "Xa", Xa)
     _, W_up, W_down = embed.check_head(Xa, W_up, W_down, x_name="Xa", finite=False)
-    lr = _check.positive("lr", lr)
+    lr = validate.positive("lr", lr)
+    update = validate.choices("update", update, HEAD)
+    after = validate.boolean("after", after)
     B = Xa.shape[1]
     cols = labels("a", B) + labels("p", B)
     s = Steps("fine-tune the head by MRL", {"lr": lr})
@@ -69,41 +76,79 @@ def head_step(Xa, Xp, W_up, W_down, *, dims=(8, 4, 2), temperature: float = 1.0,
     s.given("Xp", Xp, "pooled positives", cols=cols[B:])                       # (d_model, B)
     X = s.add("X", np.concatenate([Xa, Xp], axis=1), "[Xa | Xp]", cols=cols)  # (d_model, 2B)
     Y = embed._dense(s, X, W_up, W_down, cols)                                 # (d_out, 2B)
-    _check.finite_from(Y, "the head's output Y", {"Xa": Xa, "Xp": Xp, "W_up": W_up, "W_down": W_down})
+    validate.finite_from(Y, "the head's output Y", {"Xa": Xa, "Xp": Xp, "W_up": W_up, "W_down": W_down})
+    _nonzero_at_every_width(Y, X, dims, cols, ("Xa", "Xp"), "W_up, W_down")
     loss = mrl.forward(Y[:, :B], Y[:, B:], dims=dims, temperature=temperature, base=base)
-    s.meta.update(loss.meta)
-    s.extend(loss, computed=True, formulas={"A": f"Y[:, :{B}], the anchors",
-                                            "P": f"Y[:, {B}:], the positives"})  # A, P, m=.. / .., loss
+    s._with_meta(**loss.meta)
+    s.extend(loss, formulas={"A": f"Y[:, :{B}]", "P": f"Y[:, {B}:]"},
+             notes={"A": "the anchors' outputs", "P": "the positives' outputs"})  # A, P, m=.. / .., loss
     g = mrl.backward(loss)
-    s.extend(g)                                                                # m=.. / dL .., dA, dP
+    s.extend(g)                                                                # m=.. / dlogits .., dA, dP
     dY = s.add("dY", np.concatenate([g["dA"], g["dP"]], axis=1), "[dA | dP]", cols=cols)  # (d_out, 2B)
-    embed.dense_backward(s, s, dY, cols, need_dx=False, lr=lr)  # dW_down, W_down_new, dU, dW_up, W_up_new
+    embed.dense_backward(s, s, dY, cols, need_dx=False, lr=lr, update=update)  # dW_down, W_down_new, dU ...
+    for k in update:
+        validate.finite_from(s[f"{k}_new"], f"{k} - lr d{k}", {"lr": np.array(lr)})
     if after:
-        Y_new = s["W_down_new"] @ (s["W_up_new"] @ X)                          # (d_out, 2B)
-        again = mrl.forward(Y_new[:, :B], Y_new[:, B:], dims=dims, temperature=temperature, base=base)
-        s.add("losses after", again["losses"], "InfoNCE at each width with the new weights",
-              cols=s.step("losses").cols)                                      # (1, levels)
-        s.add("loss after", again["loss"], "the MRL loss with the new weights")
+        new = {k: s[f"{k}_new"] if k in update else s[k] for k in HEAD}
+        with _after_the_step(lr):
+            with np.errstate(over="ignore", invalid="ignore"):
+                Y_new = new["W_down"] @ (new["W_up"] @ X)                          # (d_out, 2B)
+            validate.finite_from(Y_new, "Y after the step", {"W_down": new["W_down"], "W_up": new["W_up"]})
+            again = mrl.forward(Y_new[:, :B], Y_new[:, B:], dims=dims, temperature=temperature,
+                                base=base)
+        s.add("after / Y", Y_new, ("W_down_new" if "W_down" in update else "W_down") + " "
+              + ("W_up_new X" if "W_up" in update else "U"), note="the output with the new weights",
+              cols=cols)                                                       # (d_out, 2B)
+        s.extend(again, prefix="after", formulas={"A": f"Y[:, :{B}]", "P": f"Y[:, {B}:]"})
     return s
 
 
-def _pairs(anchors, positives) -> tuple[list[str], list[str]]:
+def _nonzero_at_every_width(Y, X, dims, cols, x_names, w_name) -> None:
+    """Every output column must have a non-zero first m coordinates at every width m
+    (cosine similarity divides by them): else name the input column, or the weights."""
+    B = X.shape[1] // 2
+    dims = validate.dims("dims", dims, Y.shape[0])
+    for m in sorted(dims):
+        n = ops.lengths(Y[:m])[0]
+        bad = np.flatnonzero(n < np.finfo(np.float64).tiny)
+        if bad.size:
+            j = int(bad[0])
+            who = x_names[0] if j < B else x_names[1]
+            if not X[:, j].any():
+                raise ValueError(f"{who}: expected non-zero columns, got the zero vector in column "
+                                 f"{j % B} ({cols[j]})")
+            raise ValueError(f"{w_name}: the head maps {cols[j]} to a vector whose first {m} "
+                             f"coordinates are 0; cosine similarity at width {m} needs them")
+
+
+def _pairs(anchors, positives, max_len: int | None = None) -> tuple[list[str], list[str]]:
     out = []
     for name, texts in (("anchors", anchors), ("positives", positives)):
         if isinstance(texts, str):
             texts = [texts]
         if not isinstance(texts, (list, tuple)) or not texts:
-            raise ValueError(f"{name}: expected a non-empty list of sentences, got {texts!r}")
+            got = "an empty list" if isinstance(texts, (list, tuple)) else type(texts).__name__
+            raise ValueError(f"{name}: expected a non-empty list of sentences, got {got}")
         out.append(list(texts))
     if len(out[0]) != len(out[1]):
         raise ValueError(f"positives: expected one positive per anchor ({len(out[0])}), got "
                          f"{len(out[1])}")
+    for name, texts in zip(("anchors", "positives"), out):
+        for j, t in enumerate(texts):
+            vocab.encode(t, max_len if max_len is not None else 10**6, name=f"{name}[{j}]")
     return out[0], out[1]
 
 
 def step(params, anchors, positives, *, dims=(8, 4, 2), temperature: float = 1.0, lr: float,
          base: float = math.e, freeze_backbone: bool = False, after: bool = True) -> Steps:
     """One SGD step of the whole embedding model on text pairs, every step recorded.
+
+    The model is :func:`aibyhand.embed.forward` with its defaults: the backbone with the
+    bidirectional mask, mean pooling over each sentence's tokens, Dense up, Dense down,
+    L2 normalisation. The 2B sentences (anchors, then positives) run as one padded
+    batch; the loss is :func:`aibyhand.mrl.forward` on ``A = E[:, :B]``,
+    ``P = E[:, B:]``; the gradient goes back by :func:`aibyhand.mrl.backward` and
+    :func:`aibyhand.embed.backward`; every weight takes the step ``W - lr dW``.
 
     Parameters
     ----------
@@ -112,58 +157,97 @@ def step(params, anchors, positives, *, dims=(8, 4, 2), temperature: float = 1.0
         :func:`aibyhand.embed.forward`).
     anchors, positives : list of str
         Pair j is ``(anchors[j], positives[j])``.
-    dims, temperature, base
-        As in :func:`aibyhand.mrl.forward`.
+    dims, temperature : as in :func:`aibyhand.mrl.forward`.
+    base : float
+        ``b > 1`` for every softmax: the attention inside the backbone and the loss's
+        (``b^x``, loss ``log_b``), as in the hand worksheets (3) or the library (e).
     lr : float
         Learning rate > 0.
     freeze_backbone : bool
         Update the head only; the backbone's gradients are still computed and shown.
     after : bool
-        Run the model again with the new weights and record the losses after the step.
+        Run the model again with the new weights and record that too.
 
     Returns
     -------
     Steps
-        ``embed / ...`` (the forward of all 2B sentences), ``mrl / ...`` (the loss on
-        ``A = E[:, :B]``, ``P = E[:, B:]``), ``mrl backward / ...``, ``embed backward /
-        ...`` (``dE = [dA | dP]`` back to every weight), ``new / <weight>`` for every
-        weight (unchanged when frozen), ``losses before`` and ``losses after`` (1 x
-        levels), ``loss`` and ``loss after``. :func:`updated` reads the new weights.
+        ``embed / ...`` (the forward of all 2B sentences, then its backward from
+        ``embed / dE = [mrl / dA | mrl / dP]`` to every weight), ``mrl / ...`` (the loss
+        and its gradient), ``new / <weight>`` for every weight (unchanged when frozen),
+        ``losses before`` (1 x levels) and ``loss``; with ``after``, the new model's
+        forward on the same pairs, with the same dims, temperature and base, under
+        ``after / embed / ...``, ``after / mrl / ...``, and ``losses after``,
+        ``loss after``. :func:`updated` reads the new weights.
     """
-    anchors, positives = _pairs(anchors, positives)
-    lr = _check.positive("lr", lr)
+    lr = validate.positive("lr", lr)
+    freeze_backbone = validate.boolean("freeze_backbone", freeze_backbone)
+    after = validate.boolean("after", after)
+    anchors, positives = _pairs(anchors, positives, _max_len(params))
     B = len(anchors)
     e = embed.forward(params, anchors + positives, base=base)
+    _nonzero_at_every_width(e["E"], e["x"], dims, e.step("E").cols, ("anchors", "positives"), "params")
     p = {**backbone.check_params(params), **dict(zip(HEAD, embed._head_params(params)))}
     loss = mrl.forward(e["E"][:, :B], e["E"][:, B:], dims=dims, temperature=temperature, base=base)
     g_loss = mrl.backward(loss)
     g_embed = embed.backward(params, e, np.concatenate([g_loss["dA"], g_loss["dP"]], axis=1))
     trained = HEAD if freeze_backbone else TRAINABLE
     s = Steps("fine-tune by MRL", {**loss.meta, "lr": lr, "freeze_backbone": freeze_backbone})
-    for prefix, part in (("embed", e), ("mrl", loss), ("mrl backward", g_loss), ("embed backward", g_embed)):
-        s.extend(part, prefix=prefix)
+    pair = {"A": f"embed / E[:, :{B}]", "P": f"embed / E[:, {B}:]"}
+    s.extend(e, prefix="embed")
+    s.extend(loss, prefix="mrl", formulas=pair)
+    s.extend(g_loss, prefix="mrl")
+    s.extend(g_embed, prefix="embed", formulas={"dE": "[mrl / dA | mrl / dP]"})
     new = {k: s.add(f"new / {k}", p[k] - lr * g_embed[f"d{k}"] if k in trained else p[k],
-                    f"{k} - lr d{k}" if k in trained else f"{k} (frozen)") for k in TRAINABLE}
-    s.add("losses before", loss["losses"], "InfoNCE at each width", cols=loss.step("losses").cols)
-    s.add("loss", loss["loss"], "the MRL loss before the step")
+                    f"embed / {k} - lr embed / d{k}" if k in trained else f"embed / {k}",
+                    note="one SGD step" if k in trained else "frozen") for k in TRAINABLE}
+    for k in trained:
+        validate.finite_from(new[k], f"{k} - lr d{k}", {"lr": np.array(lr)})
+    levels = loss.step("losses").cols
+    s.add("losses before", loss["losses"], "mrl / losses", note="InfoNCE at each width", cols=levels)
+    s.add("loss", loss["loss"], "mrl / loss", note="the MRL loss before the step")
     if after:
-        E = embed.forward(new, anchors + positives, base=base)["E"]
-        again = mrl.forward(E[:, :B], E[:, B:], dims=dims, temperature=temperature, base=base)
-        s.add("losses after", again["losses"], "InfoNCE at each width with the new weights",
-              cols=loss.step("losses").cols)
-        s.add("loss after", again["loss"], "the MRL loss after the step")
+        with _after_the_step(lr):
+            e2 = embed.forward(new, anchors + positives, base=base)
+            again = mrl.forward(e2["E"][:, :B], e2["E"][:, B:], dims=dims, temperature=temperature,
+                                base=base)
+        s.extend(e2, prefix="after / embed", formulas={k: f"new / {k}" for k in TRAINABLE})
+        s.extend(again, prefix="after / mrl",
+                 formulas={k: "after / " + v for k, v in pair.items()})
+        s.add("losses after", again["losses"], "after / mrl / losses",
+              note="InfoNCE at each width with the new weights", cols=levels)
+        s.add("loss after", again["loss"], "after / mrl / loss", note="the MRL loss after the step")
     return s
+
+
+@contextlib.contextmanager
+def _after_the_step(lr: float):
+    """The forward with the new weights: a weight the step made too large is the step's
+    doing, so the message names ``lr`` first."""
+    try:
+        yield
+    except ValueError as err:
+        raise ValueError(f"lr: {lr:g} moved the weights too far for the forward after the step "
+                         f"({err}); expected a smaller lr") from None
+
+
+def _max_len(params) -> int | None:
+    """The model's longest sentence (the columns of Pos), when params has a Pos to read."""
+    try:
+        return int(np.shape(params["Pos"])[1])
+    except (TypeError, KeyError, IndexError):
+        return None  # the model's own checks will say what is wrong with params
 
 
 def updated(steps: Steps) -> dict[str, np.ndarray]:
     """The new weights a :func:`step` computed, as a params mapping."""
-    s = _check.steps("steps", steps, [f"new / {k}" for k in TRAINABLE], "finetune.step")
+    s = validate.steps("steps", steps, [f"new / {k}" for k in TRAINABLE], "finetune.step")
     return {k: np.array(s[f"new / {k}"]) for k in TRAINABLE}
 
 
 def train(params, anchors, positives, *, n_steps: int, dims=(8, 4, 2), temperature: float = 1.0,
           lr: float, base: float = math.e, freeze_backbone: bool = False) -> tuple[dict, Steps]:
-    """A short SGD run; returns the trained weights and its history.
+    """A short SGD run of :func:`step` (same model, loss and arguments), full batch:
+    every step uses all the pairs. Returns the trained weights and the history.
 
     Returns
     -------
@@ -176,21 +260,25 @@ def train(params, anchors, positives, *, n_steps: int, dims=(8, 4, 2), temperatu
         ``loss before/after`` and ``top-1 before/after``, ``E before`` and ``E after``
         (d_out x 2B: the anchors' then the positives' embeddings).
     """
-    n_steps = _check.integer("n_steps", n_steps, minimum=0)
-    anchors, positives = _pairs(anchors, positives)
+    n_steps = validate.integer("n_steps", n_steps, minimum=0)
+    lr = validate.positive("lr", lr)
+    freeze_backbone = validate.boolean("freeze_backbone", freeze_backbone)
+    anchors, positives = _pairs(anchors, positives, _max_len(params))
     B = len(anchors)
     losses, top1 = [], []
     p = dict(params)
     E0 = None
     for t in range(n_steps + 1):
-        if t < n_steps:
-            s = step(p, anchors, positives, dims=dims, temperature=temperature, lr=lr, base=base,
-                     freeze_backbone=freeze_backbone, after=False)
-            E, loss = s["embed / E"], s["losses before"][0]
-            p = updated(s)
-        else:
-            E = embed.forward(p, anchors + positives, base=base)["E"]
-            loss = mrl.forward(E[:, :B], E[:, B:], dims=dims, temperature=temperature, base=base)["losses"][0]
+        with _after_the_step(lr) if t else contextlib.nullcontext():
+            if t < n_steps:
+                s = step(p, anchors, positives, dims=dims, temperature=temperature, lr=lr,
+                         base=base, freeze_backbone=freeze_backbone, after=False)
+                E, loss = s["embed / E"], s["losses before"][0]
+                p = updated(s)
+            else:
+                E = embed.forward(p, anchors + positives, base=base)["E"]
+                loss = mrl.forward(E[:, :B], E[:, B:], dims=dims, temperature=temperature,
+                                   base=base)["losses"][0]
         E0 = E if E0 is None else E0
         losses.append(loss)
         top1.append(mrl.top1(E[:, :B], E[:, B:], sorted(dims, reverse=True)))
@@ -198,12 +286,14 @@ def train(params, anchors, positives, *, n_steps: int, dims=(8, 4, 2), temperatu
     rows = [f"step {t}" for t in range(n_steps + 1)]
     cols = labels("a", B) + labels("p", B)
     h = Steps("training", {"lr": lr, "dims": tuple(sorted(dims, reverse=True)), "n_steps": n_steps})
-    losses = h.add("loss", np.array(losses), "InfoNCE at each width, before each step", rows=rows, cols=levels)
-    top1 = h.add("top-1", np.array(top1), "share of anchors whose own positive ranks first", rows=rows,
-                 cols=levels)
+    losses = h.add("loss", np.array(losses), "", note="InfoNCE at each width, before each step",
+                   rows=rows, cols=levels)
+    top1 = h.add("top-1", np.array(top1), "", note="share of anchors whose own positive ranks first",
+                 rows=rows, cols=levels)
     ends = ("before", "after")
-    h.add("loss before/after", losses[[0, -1]], "InfoNCE at each width", rows=ends, cols=levels)
-    h.add("top-1 before/after", top1[[0, -1]], "top-1 retrieval at each width", rows=ends, cols=levels)
-    h.add("E before", E0, "embeddings before training", cols=cols)
-    h.add("E after", E, "embeddings after training", cols=cols)
+    h.add("loss before/after", losses[[0, -1]], "", note="InfoNCE at each width", rows=ends, cols=levels)
+    h.add("top-1 before/after", top1[[0, -1]], "", note="top-1 retrieval at each width", rows=ends,
+          cols=levels)
+    h.add("E before", E0, "", note="embeddings before training", cols=cols)
+    h.add("E after", E, "", note="embeddings after training", cols=cols)
     return p, h

@@ -1,16 +1,18 @@
 r"""Worksheet 6, the projection head: why two linear layers that collapse into one?
 
 EmbeddingGemma ends with Dense 768 -> 3072 and Dense 3072 -> 768, both without bias or
-activation. Three facts, each a step on the sheet:
+activation. Three facts, each a page of the sheet:
 
 1. They are one matrix: ``Y = W_down (W_up X) = (W_down W_up) X = M X``, and ``M``
-   (d_out x d_model) has rank at most min(d_model, d_out): the 4x wider middle adds no
-   expressive power at inference.
-2. The wide middle is a place to meet a wider teacher: embedding-matching distillation
-   (EmbedDistill) pulls the student's expanded vectors ``U = W_up X`` towards a teacher's
-   embeddings ``T`` of that width, here with the loss
-   ``(1 / 2B) sum_b |u_b - t_b|^2``, whose gradient is ``dU = (U - T) / B``,
-   ``dW_up = dU X^T``. After training, the head still compresses to d_out.
+   (d_out x d_model) has rank at most min(d_model, d_out): at inference the wide middle
+   adds no expressive power, and every output lies in a space of at most d_model
+   dimensions.
+2. So why expand? One motivation discussed publicly for EmbeddingGemma (not something
+   its report states as the reason): the wide middle is a place where a wider teacher's
+   embeddings could be matched, as in embedding-matching distillation (EmbedDistill),
+   before the head compresses again. Here the matching loss is
+   ``(1 / 2B) sum_b |u_b - t_b|^2`` with ``U = W_up X``; its gradient is
+   ``dW_up = (U - T) X^T / B``.
 3. Matryoshka truncation after the head: the first m coordinates of each output,
    re-normalised, are the smaller embeddings; their cosines show what each width keeps.
 """
@@ -19,19 +21,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _check, embed, ops
-from .steps import Steps
+from . import embed, ops, validate
+from .steps import Steps, labels
 
 __all__ = ["forward", "backward"]
 
 
-def forward(X, W_up, W_down, T, *, dims=(8, 4, 2)) -> Steps:
-    """The head, its collapse into one matrix, distillation to a teacher, MRL truncation.
+def forward(X, W_up, W_down, T, *, dims=(4, 2)) -> Steps:
+    """The head as one matrix, its truncations, and distillation to a wider teacher.
 
     Parameters
     ----------
     X : array, shape (d_model, B)
-        Pooled vectors.
+        Pooled vectors, one input per column.
     W_up : array, shape (d_up, d_model)
     W_down : array, shape (d_out, d_up)
     T : array, shape (d_up, B)
@@ -42,34 +44,47 @@ def forward(X, W_up, W_down, T, *, dims=(8, 4, 2)) -> Steps:
     Returns
     -------
     Steps
-        :func:`aibyhand.embed.head`'s steps (``X``, ``W_up``, ``W_down``, ``U``, ``Y``,
-        ``|Y|``, ``E``); ``M = W_down W_up``, ``Y via M`` (``M X``, equal to ``Y``),
-        ``rank M``; ``T``, ``U - T``, ``distill loss``; for each width
-        ``"m=<width> / |E[:m]|"``, ``"m=<width> / E_hat"`` (the first m coordinates of E,
-        re-normalised) and ``"m=<width> / cos"`` (B x B).
+        ``X``, ``W_up``, ``W_down`` (given); ``M = W_down W_up``, ``rank M``, ``Y = M X``
+        (the head's output, by one matrix); ``|Y|``, ``E = Y / |Y|``; for each width m
+        below d_out ``|Y[:m]|`` and ``Em = Y[:m] / |Y[:m]|`` (the first m rows of Y,
+        re-normalised); for every width ``cosm = Em^T Em`` (B x B cosines; ``E^T E`` at
+        d_out); ``U = W_up X`` (the expanded vectors), ``T`` (given), ``D = U - T`` and
+        ``distill loss = sumall(D * D) / 2B``.
     """
-    s = embed.head(X, W_up, W_down)
-    s.title = "projection head"
-    X, W_up, W_down, U = s["X"], s["W_up"], s["W_down"], s["U"]
-    T = _check.array("T", T, what="(d_up, B)")
-    _check.shape("T", T, U.shape, "(d_up, B): the teacher is as wide as the expanded layer U")
-    dims = _check.dims("dims", dims, W_down.shape[0])
-    cols = s.step("E").cols
-    B = X.shape[1]
+    X, W_up, W_down = embed.check_head(X, W_up, W_down)
+    T = validate.array("T", T, what="(d_up, B)")
+    validate.shape("T", T, (W_up.shape[0], X.shape[1]),
+                   "(d_up, B): the teacher is as wide as the expanded layer W_up X")
+    dims = sorted(validate.dims("dims", dims, W_down.shape[0]), reverse=True)
+    B, d_out = X.shape[1], W_down.shape[0]
+    cols = labels("x", B)
+    s = Steps("projection head", {"dims": tuple(dims)})
+    s.given("X", X, "pooled vectors, one per column", cols=cols)                        # (d_model, B)
+    s.given("W_up", W_up, "Dense up, no bias, identity")                                # (d_up, d_model)
+    s.given("W_down", W_down, "Dense down, no bias, identity")                          # (d_out, d_up)
     # 1. two identity layers are one matrix
-    M = s.add("M", W_down @ W_up, "W_down W_up: both layers as one matrix")            # (d_out, d_model)
-    s.add("Y via M", M @ X, "M X (the same as Y)", cols=cols)                                     # (d_out, B)
-    s.add("rank M", np.linalg.matrix_rank(M), f"at most min(d_model, d_out) = {min(M.shape)}")
-    # 2. embedding matching at the expanded width
-    s.given("T", T, "teacher embeddings, as wide as U", cols=cols)                      # (d_up, B)
-    D = s.add("U - T", U - T, "student's expanded vectors minus the teacher's", cols=cols)  # (d_up, B)
-    s.add("distill loss", np.sum(D * D) / (2 * B), "sum of (U - T)^2 / 2B")
+    M = s.add("M", W_down @ W_up, "W_down W_up", note="both layers as one matrix")      # (d_out, d_model)
+    validate.finite_from(M, "M = W_down W_up", {"W_up": W_up, "W_down": W_down})
+    s.add("rank M", np.linalg.matrix_rank(M), "rank(M)")
+    Y = s.add("Y", M @ X, "M X", note="the head's output", cols=cols)                   # (d_out, B)
+    validate.finite_from(Y, "the head's output Y = M X", {"X": X, "M": M})
     # 3. Matryoshka truncation of the output
-    for m in sorted(dims, reverse=True):
-        unit = ops.normalize(s, s["E"][:m], f"m={m} / |E[:m]|", f"m={m} / E_hat", what=f"E[:{m}]",
-                             cols=cols)                                                  # (m, B)
-        s.add(f"m={m} / cos", unit.T @ unit, f"E_hat^T E_hat (cosines of the first {m} coordinates)",
-              rows=cols, cols=cols)                                                      # (B, B)
+    E = ops.normalize(s, Y, "|Y|", "E", x="Y", cols=cols, note="the embedding")         # (d_out, B)
+    for m in dims:
+        if m < d_out:
+            E = ops.normalize(s, Y[:m], f"|Y[:{m}]|", f"E{m}", x=f"Y[:{m}]", cols=cols,
+                              note=f"the first {m} coordinates, re-normalised")         # (m, B)
+        s.add(f"cos{m}", E.T @ E, f"E{m}^T E{m}" if m < d_out else "E^T E",
+              note=f"cosines at width {m}", rows=cols, cols=cols)                       # (B, B)
+    # 2. embedding matching at the expanded width
+    U = s.add("U", W_up @ X, "W_up X", note="the expanded vectors", cols=cols)          # (d_up, B)
+    validate.finite_from(U, "U = W_up X", {"X": X, "W_up": W_up})
+    s.given("T", T, "teacher embeddings, as wide as U", cols=cols)                      # (d_up, B)
+    D = s.add("D", U - T, "U - T", note="student minus teacher", cols=cols)             # (d_up, B)
+    loss = s.add("distill loss", np.sum(D * D) / (2 * B), f"sumall(D * D) / {2 * B}")
+    if not np.isfinite(loss):
+        raise ValueError("X, W_up, T: expected a teacher and expanded vectors whose distance fits "
+                         "in float64, got an overflow in the distillation loss")
     return s
 
 
@@ -79,12 +94,11 @@ def backward(steps: Steps) -> Steps:
     Returns
     -------
     Steps
-        ``dU = (U - T) / B`` and ``dW_up = dU X^T``.
+        ``dW_up = D X^T / B`` (d_up x d_model), the gradient of
+        ``sumall(D * D) / 2B`` with ``D = W_up X - T``.
     """
-    s = _check.steps("steps", steps, ["X", "U - T", "distill loss"], "head.forward")
+    s = validate.steps("steps", steps, ["X", "D", "distill loss"], "head.forward")
     B = s["X"].shape[1]
-    cols = s.step("U - T").cols
-    g = Steps("distillation backward")
-    dU = g.add("dU", s["U - T"] / B, "(U - T) / B", cols=cols)                          # (d_up, B)
-    g.add("dW_up", dU @ s["X"].T, "dU X^T")                                              # (d_up, d_model)
+    g = Steps("distillation backward", s.meta)
+    g.add("dW_up", s["D"] @ s["X"].T / B, f"D X^T / {B}")                                # (d_up, d_model)
     return g

@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from . import _check, infonce
+from . import infonce, ops, validate
 from .steps import Steps, labels
 
 __all__ = ["forward", "backward"]
@@ -49,13 +49,13 @@ def forward(A, P, *, dims=(8, 4, 2), weights=None, temperature: float = 1.0,
         Levels run largest width first, each weight with its width; ``meta["dims"]`` and
         ``meta["weights"]`` hold them in that order.
     """
-    A = _check.array("A", A, what="(d, B)")
-    P = _check.array("P", P, what="(d, B)")
-    _check.same_shape("P", P, "A", A)
-    dims = _check.dims("dims", dims, A.shape[0])
-    w = _check.weights("weights", weights, len(dims))
-    temperature = _check.positive("temperature", temperature)
-    base = _check.base("base", base)
+    A = validate.array("A", A, what="(d, B)")
+    P = validate.array("P", P, what="(d, B)")
+    validate.same_shape("P", P, "A", A)
+    dims = validate.dims("dims", dims, A.shape[0])
+    w = validate.weights("weights", weights, len(dims))
+    temperature = validate.scale("temperature", temperature, "logits")
+    base = validate.base("base", base)
     # keep each weight with its width while sorting the widths largest first
     order = np.argsort(dims)[::-1]
     dims, w = tuple(dims[k] for k in order), w[order]
@@ -67,11 +67,16 @@ def forward(A, P, *, dims=(8, 4, 2), weights=None, temperature: float = 1.0,
     s.given("P", P, "positives, one per column", cols=labels("p", B))  # (d, B)
     for m, level in zip(dims, levels):
         s.extend(infonce._forward(A[:m], P[:m], temperature, base, (f"A[:{m}]", f"P[:{m}]"),
-                                  (f"first {m} rows of A", f"first {m} rows of P")), prefix=level)
+                                  (f"first {m} rows of A", f"first {m} rows of P")), prefix=level,
+                 formulas={"A": f"A[:{m}]", "P": f"P[:{m}]"})
     losses = s.add("losses", [[float(s[f"{level} / loss"]) for level in levels]],
-                   "InfoNCE at each width", cols=levels)                              # (1, levels)
-    s.given("weights", w[None, :], "w_m, one per width", cols=levels)               # (1, levels)
-    s.add("loss", losses[0] @ w, "sum of w_m * loss_m")
+                   "[" + " | ".join(f"{level} / loss" for level in levels) + "]",
+                   note="InfoNCE at each width", cols=levels)                      # (1, levels)
+    s.given("weights", w[None, :], "w_m, one per width", cols=levels)            # (1, levels)
+    loss = s.add("loss", losses[0] @ w, "rowsum(losses * weights)", note="sum of w_m * loss_m")
+    if not np.isfinite(loss):
+        raise ValueError(f"weights: {tuple(w.tolist())} make the weighted loss overflow; expected "
+                         f"weights whose sum with the losses fits float64")
     return s
 
 
@@ -87,29 +92,25 @@ def backward(steps: Steps) -> Steps:
     -------
     Steps
         Each level's InfoNCE backward under ``"m=<width> / "`` (its ``dA`` is m x B),
-        then ``"m=<width> / w dA (padded)"``: that gradient times w_m with zero rows
-        below row m (d x B), the same for P, and ``dA``, ``dP``: the sums over levels.
+        then ``dA``, ``dP`` (d x B): the sum over levels of w_m times each level's
+        gradient, padded with zero rows below row m (``pad``).
     """
-    s = _check.steps("steps", steps, ["A", "P", "losses", "loss"], "mrl.forward")
+    s = validate.steps("steps", steps, ["A", "P", "losses", "loss"], "mrl.forward")
     A = s["A"]
     d, B = A.shape
     a, p = labels("a", B), labels("p", B)
     g = Steps("MRL backward", s.meta)
     dims, weights = s.meta["dims"], s.meta["weights"]
-    # each level's gradient padded with zeros below row m: one block per input, a slice per level
-    padded = {x: np.zeros((len(dims), d, B)) for x in "AP"}                  # (levels, d, B)
-    for k, (m, w) in enumerate(zip(dims, weights)):
-        level = f"m={m}"
-        g.extend(infonce.backward(s.sub(level)), prefix=level)
-        for x, cols in (("A", a), ("P", p)):
-            np.multiply(g[f"{level} / d{x}"], w, out=padded[x][k, :m])
-            g.add(f"{level} / w d{x} (padded)", padded[x][k],
-                  f"{w:g} * d{x} of level {m}, zero below row {m}", cols=cols)  # (d, B)
+    for m in dims:
+        g.extend(infonce.backward(s.sub(f"m={m}")), prefix=f"m={m}")
     for x, cols in (("A", a), ("P", p)):
-        total = padded[x][0].copy()                                         # the widest level
-        for k, m in enumerate(dims[1:], start=1):
-            total[:m] += padded[x][k, :m]                                   # the rest is zeros
-        g.add(f"d{x}", total, f"sum over levels of w d{x} (padded)", cols=cols)  # (d, B)
+        total = np.zeros((d, B))                                             # (d, B)
+        for m, w in zip(dims, weights):
+            total[:m] += w * g[f"m={m} / d{x}"]                               # zero below row m
+        terms = [(f"{w:g} " if w != 1 else "") + (f"m={m} / d{x}" if m == d else f"pad(m={m} / d{x}, {d})")
+                 for m, w in zip(dims, weights)]
+        g.add(f"d{x}", total, " + ".join(terms), note="each width's gradient in its first m rows",
+              cols=cols)                                                     # (d, B)
     return g
 
 
@@ -124,7 +125,7 @@ def rankings(steps: Steps) -> Steps:
         anchor's rank for its own positive; ``top-1`` (1 x levels): the share of
         anchors whose own positive ranks first.
     """
-    s = _check.steps("steps", steps, ["A", "P", "losses", "loss"], "mrl.forward")
+    s = validate.steps("steps", steps, ["A", "P", "losses", "loss"], "mrl.forward")
     dims = s.meta["dims"]
     B = s["A"].shape[1]
     a, p = labels("a", B), labels("p", B)
@@ -133,13 +134,13 @@ def rankings(steps: Steps) -> Steps:
     own = []
     for level in levels:
         S = s[f"{level} / S"]
-        rank = r.add(f"{level} / rank", 1 + (S[:, None, :] > S[:, :, None]).sum(axis=2),
-                     "1 + how many candidates score higher", rows=a, cols=p)  # (B, B)
+        rank = r.add(f"{level} / rank", 1 + (S[:, None, :] > S[:, :, None]).sum(axis=2), "",
+                     note="1 + how many candidates score higher", rows=a, cols=p)  # (B, B)
         own.append(np.diag(rank))
-    own = r.add("own rank", np.stack(own, axis=1), "rank of each anchor's own positive",
+    own = r.add("own rank", np.stack(own, axis=1), "", note="rank of each anchor's own positive",
                 rows=a, cols=levels)                                          # (B, levels)
-    r.add("top-1", (own == 1).mean(axis=0)[None, :], "share of anchors ranking their own "
-          "positive first", cols=levels)                                      # (1, levels)
+    r.add("top-1", (own == 1).mean(axis=0)[None, :], "", note="share of anchors ranking their "
+          "own positive first", cols=levels)                                  # (1, levels)
     return r
 
 
@@ -150,13 +151,16 @@ def top1(A, P, dims) -> np.ndarray:
     A vectorised evaluation for real sizes (no Steps): ``A``, ``P`` (d, B), ``dims`` as
     in :func:`forward`; returns one accuracy per width, in the order given.
     """
-    A = _check.array("A", A, what="(d, B)")
-    P = _check.array("P", P, what="(d, B)")
-    _check.same_shape("P", P, "A", A)
-    dims = _check.dims("dims", dims, A.shape[0])
+    A = validate.array("A", A, what="(d, B)")
+    P = validate.array("P", P, what="(d, B)")
+    validate.same_shape("P", P, "A", A)
+    dims = validate.dims("dims", dims, A.shape[0])
     out = []
     for m in dims:
-        S = (A[:m] / np.linalg.norm(A[:m], axis=0)).T @ (P[:m] / np.linalg.norm(P[:m], axis=0))  # (B, B)
+        scratch = Steps("top-1")
+        nA = ops.norms(scratch, A[:m], "|A|", x=f"A[:{m}]")                   # (1, B)
+        nP = ops.norms(scratch, P[:m], "|P|", x=f"P[:{m}]")                   # (1, B)
+        S = (A[:m] / nA).T @ (P[:m] / nP)                                     # (B, B)
         own = np.diag(S).copy()
         np.fill_diagonal(S, -np.inf)
         out.append(float((own > S.max(axis=1)).mean()))

@@ -1,8 +1,8 @@
 """The two pieces of math several worksheets share: L2 normalisation and softmax in base b.
 
 Each forward helper writes its steps into the caller's :class:`~aibyhand.steps.Steps`
-(so the printout reads like the worksheet) and each backward helper is the matching
-chain rule, written once.
+(so the printout reads like the worksheet, formulas included) and each backward helper
+is the matching chain rule, written once.
 """
 
 from __future__ import annotations
@@ -15,8 +15,15 @@ from .steps import Steps
 
 
 def base_name(base: float) -> str:
-    """How a worksheet writes the base: ``e``, ``3``, ``2.5``."""
-    return "e" if base == math.e else f"{base:g}"
+    """How a formula writes the base: ``e``, ``3``, ``2.5`` (every digit kept)."""
+    if base == math.e:
+        return "e"
+    return np.format_float_positional(float(base), trim="-")
+
+
+def log_name(base: float) -> str:
+    """How a formula writes log base b: ``ln``, ``log_3``."""
+    return "ln" if base == math.e else f"log_{base_name(base)}"
 
 
 def lengths(X: np.ndarray) -> np.ndarray:
@@ -29,13 +36,12 @@ def lengths(X: np.ndarray) -> np.ndarray:
     return n
 
 
-def normalize(s: Steps, X: np.ndarray, norm: str, unit: str, *, what: str,
-              cols=None) -> np.ndarray:
-    """Unit columns ``X / |X|``; records the norms (1 x B) and the unit vectors.
-
-    ``what`` names the argument in the error for a zero column.
-    """
-    n = s.add(norm, lengths(X), f"length of each column of {what}", cols=cols)  # (1, B)
+def norms(s: Steps, X: np.ndarray, norm: str, *, x: str, what: str | None = None,
+          cols=None) -> np.ndarray:
+    """The length of every column of ``X`` (1 x B), recorded; a zero or overlong column
+    is an error naming ``what`` (the user's argument; ``x``, its formula, by default)."""
+    what = what or x
+    n = s.add(norm, lengths(X), f"norm({x})", note="length of each column", cols=cols)  # (1, B)
     # below float64's smallest normal number, 1 / |x| in the gradient is already infinite
     short = np.flatnonzero(n[0] < np.finfo(np.float64).tiny)
     if short.size:
@@ -48,41 +54,62 @@ def normalize(s: Steps, X: np.ndarray, norm: str, unit: str, *, what: str,
         where = f"{j} ({cols[j]})" if cols is not None else str(j)
         raise ValueError(f"{what}: expected columns whose length fits in float64, got a longer one "
                          f"in column {where}")
-    return s.add(unit, X / n, f"{what} / {norm.rsplit(' / ', 1)[-1]}", cols=cols)  # (d, B)
+    return n
 
 
-def normalize_backward(g: Steps, s: Steps, unit: str, norm: str, d_unit: str, dot: str,
-                       out: str, *, cols=None, dots: np.ndarray | None = None) -> np.ndarray:
+def normalize(s: Steps, X: np.ndarray, norm: str, unit: str, *, x: str, what: str | None = None,
+              cols=None, note: str = "") -> np.ndarray:
+    """Unit columns ``X / |X|``; records the lengths (1 x B) and the unit vectors.
+
+    ``x`` is the formula of ``X`` (a step's name, or ``E[:4]``); ``what`` names the
+    user's argument in the error for a zero or overlong column (``x`` by default).
+    """
+    n = norms(s, X, norm, x=x, what=what, cols=cols)                                # (1, B)
+    return s.add(unit, X / n, f"{x} / {norm.rsplit(' / ', 1)[-1]}", note=note, cols=cols)  # (d, B)
+
+
+def normalize_backward(g: Steps, s: Steps, unit: str, norm: str, d_unit: str, along: str,
+                       out: str, *, cols=None, dots: np.ndarray | None = None,
+                       lengths: np.ndarray | None = None) -> np.ndarray:
     """Through ``y = x / |x|``: ``dx = (dy - y (y . dy)) / |x|``, column by column.
 
-    ``s`` holds the forward's ``unit`` and ``norm``; ``g`` holds ``d_unit`` and receives
-    ``dot`` (1 x B) and ``out``. ``dots``: the column sums of ``y * dy`` when the caller
-    has a cheaper way to them.
+    ``s`` holds ``unit`` and the lengths ``norm`` (or pass them as ``lengths``); ``g``
+    holds ``d_unit`` and receives ``along`` (1 x B: how much of each column of ``dy``
+    points along ``y``) and ``out``. ``dots``: those column sums, when the caller has a
+    cheaper way to them.
     """
+    lengths_ = s[norm] if lengths is None else lengths
     y, dy = s[unit], g[d_unit]
     dots = np.einsum("ij,ij->j", y, dy) if dots is None else dots
-    yg = g.add(dot, dots[None, :], f"column sums of {unit} * {d_unit}", cols=cols)  # (1, B)
+    yg = g.add(along, dots[None, :], f"colsum({unit} * {d_unit})",
+               note=f"the part of {d_unit} along {unit}", cols=cols)  # (1, B)
     # dy - y yg, written so NumPy builds the result in one temporary (no fresh array per step)
-    return g.add(out, (y * -yg + dy) / s[norm], f"({d_unit} - {unit} {dot}) / {norm}", cols=cols)  # (d, B)
+    return g.add(out, (y * -yg + dy) / lengths_, f"({d_unit} - {unit} * {along}) / {norm}",
+                 cols=cols)  # (d, B)
 
 
-def softmax(s: Steps, L: np.ndarray, base: float, *, axis: int, names=("max", "E", "Z", "prob"),
-            of: str = "L", rows=None, cols=None, blocks=None) -> np.ndarray:
+def softmax(s: Steps, L: np.ndarray, base: float, *, axis: int, of: str,
+            names=("max", "pow", "sum", "prob"), scale: str = "", rows=None, cols=None,
+            blocks=None) -> np.ndarray:
     """Softmax in base ``b`` along ``axis``: ``b^(L - max) / sum``; ``of`` names ``L``.
 
-    Subtracting the max changes nothing in the result and keeps every power <= 1,
-    so no base or temperature can overflow it.
+    ``scale``: a divisor written into the power (``"temperature"``: ``b^((L - max) / T)``,
+    the softmax of ``L / T`` without a step of its own). Subtracting the max changes
+    nothing in the result and keeps every power <= 1, so nothing can overflow.
     """
     by_row = axis % L.ndim == L.ndim - 1
-    along = "row" if by_row else "column"
+    along = "row" if by_row else "col"
     # a max or sum of each row keeps the row labels; of each column, the column labels
     keep = dict(rows=rows if by_row else None, cols=None if by_row else cols, blocks=blocks)
     every = dict(rows=rows, cols=cols, blocks=blocks)
-    mx, E, Z, prob = names
-    m = s.add(mx, L.max(axis=axis, keepdims=True), f"max of each {along} of {of}", **keep)
-    e = s.add(E, np.exp((L - m) * math.log(base)), f"{base_name(base)}^({of} - {mx})", **every)  # b^x
-    z = s.add(Z, e.sum(axis=axis, keepdims=True), f"sum of each {along} of {E}", **keep)
-    return s.add(prob, e / z, f"{E} / {Z}", **every)
+    mx, pw, total, prob = names
+    b = base_name(base)
+    m = s.add(mx, L.max(axis=axis, keepdims=True), f"{along}max({of})", **keep)
+    exponent = f"({of} - {mx}) / {scale}" if scale else f"{of} - {mx}"
+    divisor = s.meta[scale] if scale else 1.0
+    e = s.add(pw, np.exp((L - m) * (math.log(base) / divisor)), f"{b}^({exponent})", **every)  # b^x
+    z = s.add(total, e.sum(axis=axis, keepdims=True), f"{along}sum({pw})", **keep)
+    return s.add(prob, e / z, f"{pw} / {total}", **every)
 
 
 def softmax_backward(prob: np.ndarray, d_prob: np.ndarray, base: float, axis: int) -> np.ndarray:

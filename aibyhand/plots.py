@@ -29,15 +29,24 @@ def heatmap(steps: Steps, name: str, *, block: int = 0, hand: bool = True,
     shown = np.where(np.isfinite(value), value, np.nan)
     low, high = limits or (min(np.nanmin(shown), 0.0), np.nanmax(shown))
     high = max(high, low + 1e-12)
-    ax.imshow(shown, cmap=cmap, vmin=low, vmax=high)
+    image = ax.imshow(shown, cmap=cmap, vmin=low, vmax=high)
     for (i, j), v in np.ndenumerate(value):
         ax.text(j, i, format_number(v, hand=hand, decimals=2), ha="center", va="center",
-                fontsize=9, color="white" if np.isfinite(v) and v > (low + high) / 2 else "black")
+                fontsize=9, color=_ink(image, v))
     ax.set_xticks(range(value.shape[1]), cols or range(1, value.shape[1] + 1))
     ax.set_yticks(range(value.shape[0]), rows or range(1, value.shape[0] + 1))
     ax.xaxis.tick_top()
     ax.set_title(title or f"{name} = {step.formula}", fontsize=10, pad=22)
     return _done(fig)
+
+
+def _ink(image, v: float) -> str:
+    """Black on a light cell, white on a dark one: the cell's own colour decides, so a
+    diverging map (pale near 0, dark at both ends) stays readable."""
+    if not np.isfinite(v):
+        return "black"
+    r, g, b, _ = image.cmap(image.norm(v))
+    return "white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5 else "black"
 
 
 def heatmaps(panels, *, hand: bool = True, cmap: str = "Blues", limits=None,
@@ -112,6 +121,29 @@ def accuracy_by_width(steps: Steps, name: str = "top-1", baseline: str | None = 
            title="truncating the embedding: MRL keeps its accuracy")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    return _done(fig)
+
+
+def missed(counts, students: int, *, title: str = "boxes the class missed"):
+    """A bar chart of ``(matrix on the sheet, students with a wrong box there)``, most
+    missed first: what to go over again in class."""
+    counts = list(counts)[:15]
+    fig, ax = plt.subplots(figsize=(7.0, 0.9 + 0.32 * max(len(counts), 1)), layout="constrained")
+    if counts:
+        names, values = zip(*counts)
+        y = np.arange(len(names))[::-1]
+        ax.barh(y, values, color="#c0504d")
+        ax.set_yticks(y, names, fontsize=9)
+        for yy, v in zip(y, values):
+            ax.text(v + 0.05, yy, str(v), va="center", fontsize=9)
+    else:
+        ax.text(0.5, 0.5, "no box was wrong", ha="center", va="center", transform=ax.transAxes)
+        ax.set_yticks([])
+    ax.set_xlim(0, max(students, 1) + 0.5)
+    ax.set_xlabel(f"students with a wrong box there (of {students})")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_title(title, fontsize=11)
+    ax.grid(axis="x", alpha=0.3)
     return _done(fig)
 
 

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from . import _check, finetune, mrl
+from . import validate, finetune, mrl
 from .steps import Steps
 
 WIDTHS = (768, 512, 256, 128, 64, 32)
@@ -34,7 +34,7 @@ def pairs(n: int, *, d: int = 768, k: int = 256, nuisance: int = 96, noise: floa
     map ``M`` (d x k). Each vector adds its own noise: isotropic of size ``noise``, and
     ``strength`` times a draw in a ``nuisance``-dimensional subspace.
     """
-    n = _check.integer("n", n, minimum=1)
+    n = validate.integer("n", n, minimum=1)
     rng = np.random.default_rng([seed, 7])
     world = np.random.default_rng(12345)           # the same map for every split and seed
     M = world.normal(size=(d, k)) / math.sqrt(k)   # (d, k)
@@ -105,14 +105,15 @@ def experiment(*, n_train: int = 4096, n_test: int = 1024, pretrain: int = 60,
     rows = ("start", "InfoNCE at 768", "MRL")
     top = s.add("top-1", np.stack([top1(Ta, Tp, W_up, W_down), top1(Ta, Tp, *single[:2]),
                                    top1(Ta, Tp, *nested[:2])]),
-                "held-out top-1 retrieval at each width", rows=rows, cols=cols)  # (3, widths)
-    s.add("top-1 (%)", 100 * top, "the same, in percent", rows=rows, cols=cols)
-    s.add("raw", mrl.top1(Ta, Tp, WIDTHS)[None, :], "no head: the pooled inputs, truncated", cols=cols)
-    s.add("loss pretrain", pre, "pretraining loss, InfoNCE at 768")
-    s.add("loss single", single[2], "fine-tuning loss, InfoNCE at 768")
-    s.add("loss MRL", nested[2], "fine-tuning loss, MRL (the sum over 6 widths)")
+                "", note="held-out top-1 retrieval at each width", rows=rows, cols=cols)  # (3, widths)
+    s.add("top-1 (%)", 100 * top, "100 top-1", note="the same, in percent", rows=rows, cols=cols)
+    s.add("raw", mrl.top1(Ta, Tp, WIDTHS)[None, :], "", note="no head: the pooled inputs, truncated",
+          cols=cols)
+    s.add("loss pretrain", pre, "", note="pretraining loss, InfoNCE at 768")
+    s.add("loss single", single[2], "", note="fine-tuning loss, InfoNCE at 768")
+    s.add("loss MRL", nested[2], "", note="fine-tuning loss, MRL (the sum over 6 widths)")
     per_width = [pre, single[2], nested[2] / len(WIDTHS)]
     s.add("losses", [[run[0], run[-10:].mean()] for run in per_width],
-          "training loss per width (MRL's sum divided by 6)",
+          "", note="training loss per width (MRL's sum divided by 6)",
           rows=("pretrain", "fine-tune at 768", "fine-tune MRL"), cols=("first step", "last 10 steps"))
     return s

@@ -14,22 +14,29 @@ same entries.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
+from types import MappingProxyType
 
 import numpy as np
 
 __all__ = ["Steps", "Step", "format_number", "format_array", "side_by_side", "labels", "matrix"]
 
-# Hand mode prints a value as a fraction when it is one of these (3/5, 1/9, 13/27 ...).
+# Hand mode prints a value as a fraction when it is one of these (1/9, 9/13, 13/27 ...):
+# a small fraction a student writes as it is; 83/55 is 1.51 on a sheet.
 HAND_MAX_DENOMINATOR = 100
+HAND_MAX_TERM = 30
 HAND_DECIMALS = 2
 
 
 @dataclass(frozen=True)
 class Step:
-    """One cell of a worksheet: a named array, how it was computed, and its labels."""
+    """One cell of a worksheet: a named array, how it was computed, and its labels.
+
+    ``formula`` is the computation in the worksheet's notation (:mod:`aibyhand.formula`
+    reads it), empty for a given; ``note`` says in words what the step is.
+    """
 
     name: str
     value: np.ndarray
@@ -38,7 +45,26 @@ class Step:
     cols: tuple[str, ...] | None = None
     blocks: tuple[str, ...] | None = None
     given: bool = False
-    extra: dict = field(default_factory=dict)
+    note: str = ""
+
+
+class _ReadOnlyMemory:
+    """Another array's memory, exposed read-only: an array made on it can never be made
+    writeable, and neither can anything reached from it (its ``.base`` included)."""
+
+    def __init__(self, arr: np.ndarray):
+        face = dict(arr.__array_interface__)
+        face["data"] = (face["data"][0], True)
+        self.__array_interface__ = face
+        self._owner = arr
+
+
+def _frozen(value) -> np.ndarray:
+    """A view that can never be made writeable, whoever owns the data (no path back)."""
+    arr = np.asarray(value)
+    if arr.dtype.hasobject:
+        raise TypeError(f"expected a numeric array, got dtype {arr.dtype}")
+    return np.asarray(_ReadOnlyMemory(arr))
 
 
 class Steps(Mapping):
@@ -48,69 +74,103 @@ class Steps(Mapping):
     ----------
     title : str
         The worksheet (or part of it) these steps belong to, printed as a heading.
-    meta : dict, optional
+    meta : mapping, optional
         Settings that produced the steps (temperature, base, dims ...); a backward
-        reads them, the printer shows them under the title.
+        reads them, the printer shows them under the title, and formulas may name the
+        numeric ones (``S / temperature``). Read-only once given.
 
     Notes
     -----
-    Arrays are stored read-only, as views where possible (no copy of large inputs):
-    the package never writes into an array it was given.
+    Every array is stored as a view that cannot be made writeable (no copy of large
+    inputs, and no way from a step back into an array the caller owns). Two Steps are
+    equal when they hold the same names, in the same order, with equal arrays and meta.
     """
 
     def __init__(self, title: str = "", meta: Mapping | None = None):
         self.title = title
-        self.meta = dict(meta or {})
+        self._meta = dict(meta or {})
         self._steps: dict[str, Step] = {}
 
+    @property
+    def meta(self) -> Mapping:
+        """The settings, read-only (a backward trusts them)."""
+        return MappingProxyType(self._meta)
+
+    def _with_meta(self, **settings) -> Steps:
+        """Add settings while a module builds these steps; returns self."""
+        self._meta.update(settings)
+        return self
+
     # -- building ---------------------------------------------------------------------
-    def add(self, name: str, value, formula: str = "", *, rows=None, cols=None,
+    def add(self, name: str, value, formula: str, *, note: str = "", rows=None, cols=None,
             blocks=None, given: bool = False) -> np.ndarray:
-        """Record ``value`` under ``name`` and return it (read-only) for the next line."""
+        """Record ``value`` under ``name``, computed by ``formula``; return it read-only."""
         if name in self._steps:
             raise ValueError(f"step {name!r} is already recorded in {self.title!r}")
         arr = np.asarray(value)
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"step {name!r}: expected a numeric array, got dtype {arr.dtype}")
-        view = arr.view()
-        view.flags.writeable = False
+        view = _frozen(arr)
         self._steps[name] = Step(name, view, formula, _labels(rows), _labels(cols),
-                                 _labels(blocks), given)
+                                 _labels(blocks), given, note)
         return view
 
-    def given(self, name: str, value, formula: str = "given", **labels) -> np.ndarray:
+    def given(self, name: str, value, note: str = "", **labels) -> np.ndarray:
         """Record an input the worksheet prints for the student (not computed)."""
-        return self.add(name, value, formula, given=True, **labels)
+        return self.add(name, value, "", note=note, given=True, **labels)
 
-    def extend(self, other: Steps, prefix: str = "", *, computed: bool = False,
-               formulas: dict[str, str] | None = None) -> Steps:
+    def extend(self, other: Steps, prefix: str = "", *, formulas: Mapping[str, str] | None = None,
+               notes: Mapping[str, str] | None = None) -> Steps:
         """Append every step of ``other``, its names prefixed by ``prefix + " / "``.
 
-        ``computed`` marks ``other``'s inputs as computed here (a loss's given
-        embeddings are a result on a sheet that made them); ``formulas`` rewrites the
-        formulas of some of its steps to say how they were made here.
+        ``formulas`` makes some of ``other``'s givens (or steps) computed here, by the
+        formula given for them (a loss's given embeddings are a slice of a result here);
+        ``notes`` rewrites their notes.
         """
-        formulas = formulas or {}
+        formulas, notes = formulas or {}, notes or {}
         for step in other.entries():
             name = f"{prefix} / {step.name}" if prefix else step.name
             if name in self._steps:
                 raise ValueError(f"step {name!r} is already recorded in {self.title!r}")
-            self._steps[name] = Step(name, step.value, formulas.get(step.name, step.formula),
-                                     step.rows, step.cols, step.blocks, step.given and not computed)
+            formula = formulas.get(step.name, step.formula)
+            self._steps[name] = Step(name, step.value, formula, step.rows, step.cols, step.blocks,
+                                     step.given and step.name not in formulas,
+                                     notes.get(step.name, step.note))
         return self
 
     def sub(self, prefix: str) -> Steps:
         """The steps recorded under ``prefix + " / "``, with the prefix removed."""
         head = f"{prefix} / "
-        out = Steps(f"{self.title} {prefix}".strip(), self.meta)
+        out = Steps(f"{self.title} {prefix}".strip(), self._meta)
         for step in self.entries():
             if step.name.startswith(head):
-                out._steps[step.name[len(head):]] = Step(
-                    step.name[len(head):], step.value, step.formula, step.rows, step.cols,
-                    step.blocks, step.given)
+                local = step.name[len(head):]
+                out._steps[local] = Step(local, step.value, step.formula, step.rows, step.cols,
+                                         step.blocks, step.given, step.note)
         if not out._steps:
             raise KeyError(f"no steps under {prefix!r} in {self.title!r}")
         return out
+
+    # -- the graph --------------------------------------------------------------------
+    def formula(self, name: str):
+        """The parsed formula of a computed step (:class:`aibyhand.formula.Formula`): what
+        it computes and which earlier steps it uses."""
+        from . import formula as f
+
+        step = self.step(name)
+        if step.given or not step.formula:
+            raise ValueError(f"{name!r} has no formula ({'given' if step.given else step.note})")
+        names = list(self._steps)
+        earlier = names[:names.index(name)]
+        settings = [k for k, v in self._meta.items() if isinstance(v, (int, float))
+                    and not isinstance(v, bool) and not k.startswith("_")]
+        return f.parse(step.formula, f.scope(name, earlier, settings))
+
+    def uses(self, name: str) -> tuple[str, ...]:
+        """The earlier steps (and settings) a step is computed from, read off its formula
+        (none for a given, or a step described only in words)."""
+        step = self.step(name)
+        return () if step.given or not step.formula else self.formula(name).uses
 
     # -- Mapping ----------------------------------------------------------------------
     def __getitem__(self, name: str) -> np.ndarray:
@@ -125,6 +185,16 @@ class Steps(Mapping):
 
     def __len__(self) -> int:
         return len(self._steps)
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Steps):
+            return NotImplemented
+        return (list(self) == list(other) and dict(self._meta).keys() == dict(other._meta).keys()
+                and all(_same(self._meta[k], other._meta[k]) for k in self._meta)
+                and all(self[k].shape == other[k].shape
+                        and np.array_equal(self[k], other[k], equal_nan=True) for k in self))
+
+    __hash__ = None
 
     def step(self, name: str) -> Step:
         """The full record (value, formula, labels) of one step."""
@@ -152,6 +222,12 @@ class Steps(Mapping):
         header : bool, optional
             Print the title and settings first; by default only when printing all steps.
         """
+        if isinstance(decimals, (bool, np.bool_)) or not isinstance(decimals, (int, np.integer)) \
+                or not 0 <= decimals <= 17:
+            raise ValueError(f"decimals: expected an integer from 0 to 17, got {decimals!r}")
+        if names is not None and not isinstance(names, str) and not (
+                isinstance(names, Iterable) and all(isinstance(n, str) for n in names)):
+            raise TypeError(f"names: expected a step's name or a list of them, got {names!r}")
         chosen = self._select(names)
         if header is None:
             header = names is None
@@ -175,7 +251,7 @@ class Steps(Mapping):
     def _header(self) -> str:
         title = self.title or "steps"
         # settings only; meta keys starting with "_" are bookkeeping (lengths, words)
-        settings = ", ".join(f"{k} = {_format_meta(v)}" for k, v in self.meta.items()
+        settings = ", ".join(f"{k} = {_format_meta(v)}" for k, v in self._meta.items()
                              if not k.startswith("_"))
         return f"== {title} ==" + (f"\n   {settings}" if settings else "")
 
@@ -194,6 +270,14 @@ class Steps(Mapping):
             else:
                 chosen.append(self.step(name))
         return chosen
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(np.array_equal(a, b)) if isinstance(a, np.ndarray) or isinstance(b, np.ndarray) \
+            else a == b
+    except (TypeError, ValueError):
+        return False
 
 
 @lru_cache(maxsize=64)
@@ -224,7 +308,8 @@ def format_number(x, *, decimals: int = 4, hand: bool = False) -> str:
 
     In hand mode a value is printed the way a student writes it: an integer as an
     integer, an exact small fraction that two decimals cannot show as a fraction
-    (``1/9``, ``-9/13``), anything else with two decimals (``0.60``, ``0.47``).
+    (``1/9``, ``-9/13``: numerator and denominator at most 30), anything else with two
+    decimals (``0.60``, ``0.47``, ``1.51`` for 83/55).
     """
     if isinstance(x, (bool, np.bool_)):
         return str(int(x))
@@ -235,7 +320,8 @@ def format_number(x, *, decimals: int = 4, hand: bool = False) -> str:
         return "nan" if np.isnan(x) else ("inf" if x > 0 else "-inf")
     if hand:
         frac = _small_fraction(x)
-        if frac is not None and (frac.denominator == 1 or 100 % frac.denominator):
+        if frac is not None and (frac.denominator == 1 or 100 % frac.denominator
+                                 and max(abs(frac.numerator), frac.denominator) <= HAND_MAX_TERM):
             return str(frac)
         decimals = HAND_DECIMALS
     text = f"{x:.{decimals}f}"
@@ -284,17 +370,20 @@ def format_array(value: np.ndarray, *, hand: bool = False, decimals: int = 4,
 
 
 def format_step(step: Step, *, hand: bool = False, decimals: int = 4) -> str:
-    """Name, formula and shape on one line, then the numbers.
+    """Name, formula (or "given") and shape on one line, then the numbers.
 
     A 3-D step is a batch of sentences: one block each, headed by the sentence, with
     that sentence's own labels and without the padding past its end.
     """
     value = step.value
     shape = " x ".join(str(n) for n in value.shape)
+    how = ("given" + (f": {step.note}" if step.note else "")) if step.given else \
+        "   ".join(filter(None, (step.formula, f"({step.note})" if step.note else "")))
     if value.ndim == 0:
-        return f"{step.name} = {format_number(value[()], hand=hand, decimals=decimals)}" + (
-            f"   ({step.formula})" if step.formula else "")
-    title = step.name + (f" = {step.formula}" if step.formula else "") + f"   [{shape}]"
+        number = format_number(value[()], hand=hand, decimals=decimals)
+        return f"{step.name} = {number}" + (f"   ({how})" if how else "")
+    joint = "   " if step.given or not step.formula else " = "
+    title = step.name + (joint + how if how else "") + f"   [{shape}]"
     if value.ndim <= 2:
         return title + "\n" + format_array(value, hand=hand, decimals=decimals,
                                            rows=_fit(step.rows, value.shape[0]),

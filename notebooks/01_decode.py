@@ -2,106 +2,105 @@
 # # Worksheet 1: Decode
 #
 # A tiny Transformer block (one attention head, a ReLU feed-forward, two residuals) reads
-# a prompt and predicts the next word. Features are rows, tokens are columns; a layer is
-# `W @ X`, weights on the left, inputs on top. The mask is **causal**: each token sees
-# itself and the tokens before it. Hand mode: softmax with 3^x.
+# a prompt and predicts the next word, as a decoder such as Gemma does. Features are rows,
+# words are columns; a layer is `W X`, weights on the left, inputs on top. The mask is
+# **causal**: each word sees itself and the words before it. The sheet follows the last
+# word only, up to the first generated word; softmax is 3^x.
+#
+# `aibyhand sheet decode -o sheet.pdf` prints the sheet (`--key` the answer key);
+# `aibyhand sheet decode -o sheet.html` makes the web page that checks each box as it is
+# typed; `aibyhand check decode answers.toml` checks a filled-in answers file.
 
 # %%
-from aibyhand import catalog, decode, plots
-from aibyhand.vocab import VOCAB
+from aibyhand import plots
+from aibyhand.classroom import catalog, printout
 
-data = catalog.get("decode").load()  # worksheets/01_decode.toml
-model = data["model"]
-print("vocabulary:", " ".join(VOCAB))
-print("prompt:", data["sentence"])
-s = decode.forward(model, data["sentence"], temperature=data["temperature"], base=data["base"])
-s.show(["ids"], hand=True, header=True)
+ws = catalog.get("decode")
+data = ws.load()  # worksheets/01_decode.toml, the sheet's numbers (--seed 0)
+parts = ws.run(data)  # one part per generated word
+steps = ws.join(parts)
+keys = printout.key_pages(ws, data, source=f"numbers from {ws.path.name}")
 
 # %% [markdown]
-# **1.** Look up each word's column of the token embeddings, and add the position
-# embeddings.
+# ## Page 1: from words to vectors
+#
+# Each word becomes a column: its token embedding plus its position's embedding. Then
+# every word gets a key and a value (what it offers) and a query (what it looks for).
+# Only the last word's query is needed: we only predict what comes after it.
 
 # %%
-s.show(["Etok", "Pos", "X_tok", "X"], hand=True)
+printout.show_page(ws, steps, 1, keys=keys)
 
 # %% [markdown]
-# **2.** Multiply Wq, Wk, Wv (left) by X (top): queries, keys, values.
+# ## Page 2: causal attention
+#
+# Look at the mask: -inf wherever a key comes after the query, so 3^(-inf) = 0 and a
+# word never sees the future. The last word sees every word: its column of attn says how
+# much of each word's value it takes (the column adds up to 1). H1 adds the input back.
 
 # %%
-s.show(["Wq", "Q", "Wk", "K", "Wv", "V"], hand=True)
+printout.show_page(ws, steps, 2, keys=keys)
+
+# %%
+plots.heatmap(steps, "word 1 / attn", title="causal attention (keys down, queries across)",
+              limits=(0, 1))
 
 # %% [markdown]
-# **3.** Multiply K transposed (left) by Q (top), divide by sqrt(d_k) = 2: one row per
-# key, one column per query.
+# ## Page 3: feed-forward
+#
+# Each word on its own, no mixing: up to 8 rows, ReLU sets the negatives to 0, back down
+# to 4, add the residual. h is the last word's hidden state: everything the model knows
+# about what comes next.
 
 # %%
-s.show("scores", hand=True)
+printout.show_page(ws, steps, 3, keys=keys)
 
 # %% [markdown]
-# **4.** Add the causal mask: a query must not see the keys after it.
+# ## Page 4: tied unembedding and the next word
+#
+# The output layer reuses the input embeddings: each word's logit is the dot product of
+# its embedding with h. The word whose embedding points most like h wins.
 
 # %%
-s.show(["mask", "masked"], hand=True)
+printout.show_page(ws, steps, 4, keys=keys)
+
+# %%
+plots.heatmap(steps, "word 1 / prob", title="next-word probabilities", limits=(0, 1))
 
 # %% [markdown]
-# **5.** Softmax each column (each query) with 3^x: subtract the column's max, raise 3 to
-# it, divide by the column's sum.
+# ## Beyond the sheet: the second word
+#
+# Greedy decoding appends the chosen word and runs the whole block again. Now every
+# column is computed (the sheet asked only the last one).
 
 # %%
-s.show(["col max", "exp", "col sum", "A"], hand=True)
-
-# %%
-plots.heatmap(s, "A", title="causal attention A (keys down, queries across)",
-             limits=(0, 1))
+steps.show(["word 2 / ids", "word 2 / attn", "word 2 / prob", "word 2 / next"], hand=True)
+print(ws.summary(parts))
 
 # %% [markdown]
-# **6.** Multiply V by A: each token's output is a weighted average of the values it sees.
-# Add the input back (residual).
+# The attention of both passes side by side. Compare word 1's columns with the first
+# columns of word 2.
 
 # %%
-s.show(["Z", "H1"], hand=True)
+plots.heatmaps([(steps, "word 1 / attn", "predicting word 1"), (steps, "word 2 / attn", "predicting word 2")],
+               limits=(0, 1), suptitle="causal attention, keys down, queries across")
 
 # %% [markdown]
-# **7.** Feed-forward: multiply W1 (left) by H1 (top), set the negatives to 0 (ReLU).
+# ## A fresh variant
+#
+# Every seed gives a new prompt and new weights with the same easy arithmetic; seeds
+# 0-31 are kept far from each other, so neighbours cannot copy. `aibyhand sheet decode
+# --seed 3 -o sheet.pdf` prints this one for a class (add `--key` for its answer key).
 
 # %%
-s.show(["W1", "F", "R"], hand=True)
+v = ws.steps(seed=3)
+printout.show_page(ws, v, 1)
 
 # %% [markdown]
-# **8.** Multiply W2 by R, and add the residual H1.
-
-# %%
-s.show(["W2", "G", "H"], hand=True)
-
-# %% [markdown]
-# **9.** The last layer of a decoder: take the last token's column h and multiply the
-# token embeddings transposed by it (Gemma ties the output layer to the input embeddings).
-
-# %%
-s.show(["h", "logits"], hand=True)
-
-# %% [markdown]
-# **10.** Divide by the temperature and softmax over the vocabulary with 3^x.
-
-# %%
-s.show(["L", "L max", "L exp", "L sum", "prob"], hand=True)
-
-# %% [markdown]
-# **11.** Pick the most likely word (greedy).
-
-# %%
-s.show("next", hand=True)
-print("next word:", decode.next_words(s)[0])
-
-# %%
-plots.heatmap(s, "prob", title="next-word probabilities", limits=(0, 1))
-
-# %% [markdown]
-# **12.** Greedy generation: append the word and run the whole block again.
-
-# %%
-words = decode.generate(model, data["sentence"], data["generate"], temperature=data["temperature"],
-                        base=data["base"])
-for k, step in enumerate(words, start=1):
-    step.show(["ids", "A", "prob", "next"], hand=True)
-    print(f"word {k}: {decode.next_words(step)[0]}\n")
+# ## Questions for the class
+#
+# 1. The first word's column of attn is 1 then 0. Why can the first word only attend to itself?
+# 2. Which word's column of Etok is h most similar to? Is that the word chosen?
+# 3. Word 2's attention repeats word 1's columns exactly. Why? What could a decoder keep
+#    from one word to the next instead of computing it again?
+# 4. The sheet never needed the first word's query. Why not?

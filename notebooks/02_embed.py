@@ -1,86 +1,110 @@
 # %% [markdown]
 # # Worksheet 2: Embed
 #
-# The backbone of worksheet 1, **the same weights**, with a **bidirectional** mask: every
-# token sees every token. Then a different last layer: instead of scoring the vocabulary,
-# mean-pool the tokens into one vector and project it (Dense up x4, Dense down, no bias,
-# no activation), then L2-normalise. This is EmbeddingGemma in small: a Gemma decoder
-# turned into an encoder.
+# The backbone of worksheet 1, **the same weights**, with two changes that turn a decoder
+# into an encoder, as EmbeddingGemma does with Gemma: the mask is **bidirectional** (every
+# word sees every word), and instead of scoring the vocabulary the words are averaged
+# into one vector, projected (Dense up x4, Dense down, no bias, no activation) and
+# normalised to length 1: the sentence's embedding.
+#
+# `aibyhand sheet embed -o sheet.pdf` prints the sheet (`--key` the answer key);
+# `aibyhand sheet embed -o sheet.html` makes the web page that checks each box as it is
+# typed; `aibyhand check embed answers.toml` checks a filled-in answers file.
 
 # %%
-from aibyhand import catalog, decode, embed, plots
+from aibyhand import decode, embed, plots
+from aibyhand.classroom import catalog, printout
 from aibyhand.steps import side_by_side
 
-data = catalog.get("embed").load()  # worksheets/02_embed.toml
-model = data["model"]
-print("sentence:", data["sentence"])
-e = embed.forward(model, data["sentence"], pooling=data["pooling"], base=data["base"])
-d = decode.forward(model, data["sentence"], base=data["base"])
-e.show(["ids", "X", "Q", "K", "V", "scores"], hand=True, header=True)
-print("the weights are worksheet 1's (Etok, Pos, Wq, Wk, Wv, W1, W2); aibyhand show embed prints them")
+ws = catalog.get("embed")
+data = ws.load()  # worksheets/02_embed.toml, the sheet's numbers (--seed 0)
+steps = ws.steps(data)
+keys = printout.key_pages(ws, data, source=f"numbers from {ws.path.name}")
 
 # %% [markdown]
-# **1.** Up to the scores, Decode and Embed compute the same numbers. The one switch is the
-# mask: causal on the left, bidirectional on the right.
+# ## Page 1: every word attends to every word
+#
+# The weights are worksheet 1's, and the sentence is its prompt plus the word it
+# generated, so Q, K and V are the ones Decode computed for its second word. The only
+# switch is the mask: none. Every column of attn spreads over all the words, the first
+# word's too, and every word's Z mixes the whole sentence.
 
 # %%
-print(side_by_side(d, e, ["mask", "masked", "A"], titles=("Decode (causal)", "Embed (bidirectional)"),
-                   hand=True))
+printout.show_page(ws, steps, 1, keys=keys)
+
+# %% [markdown]
+# The same sentence through Decode (causal) and Embed (bidirectional): the lower triangle
+# that the causal mask zeroes is filled in.
 
 # %%
-plots.heatmaps([(d, "A", "Decode: causal A"), (e, "A", "Embed: bidirectional A")],
+causal = decode.forward(data["model"], data["sentence"], base=data["base"])
+plots.heatmaps([(causal, "attn", "Decode: causal"), (steps, "attn", "Embed: bidirectional")],
                limits=(0, 1), suptitle="attention, keys down, queries across")
 
 # %% [markdown]
-# **2.** The rest of the block is the same arithmetic on different numbers: softmax per
-# column with 3^x ...
+# ## Page 2: residuals, feed-forward, mean pooling
+#
+# The block ends as in Decode. Then, instead of taking the last word, average all the
+# words' columns: x is one vector for the whole sentence, whatever its length.
 
 # %%
-e.show(["col max", "exp", "col sum"], hand=True)
+printout.show_page(ws, steps, 2, keys=keys)
 
 # %% [markdown]
-# ... then Z = V A and the residual ...
+# ## Page 3: the projection head and L2 normalisation
+#
+# Up to 16 rows, down to 8, then divide by the length. E has length 1, so the dot
+# product of two sentences' embeddings is their cosine similarity.
 
 # %%
-e.show(["Z", "H1"], hand=True)
+printout.show_page(ws, steps, 3, keys=keys)
 
 # %% [markdown]
-# ... then the feed-forward block and its residual.
+# ## Beyond the sheet: Embed next to Decode
+#
+# Up to the scores both compute the same numbers; the mask is the one switch.
 
 # %%
-e.show(["F", "R", "G", "H"], hand=True)
+print(side_by_side(causal, steps, ["mask", "attn"], titles=("Decode (causal)", "Embed (bidirectional)"),
+                   hand=True))
 
 # %% [markdown]
-# **3.** The last layer differs. Decode takes the last token and scores every word;
-# Embed averages all the tokens into one vector.
+# The sheet gives G; here is the feed-forward that makes it (as on the Decode sheet, for
+# every word).
 
 # %%
-print(side_by_side(d, e, ["h", "x", "logits", "prob"], titles=("Decode: last token -> vocabulary",
-                                                               "Embed: mean of the tokens"), hand=True))
+steps.show(["F", "R", "G"], hand=True)
 
 # %% [markdown]
-# **4.** Dense up: multiply W_up (16 x 4) by x.
+# The last layer differs: Decode scores the vocabulary from the last word's column h,
+# Embed averages all the words. Qwen3-Embedding makes the other choice: it keeps the
+# causal mask and pools the **last** word, the only one that has seen the whole sentence
+# (its x is Decode's h).
 
 # %%
-e.show(["W_up", "U"], hand=True)
+last = embed.forward(data["model"], data["sentence"], pooling="last", mask="causal", base=data["base"])
+print(side_by_side(steps, last, ["x", "E"], titles=("EmbeddingGemma: bidirectional, mean",
+                                                    "Qwen3-Embedding: causal, last word"), hand=True))
 
 # %% [markdown]
-# **5.** Dense down: multiply W_down (8 x 16) by U.
+# ## A fresh variant
+#
+# Every seed gives a new sentence and new weights with the same easy arithmetic; seeds
+# 0-31 are kept far from each other, so neighbours cannot copy. `aibyhand sheet embed
+# --seed 3 -o sheet.pdf` prints this one for a class (add `--key` for its answer key).
 
 # %%
-e.show(["W_down", "Y"], hand=True)
+v = ws.steps(seed=3)
+printout.show_page(ws, v, 1)
 
 # %% [markdown]
-# **6.** L2 normalisation: divide by the length. The result is the sentence's 8-d
-# embedding; the dot product of two of them is their cosine similarity.
-
-# %%
-e.show(["|Y|", "E"], hand=True)
-
-# %% [markdown]
-# **7.** The contrast: Qwen3-Embedding keeps the causal mask and pools the **last** token.
-
-# %%
-q = embed.forward(model, data["sentence"], pooling="last", mask="causal", base=data["base"])
-print(side_by_side(e, q, ["x", "E"], titles=("EmbeddingGemma: bidirectional, mean",
-                                             "Qwen3-Embedding: causal, last token"), hand=True))
+# ## Questions for the class
+#
+# 1. In Decode the first word saw only itself; here it sees every word. If a fourth word
+#    were added, which columns of Z would change in Decode, and which in Embed?
+# 2. Qwen3-Embedding pools the last word only. Why would that be a bad idea with the
+#    bidirectional mask? And why is mean pooling a bad idea with the causal one?
+# 3. Would the sentence with its words in another order get the same x? What in the model
+#    knows the order?
+# 4. Why divide by the length at the end? What does the dot product of two embeddings
+#    become?

@@ -1,90 +1,100 @@
 # %% [markdown]
 # # Worksheet 3: InfoNCE
 #
-# A batch of (anchor, positive) pairs. Each anchor should be more similar to its own
-# positive than to the other positives in the batch, which serve as its negatives.
-# This is sentence-transformers' `MultipleNegativesRankingLoss`.
+# A batch of (anchor, positive) pairs, one pair per column. Each anchor should be more
+# similar to its own positive than to the other positives in the batch, which serve as
+# its negatives: this is sentence-transformers' `MultipleNegativesRankingLoss`. The sheet
+# computes the loss and its whole gradient back to the embeddings, with 3^x instead of
+# e^x so that every number is a small fraction.
 #
-# Hand mode: the sheet uses base 3 (3^x instead of e^x) and log base 3; the gradient
-# keeps the form softmax - one-hot in every base. Numbers print as the sheet writes them:
-# exact small fractions, otherwise two decimals.
+# `aibyhand sheet infonce -o sheet.pdf` prints the sheet (`--key` the answer key);
+# `aibyhand sheet infonce -o sheet.html` makes the web page that checks each box as it
+# is typed; `aibyhand check infonce answers.toml` checks a filled-in answers file.
 
 # %%
-from aibyhand import catalog, infonce, plots
+from aibyhand import infonce, plots
+from aibyhand.classroom import catalog, printout
+from aibyhand.steps import side_by_side
 
-data = catalog.get("infonce").load()  # worksheets/03_infonce.toml
-s = infonce.forward(data["A"], data["P"], temperature=data["temperature"], base=data["base"])
-s.show(["A", "P"], hand=True, header=True)
+ws = catalog.get("infonce")
+data = ws.load()  # worksheets/03_infonce.toml, the sheet's numbers (--seed 0)
+steps = ws.steps(data)
+keys = printout.key_pages(ws, data, source=f"numbers from {ws.path.name}")
 
 # %% [markdown]
-# **1.** Find the length of every column of A, and divide each column by its length.
+# ## Page 1: scores
+#
+# Cell (i, j) of S is the cosine of anchor i and positive j: anchors down, candidates
+# across. Look at the diagonal: each anchor's own positive. Dividing by the temperature
+# (1/2) stretches the scores; subtracting the row's largest makes every power of 3 at
+# most 1 and does not change the softmax.
 
 # %%
-s.show(["|A|", "A_hat"], hand=True)
+printout.show_page(ws, steps, 1, keys=keys)
 
 # %% [markdown]
-# **2.** The same for P.
+# ## Page 2: softmax, loss, and the gradient of the logits
+#
+# Each row of prob is one anchor's guess at which candidate is its positive. The loss
+# only reads the diagonal. Its gradient is simply prob minus the identity (over the
+# batch size): push the own positive up, every other candidate down by exactly its
+# probability.
 
 # %%
-s.show(["|P|", "P_hat"], hand=True)
-
-# %% [markdown]
-# **3.** Multiply A_hat transposed (left) by P_hat (top): cell (i, j) is cos(a_i, p_j).
-# Anchors run down the rows, candidates across.
+printout.show_page(ws, steps, 2, keys=keys)
 
 # %%
-s.show("S", hand=True)
-
-# %% [markdown]
-# **4.** Divide by the temperature to get the logits.
-
-# %%
-s.show("L", hand=True)
-
-# %% [markdown]
-# **5.** In each row, subtract the row's largest logit and raise 3 to the result.
-# (The softmax does not change, and every power is at most 1.)
-
-# %%
-s.show(["max", "E"], hand=True)
-
-# %% [markdown]
-# **6.** Add up each row, and divide the row by its sum: each row is now a probability
-# distribution over the candidates.
-
-# %%
-s.show(["Z", "prob"], hand=True)
-
-# %%
-plots.heatmap(s, "prob", title="prob: each anchor's softmax over the candidates",
+plots.heatmap(steps, "prob", title="prob: each anchor's softmax over the candidates (rows sum to 1)",
               limits=(0, 1))
 
 # %% [markdown]
-# **7.** Each anchor's loss is -log_3 of the probability on its own positive (the
-# diagonal); the batch loss is their mean.
-
-# %%
-s.show(["loss_i", "loss"], hand=True)
-
-# %% [markdown]
-# ## Backward
+# ## Page 3: back through the scores
 #
-# **8.** The gradient of the loss with respect to the logits: probabilities minus the
-# identity, divided by the batch size. Then divide by the temperature.
+# S = A_hat^T P_hat, so each side's gradient is dS times the other side's unit vectors:
+# an anchor is pulled towards its own positive and pushed away from the others.
 
 # %%
-g = infonce.backward(s)
-g.show(["dL", "dS"], hand=True)
+printout.show_page(ws, steps, 3, keys=keys)
 
 # %% [markdown]
-# **9.** Back through S = A_hat^T P_hat: multiply P_hat by dS transposed, and A_hat by dS.
+# ## Page 4: back through the normalisation
+#
+# A cosine does not change when a vector gets longer, so the gradient cannot have a part
+# along the vector: remove it (`along`), then divide by the length. Check: each column
+# of dA is perpendicular to the same column of A.
 
 # %%
-g.show(["dA_hat", "dP_hat"], hand=True)
+printout.show_page(ws, steps, 4, keys=keys)
 
 # %% [markdown]
-# **10.** Back through the normalisation: remove the part of the gradient along the
-# unit vector, then divide by the length.
+# ## Beyond the sheet: the temperature
+#
+# The sheet holds the whole backward. What it fixes is the temperature, 1/2.
+# sentence-transformers uses 0.05 (its scale 20): the same cosines become much sharper
+# probabilities: an anchor whose own positive is on top gets almost all of it, one whose
+# positive is beaten even by a little loses a lot.
 
 # %%
-g.show(["A_hat.dA_hat", "dA", "P_hat.dP_hat", "dP"], hand=True)
+sharp = infonce.forward(data["A"], data["P"], temperature=0.05, base=data["base"])
+print(side_by_side(steps, sharp, ["prob", "loss"], titles=("temperature 1/2 (the sheet)", "temperature 0.05"),
+                   hand=True))
+
+# %% [markdown]
+# ## A fresh variant
+#
+# Every seed gives new numbers with the same easy arithmetic; seeds 0-31 are kept far
+# from each other, so neighbours cannot copy. `aibyhand sheet infonce --seed 3 -o
+# sheet.pdf` prints this one for a class (add `--key` for its answer key).
+
+# %%
+v = ws.steps(seed=3)
+printout.show_page(ws, v, 1)
+
+# %% [markdown]
+# ## Questions for the class
+#
+# 1. Which anchor has the smallest loss, and what on page 1 told you so before any softmax?
+# 2. Each row of dlogits adds up to 0. Why?
+# 3. What happens to the loss if every column of A is doubled? And to dA?
+# 4. Does a lower temperature make the loss larger or smaller? Can it do both, for
+#    different anchors?

@@ -1,84 +1,106 @@
 # %% [markdown]
 # # Worksheet 4: Matryoshka Representation Learning (widths 8, 4, 2)
 #
-# One embedding, three sizes: the first 8, 4 and 2 coordinates. MRL computes InfoNCE at
-# every width (re-normalising the truncated vectors) and adds the losses, so a model
-# trained with it keeps working when its embeddings are cut short. This is
+# One embedding, three sizes: its first 8, 4 and 2 coordinates. The Matryoshka loss is
+# InfoNCE (worksheet 3) at every width, on the truncated and re-normalised vectors, added
+# up; a model trained with it keeps working when its embeddings are cut short. This is
 # sentence-transformers' `MatryoshkaLoss` around `MultipleNegativesRankingLoss`.
+#
+# `aibyhand sheet mrl -o sheet.pdf` prints the sheet (`--key` the answer key);
+# `aibyhand sheet mrl -o sheet.html` makes the web page that checks each box as it is
+# typed; `aibyhand check mrl answers.toml` checks a filled-in answers file.
 
 # %%
-from aibyhand import catalog, mrl, plots
+from aibyhand import mrl, plots
+from aibyhand.classroom import catalog, printout
 
-data = catalog.get("mrl").load()  # worksheets/04_mrl.toml
-s = mrl.forward(data["A"], data["P"], dims=tuple(data["dims"]), weights=data["weights"],
-                temperature=data["temperature"], base=data["base"])
-s.show(["A", "P"], hand=True, header=True)
+ws = catalog.get("mrl")
+data = ws.load()  # worksheets/04_mrl.toml, the sheet's numbers (--seed 0)
+steps = ws.steps(data)
+keys = printout.key_pages(ws, data, source=f"numbers from {ws.path.name}")
 
 # %% [markdown]
-# **1.** Width 8: the whole vectors. Normalise every column (every length is 5) ...
+# ## Page 1: truncate and re-normalise
+#
+# A shorter embedding is just the first rows. Each width has its own lengths, so the
+# cosines change with the width: compare the three S matrices row by row. Is each
+# anchor's largest cosine still on the diagonal?
 
 # %%
-s.show(["m=8 / |A|", "m=8 / A_hat", "m=8 / |P|", "m=8 / P_hat"], hand=True)
+printout.show_page(ws, steps, 1, keys=keys)
 
 # %% [markdown]
-# ... then as on worksheet 3: cosines, logits, softmax per anchor with 3^x, loss.
+# ## Page 2: InfoNCE at widths 8 and 4
+#
+# The same softmax per anchor as on worksheet 3 (temperature 1), once per width. The
+# loss only needs the diagonal of prob.
 
 # %%
-s.show(["m=8 / S", "m=8 / L", "m=8 / E", "m=8 / Z", "m=8 / prob", "m=8 / loss"], hand=True)
+printout.show_page(ws, steps, 2, keys=keys)
 
 # %% [markdown]
-# **2.** Width 4: keep the first 4 rows of A and P, re-normalise (every length is 3),
-# and repeat.
+# ## Page 3: width 2, and the Matryoshka loss
+#
+# Look at the diagonal of prob at width 2: does each anchor still put the most
+# probability on its own positive? The MRL loss is the sum of the three widths' losses:
+# a model is only good under this loss if it is good at every width.
 
 # %%
-s.show(["m=4 / A", "m=4 / |A|", "m=4 / P", "m=4 / |P|", "m=4 / S", "m=4 / E", "m=4 / Z",
-        "m=4 / prob", "m=4 / loss"], hand=True)
+printout.show_page(ws, steps, 3, keys=keys)
+
+# %%
+plots.heatmaps([(steps, f"m={m} / prob", f"width {m}") for m in (8, 4, 2)], limits=(0, 1),
+               suptitle="prob: each anchor's softmax over the candidates")
 
 # %% [markdown]
-# **3.** Width 2: the first 2 rows. The cosines are now whole numbers, so the powers of 3
-# are easy.
+# ## Page 4: each width's gradient lands in its first rows
+#
+# Width m's loss reads only the first m rows, so its gradient has only m rows. Added up,
+# rows 1-2 collect a gradient from all three widths, rows 5-8 from width 8 alone.
 
 # %%
-s.show(["m=2 / A", "m=2 / A_hat", "m=2 / P", "m=2 / P_hat", "m=2 / S", "m=2 / E", "m=2 / Z",
-        "m=2 / prob", "m=2 / loss_i", "m=2 / loss"], hand=True)
+printout.show_page(ws, steps, 4, keys=keys)
 
 # %% [markdown]
-# **4.** The MRL loss: the weighted sum of the three levels.
+# ## Beyond the sheet: rankings, and the positives' gradient
+#
+# How each anchor ranks the candidates at each width (1 = most similar). Cutting the
+# embedding short can change the ranking: that is what MRL training guards against.
 
 # %%
-s.show(["losses", "weights", "loss"], hand=True)
-
-# %% [markdown]
-# **5.** How each anchor ranks the candidates at each width (1 = most similar). Cutting
-# the embedding short changes the ranking: that is what MRL training guards against.
+ranks = mrl.rankings(steps)
+ranks.show(["own rank", "top-1"], hand=True)
 
 # %%
-r = mrl.rankings(s)
-r.show(["own rank", "top-1"], hand=True)
-
-# %%
-plots.heatmap(r, "own rank", title="rank of each anchor's own positive, by width",
+plots.heatmap(ranks, "own rank", title="rank of each anchor's own positive, by width",
               cmap="Reds", limits=(0, 3))
 
+# %% [markdown]
+# The sheet follows the anchors back; the positives get a gradient the same way, and
+# theirs too is made of each width's gradient in its first rows.
+
 # %%
-plots.heatmap(s, "m=2 / prob", title="prob at width 2", limits=(0, 1))
+steps.show(["m=2 / dP", "dP"], hand=True)
 
 # %% [markdown]
-# ## Backward
+# ## A fresh variant
 #
-# **6.** Each level's InfoNCE gradient (as on worksheet 3) reaches only the coordinates
-# that level kept: width 2's gradient lands in the first 2 rows.
+# Every seed gives new numbers with the same easy arithmetic (whole-number lengths at
+# every width); seeds 0-31 are kept far from each other, so neighbours cannot copy.
+# `aibyhand sheet mrl --seed 3 -o sheet.pdf` prints this one for a class (add `--key`
+# for its answer key).
 
 # %%
-g = mrl.backward(s)
-g.show(["m=2 / dL", "m=2 / dA", "m=2 / w dA (padded)"], hand=True)
-
-# %%
-g.show(["m=4 / w dA (padded)", "m=8 / w dA (padded)"], hand=True)
+v = ws.steps(seed=3)
+printout.show_page(ws, v, 1)
 
 # %% [markdown]
-# **7.** Add the levels: the first 2 coordinates collect a gradient from every level,
-# the last 4 only from width 8.
-
-# %%
-g.show(["dA", "dP"], hand=True)
+# ## Questions for the class
+#
+# 1. What changes at width 2? Whose own positive is no longer its best candidate, and
+#    from which width on?
+# 2. Why is width 2's gradient zero below row 2 (and width 4's below row 4)?
+# 3. Which width ranks the pairs right? If you could store only 2 numbers per sentence,
+#    what would MRL training do to these embeddings?
+# 4. Rows 1-2 of dA get a push from every width. What does that teach a model to put
+#    in its first coordinates?

@@ -1,121 +1,135 @@
 # %% [markdown]
 # # Worksheet 5: fine-tune an embedding model by MRL
 #
-# Everything together. Pairs of texts (an anchor and its positive) go through Embed; the
-# Matryoshka loss at widths 8, 4, 2 scores them; the gradient goes back by hand through
-# the normalisation, both Dense layers, the pooling and the backbone; one SGD step
-# (W <- W - lr dW) updates the weights, and the loss at every width goes down.
+# Everything together: a forward pass, the Matryoshka loss, its gradient, and one step
+# of gradient descent (W <- W - lr dW) that lowers the loss. The sheet does it for the
+# projection head alone, on two pairs of pooled vectors, at widths 4 and 2, and updates
+# the top layer W_down; after the sheet, the same step runs through the whole model on
+# text.
 #
-# Part 1 is the sheet: the projection head alone, on two pairs of pooled vectors.
+# `aibyhand sheet finetune -o sheet.pdf` prints the sheet (`--key` the answer key);
+# `aibyhand sheet finetune -o sheet.html` makes the web page that checks each box as it
+# is typed; `aibyhand check finetune answers.toml` checks a filled-in answers file.
 
 # %%
-from aibyhand import catalog, finetune, plots
+from aibyhand import finetune, plots
+from aibyhand.classroom import catalog, printout
 
-data = catalog.get("finetune").load()  # worksheets/05_finetune_mrl.toml
-s = finetune.head_step(data["Xa"], data["Xp"], data["W_up"], data["W_down"], dims=tuple(data["dims"]),
-                       temperature=data["temperature"], lr=data["lr"], base=data["base"], after=True)
-s.show(["Xa", "Xp", "X"], hand=True, header=True)
+ws = catalog.get("finetune")
+data = ws.load()  # worksheets/05_finetune_mrl.toml, the sheet's numbers (--seed 0)
+steps = ws.steps(data)
+keys = printout.key_pages(ws, data, source=f"numbers from {ws.path.name}")
 
 # %% [markdown]
-# **1.** Forward through the head: U = W_up X, Y = W_down U. The first two columns of Y
-# are the anchors A, the last two their positives P.
-
-# %%
-s.show(["W_up", "U", "W_down", "Y"], hand=True)
-
-# %% [markdown]
-# **2.** The MRL loss, as on worksheet 4: at each width, normalise, cosine, softmax per
-# anchor, -log of the own positive's probability.
-
-# %%
-s.show(["m=8 / |A|", "m=8 / |P|", "m=8 / S", "m=8 / prob", "m=8 / loss"], hand=True)
-
-# %%
-s.show(["m=4 / |A|", "m=4 / |P|", "m=4 / S", "m=4 / prob", "m=4 / loss"], hand=True)
-
-# %%
-s.show(["m=2 / A_hat", "m=2 / P_hat", "m=2 / S", "m=2 / E", "m=2 / Z", "m=2 / prob", "m=2 / loss"], hand=True)
-
-# %%
-s.show(["losses", "loss"], hand=True)
-
-# %% [markdown]
-# **3.** Backward, one width at a time (worksheet 3's backward), each landing in that
-# width's first rows; then add the widths up.
-
-# %%
-s.show(["m=2 / dL", "m=2 / dS", "m=2 / dA", "m=2 / dP"], hand=True)
-
-# %%
-s.show(["dA", "dP", "dY"], hand=True)
-
-# %% [markdown]
-# **4.** Back through the two Dense layers: dW_down = dY U^T, dU = W_down^T dY,
-# dW_up = dU X^T.
-
-# %%
-s.show(["dW_down", "dU", "dW_up"], hand=True)
-
-# %% [markdown]
-# **5.** The update, and the loss at every width with the new weights.
-
-# %%
-s.show(["W_up_new", "W_down_new", "losses", "losses after"], hand=True)
-
-# %% [markdown]
-# ## Part 2: the whole model on text
+# ## Page 1: forward, up then down
 #
-# The same step for every weight: the backbone of worksheets 1 and 2 under this head, on
-# text pairs. The forward embeds all anchors and positives in one batch.
+# Two anchors and their two positives go through the head together, one per column.
+# The first two columns of Y are the anchors' embeddings, the last two the positives'.
 
 # %%
-model = catalog.finetune_model(data)
+printout.show_page(ws, steps, 1, keys=keys)
+
+# %% [markdown]
+# ## Page 2: the loss before the step
+#
+# Worksheet 4's Matryoshka loss, at widths 4 and 2. Look at width 2: how sure is each
+# anchor of its own positive? That is the loss the step will lower.
+
+# %%
+printout.show_page(ws, steps, 2, keys=keys)
+
+# %% [markdown]
+# ## Page 3: the gradient at Y
+#
+# Worksheet 3's backward, once per width. Width 2 reaches rows 1-2 of Y only, width 4
+# rows 1-4: rows 1-2 add both.
+
+# %%
+printout.show_page(ws, steps, 3, keys=keys)
+
+# %% [markdown]
+# ## Page 4: one step, and the loss after
+#
+# dW_down = dY U^T: each row of W_down moves by its row of dY. Rows 3-4 of W_down do not
+# change width 2's embeddings at all, so the loss after at width 2 needs only rows 1-2.
+
+# %%
+printout.show_page(ws, steps, 4, keys=keys)
+
+# %% [markdown]
+# Before and after the step, at width 2: watch the diagonal, each anchor's own positive.
+
+# %%
+plots.heatmaps([(steps, "m=2 / prob", "before the step"), (steps, "after / m=2 / prob", "after the step")],
+               limits=(0, 1), suptitle="prob at width 2")
+
+# %%
+steps.show(["losses", "after / losses"], hand=True)
+
+# %% [markdown]
+# ## Beyond the sheet: the whole model on text
+#
+# The same step for every weight: the backbone of worksheets 1 and 2 under its own head,
+# on text pairs (anchors, then their positives, as one batch). Its embeddings E are 8-d,
+# so the loss is worksheet 4's: MRL at widths 8, 4 and 2.
+
+# %%
+model = data["model"]
 anchors, positives = data["anchors"], data["positives"]
-for a, p in zip(anchors, positives):
-    print(f"{a!r:14} -> {p!r}")
-t = finetune.step(model, anchors, positives, dims=tuple(data["dims"]), temperature=data["temperature"],
-                  lr=data["lr"], base=data["base"])
-t.show(["embed / x", "embed / E"], decimals=2)
+whole = finetune.step(model, anchors, positives, dims=(8, 4, 2), temperature=data["temperature"],
+                      lr=data["train_lr"], base=data["base"])
+whole.show(["embed / ids", "embed / E", "mrl / losses"], decimals=2)
 
 # %% [markdown]
-# **6.** The MRL loss on the embeddings, and its gradient dE = [dA | dP].
+# The gradient comes back through the normalisation, both Dense layers, the pooling
+# (each word gets its share of its sentence's gradient) and the block, down to the
+# embeddings: every weight gets one.
 
 # %%
-t.show(["mrl / losses", "mrl / loss", "embed backward / dE"], decimals=2)
+whole.show(["embed / dE", "embed / dW_down", "embed / dW_up", "embed / dWq", "embed / dEtok"], decimals=2)
 
 # %% [markdown]
-# **7.** Back through the normalisation, the head, the pooling (each token gets 1/n of
-# its sentence's gradient), and the block, layer by layer.
+# One step of every weight (learning rate `data["train_lr"]`), and the loss at each
+# width with the new weights.
 
 # %%
-t.show(["embed backward / dY", "embed backward / dW_down", "embed backward / dW_up",
-        "embed backward / dx"], decimals=2)
-
-# %%
-t.show(["embed backward / dW2", "embed backward / dW1", "embed backward / dWv",
-        "embed backward / dWq", "embed backward / dWk", "embed backward / dEtok",
-        "embed backward / dPos"], decimals=3)
+whole.show(["losses before", "losses after"], decimals=4)
 
 # %% [markdown]
-# **8.** One SGD step of every weight lowers the loss at every width.
-
-# %%
-t.show(["losses before", "losses after"], decimals=4)
-
-# %% [markdown]
-# ## Part 3: a short training run
+# ## A short training run
 #
-# The same step, repeated (with a smaller learning rate). Top-1 retrieval: does each anchor find its own positive among
-# all positives, at width 8, 4 and 2?
+# The same step, repeated. Top-1 retrieval: does each anchor find its own positive
+# among all the positives, at widths 8, 4 and 2?
 
 # %%
 trained, history = finetune.train(model, anchors, positives, n_steps=data["train_steps"],
-                                  dims=tuple(data["dims"]), temperature=data["temperature"],
+                                  dims=(8, 4, 2), temperature=data["temperature"],
                                   lr=data["train_lr"], base=data["base"])
-history.show(["top-1 before/after", "loss before/after"], decimals=2)
+history.show(["loss before/after", "top-1 before/after"], decimals=2)
 
 # %%
 plots.training(history)
 
 # %%
 plots.unit_circle(history["E before"], history["E after"], labels=anchors)
+
+# %% [markdown]
+# ## A fresh variant
+#
+# Every seed gives new numbers with the same easy arithmetic; seeds 0-31 are kept far
+# from each other, so neighbours cannot copy. `aibyhand sheet finetune --seed 3 -o
+# sheet.pdf` prints this one for a class (add `--key` for its answer key).
+
+# %%
+v = ws.steps(seed=3)
+printout.show_page(ws, v, 1)
+
+# %% [markdown]
+# ## Questions for the class
+#
+# 1. Why are rows 3-4 of dY width 4's gradient alone, and what would change if the loss
+#    also had width 1?
+# 2. The sheet updates W_down only. Which rows of W_down did the loss at width 2 move?
+# 3. In the whole model, rows 5-8 of dE are zero. Why?
+# 4. With the whole model, does one step at the sheet's learning rate lower the loss at
+#    both widths? Why might a big step not?

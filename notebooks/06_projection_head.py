@@ -3,55 +3,90 @@
 #
 # EmbeddingGemma ends with Dense 768 -> 3072 and Dense 3072 -> 768, both without bias or
 # activation. Two linear layers with nothing between them are one matrix, so why expand
-# at all? Here in small: 4 -> 16 -> 8.
+# at all? The sheet works it out in small (2 -> 8 -> 4): the one matrix and its rank,
+# Matryoshka truncation of the output, and a reason for the wide middle: matching a
+# wider teacher there.
+#
+# `aibyhand sheet head -o sheet.pdf` prints the sheet (`--key` the answer key);
+# `aibyhand sheet head -o sheet.html` makes the web page that checks each box as it is
+# typed; `aibyhand check head answers.toml` checks a filled-in answers file.
 
 # %%
-from aibyhand import catalog, head, plots
+from aibyhand import embed, head
+from aibyhand.classroom import catalog, printout
+from aibyhand.steps import side_by_side
 
-data = catalog.get("head").load()  # worksheets/06_projection_head.toml
-s = head.forward(data["X"], data["W_up"], data["W_down"], data["T"], dims=tuple(data["dims"]))
-s.show(["X", "W_up"], hand=True, header=True)
+ws = catalog.get("head")
+data = ws.load()  # worksheets/06_projection_head.toml, the sheet's numbers (--seed 0)
+steps = ws.steps(data)
+keys = printout.key_pages(ws, data, source=f"numbers from {ws.path.name}")
 
 # %% [markdown]
-# **1.** Dense up: multiply W_up by X.
+# ## Page 1: two Dense layers are one matrix
+#
+# M = W_down W_up does both layers at once. M has only as many columns as the input has
+# rows, so its rank is at most that: whatever the input, every output lies in that small
+# space. The wide middle adds nothing at inference.
 
 # %%
-s.show("U", hand=True)
+printout.show_page(ws, steps, 1, keys=keys)
 
 # %% [markdown]
-# **2.** Dense down: multiply W_down by U, then normalise.
+# ## Page 2: Matryoshka truncation after the head
+#
+# Normalise the outputs, then keep the first 2 rows and normalise again: the smaller
+# embedding. Compare the two inputs' cosine at width 4 and at width 2.
 
 # %%
-s.show(["W_down", "Y", "|Y|", "E"], hand=True)
+printout.show_page(ws, steps, 2, keys=keys)
 
 # %% [markdown]
-# **3.** The two layers as one: multiply W_down by W_up once. M X is Y again, and M has
-# rank at most 4: the 16-wide middle adds nothing at inference.
+# ## Page 3: why expand? Match a wider teacher
+#
+# During training the 8-wide middle U can be matched to a teacher's 8-d embeddings T
+# (embedding-matching distillation). The loss is the squared distance; its gradient
+# reaches W_up only.
 
 # %%
-s.show(["M", "Y via M", "rank M"], hand=True)
+printout.show_page(ws, steps, 3, keys=keys)
 
 # %% [markdown]
-# **4.** Why expand, then: during training the 16-wide layer can be matched to a wider
-# teacher's embeddings T (embedding-matching distillation, as in EmbedDistill). Subtract,
-# square, add up, divide by 2B.
+# ## Beyond the sheet: one matrix or two layers, the same output
+#
+# Running the two layers one after the other (as `embed.head` does, through U) gives
+# exactly Y = M X.
 
 # %%
-s.show(["T", "U - T", "distill loss"], hand=True)
+layers = embed.head(data["X"], data["W_up"], data["W_down"])
+print(side_by_side(steps, layers, ["Y"], titles=("one matrix", "two layers"), hand=True))
 
 # %% [markdown]
-# **5.** The gradient of that loss reaches W_up only: dU = (U - T) / B, dW_up = dU X^T.
+# One step of distillation, W_up - lr dW_up with lr = 1/4 (`head.backward` gives dW_up):
+# the student moves towards the teacher, and since Y = W_down U, the final embeddings move
+# too.
 
 # %%
-head.backward(s).show(hand=True)
+step = head.forward(data["X"], data["W_up"] - 0.25 * head.backward(steps)["dW_up"], data["W_down"],
+                    data["T"], dims=data["dims"])
+print(side_by_side(steps, step, ["distill loss", "Y"], titles=("before", "after one step"), hand=True))
 
 # %% [markdown]
-# **6.** Matryoshka truncation after the head: keep the first 8, 4, 2 coordinates of each
-# output, re-normalise, and compare the two inputs by cosine at each width.
+# ## A fresh variant
+#
+# Every seed gives new numbers with the same easy arithmetic; seeds 0-31 are kept far
+# from each other, so neighbours cannot copy. `aibyhand sheet head --seed 3 -o
+# sheet.pdf` prints this one for a class (add `--key` for its answer key).
 
 # %%
-s.show(["m=8 / cos", "m=4 / E_hat", "m=4 / cos", "m=2 / E_hat", "m=2 / cos"], hand=True)
+v = ws.steps(seed=3)
+printout.show_page(ws, v, 1)
 
-# %%
-plots.heatmaps([(s, f"m={m} / cos", f"cos at width {m}") for m in (8, 4, 2)], cmap="RdBu_r",
-               limits=(-1, 1))
+# %% [markdown]
+# ## Questions for the class
+#
+# 1. rank M is 2 although the middle is 8 wide. What does that say about every output of
+#    this head, whatever the input?
+# 2. What would have to sit between the two layers for the middle to add something?
+# 3. Why does the distillation gradient reach W_up and not W_down?
+# 4. The width-2 embedding needs only rows 1-2 of Y. Which rows of W_down does it use, and
+#    which would MRL training at width 2 change?

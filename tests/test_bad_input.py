@@ -1,4 +1,4 @@
-"""Every class of bad input in DESIGN.md: a ValueError or TypeError naming the argument."""
+"""Every class of bad input: a ValueError or TypeError naming the argument, what was expected and what came."""
 
 import re
 
@@ -116,7 +116,7 @@ MODEL_CASES = [
     (lambda: embed.head(X4, np.ones((16, 3)), np.ones((8, 16))), ValueError, ["W_up", "(any, 4)", "(16, 3)"]),
     (lambda: embed.head(X4, np.ones((16, 4)), np.ones((8, 12))), ValueError, ["W_down", "(any, 16)", "(8, 12)"]),
     (lambda: embed.head(X4[:, 0], np.ones((16, 4)), np.ones((8, 16))), ValueError, ["X", "2-D", "(4,)"]),
-    (lambda: embed.head(np.zeros((4, 3)), np.ones((16, 4)), np.ones((8, 16))), ValueError, ["Y", "zero vector", "column 0"]),
+    (lambda: embed.head(np.zeros((4, 3)), np.ones((16, 4)), np.ones((8, 16))), ValueError, ["X", "zero vector", "column 0"]),
     (lambda: embed.head(X4, np.full((16, 4), np.inf), np.ones((8, 16))), ValueError, ["W_up", "finite"]),
     (lambda: head.forward(X4, np.ones((16, 4)), np.ones((8, 16)), np.ones((8, 3))), ValueError, ["T", "(16, 3)", "(8, 3)"]),
     (lambda: head.forward(X4, rng.normal(size=(16, 4)), rng.normal(size=(8, 16)), np.ones((16, 3)), dims=(9,)), ValueError, ["dims", "<= the embedding width 8"]),

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import gradcheck
-from aibyhand import catalog, embed, head
+from aibyhand import embed, head
 
 
 def head_inputs(seed, d=4, B=3, d_up=16, d_out=8):
@@ -50,34 +50,63 @@ def test_head_equals_sentence_transformers_dense_dense_normalize():
     np.testing.assert_allclose(embed.head(X, W_up, W_down)["E"], e.numpy().T, rtol=1e-10, atol=1e-13)
 
 
-@given(st.integers(0, 2**32 - 1))
-def test_two_layers_are_one_matrix_and_distillation_gradient(seed):
-    X, W_up, W_down = head_inputs(seed, d=4, B=3)
-    T = np.random.default_rng(seed + 5).normal(size=(16, 3))
-    s = head.forward(X, W_up, W_down, T)
-    np.testing.assert_allclose(s["Y via M"], s["Y"], rtol=1e-10, atol=1e-12)
-    assert int(s["rank M"]) <= 4
-    g = head.backward(s)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 5), st.integers(1, 6), st.integers(1, 4))
+def test_two_layers_are_one_matrix_of_rank_at_most_d_model(seed, d, d_out, B):
+    """Y = M X equals the two layers applied in turn (embed.head's Y, a second route); M
+    has the rank its factors allow: min(d_model, d_out) for random weights, 1 when W_up
+    has one distinct column direction."""
+    X, W_up, W_down = head_inputs(seed, d, B, d_up=4 * d, d_out=d_out)
+    T = np.random.default_rng(seed + 5).normal(size=(4 * d, B))
+    s = head.forward(X, W_up, W_down, T, dims=(d_out,))
+    np.testing.assert_allclose(s["Y"], embed.head(X, W_up, W_down)["Y"], rtol=1e-10, atol=1e-12)
+    assert int(s["rank M"]) == min(d, d_out)
+    flat = np.repeat(W_up[:, :1], d, axis=1) * np.arange(1, d + 1)   # every column parallel
+    assert int(head.forward(X, flat, W_down, T, dims=(d_out,))["rank M"]) == 1
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 4), st.integers(1, 4))
+def test_distillation_gradient_matches_finite_differences(seed, d, B):
+    X, W_up, W_down = head_inputs(seed, d=d, B=B, d_up=4 * d, d_out=3)
+    T = np.random.default_rng(seed + 5).normal(size=(4 * d, B))
+    g = head.backward(head.forward(X, W_up, W_down, T, dims=(3, 2)))
     rng = np.random.default_rng(seed)
-    loss = lambda W: float(head.forward(X, W, W_down, T)["distill loss"])  # noqa: E731
+    loss = lambda W: float(head.forward(X, W, W_down, T, dims=(3, 2))["distill loss"])  # noqa: E731
     gradcheck.check(loss, W_up, g["dW_up"], rng, rtol=1e-7)
 
 
-def test_head_worksheet_cells_by_hand():
-    """worksheets/06_projection_head.toml, by hand from the printed Y.
+# the first projection-head worksheet's numbers (its --seed 0), written here so the
+# working below stays true whatever the worksheet file becomes
+HAND_X = np.array([[1, 2], [0, 1]], dtype=float)
+HAND_W_UP = np.array([[2, 0], [1, -2], [-1, 1], [0, 2], [1, 2], [-1, 2], [0, 1], [1, 0]], dtype=float)
+HAND_W_DOWN = np.array([[1, -1, 0, 0, 0, 0, -3, 2], [-1, 0, -1, 0, 0, 0, -1, 0],
+                        [0, -1, 1, 0, 0, 0, -3, 0], [-1, 0, 0, 0, 0, 1, -1, 3]], dtype=float)
+HAND_T = np.array([[-2, 1], [3, -2], [-3, 0], [-2, 0], [-3, 4], [-4, -3], [-2, 4], [-1, -1]],
+                  dtype=float)
 
-    Y[:, x1] = (0, 2, -2, 1, -2, 2, -2, 2): squares add to 0+4+4+1+4+4+4+4 = 25, length 5;
-    the first four to 9 (length 3), the first two to 4 (length 2).
-    Y[:, x2] = (2, 0, -1, 2, 0, 0, 0, -4), also of length 5, 3, 2.
-    Width 8: x1 . x2 = 0+0+2+2+0+0+0-8 = -4, cos = -4/25. Width 4: 0+0+2+2 = 4, cos = 4/9.
-    Width 2: (0, 2) . (2, 0) = 0.
-    M = W_down W_up is 8 x 4; its rank is at most 4.
+
+def test_head_cells_by_hand():
+    """By hand, with pencil and paper.
+
+    M = W_down W_up: row 1 of W_down (1,-1,0,0,0,0,-3,2) times W_up's columns
+    (2,1,-1,0,1,-1,0,1) and (0,-2,1,2,2,2,1,0): 2 - 1 + 2 = 3 and 2 - 3 = -1.
+    In all M = [[3, -1], [-1, -2], [-2, 0], [0, 1]]; its columns are not parallel: rank 2.
+    Y = M X with X = [[1, 2], [0, 1]]: Y[:, x1] = M's first column = (3, -1, -2, 0);
+    Y[:, x2] = 2 (first column) + (second) = (5, -4, -4, 1).
+    |Y| = (sqrt(9 + 1 + 4), sqrt(25 + 16 + 16 + 1)) = (sqrt 14, sqrt 58).
+    cos at width 4 = (15 + 4 + 8 + 0) / sqrt(14 * 58) = 27 / sqrt(812);
+    at width 2 = (15 + 4) / (sqrt 10 sqrt 41) = 19 / sqrt(410).
+    U = W_up X: row 1 (2, 0) -> (2, 4); D = U - T: row 1 (2 + 2, 4 - 1) = (4, 3).
+    D's squares: rows (16+9, 4+4, 4+1, 4+4, 16+0, 9+9, 4+9, 4+9) add to 106: loss 106 / 4.
+    dW_up = D X^T / 2: row 1 ((4 * 1 + 3 * 2) / 2, (4 * 0 + 3 * 1) / 2) = (5, 3/2).
     """
-    s = catalog.get("head").steps()
-    np.testing.assert_array_equal(s["Y"][:, 0], [0, 2, -2, 1, -2, 2, -2, 2])
-    np.testing.assert_array_equal(s["|Y|"], [[5, 5]])
-    np.testing.assert_allclose(s["m=4 / |E[:m]|"], [[3 / 5, 3 / 5]], rtol=1e-15)
-    assert s["m=8 / cos"][0, 1] == pytest.approx(-4 / 25, rel=1e-14)
-    assert s["m=4 / cos"][0, 1] == pytest.approx(4 / 9, rel=1e-14)
-    assert s["m=2 / cos"][0, 1] == pytest.approx(0, abs=1e-15)
-    assert s["M"].shape == (8, 4) and int(s["rank M"]) <= 4
+    s = head.forward(HAND_X, HAND_W_UP, HAND_W_DOWN, HAND_T, dims=(4, 2))
+    np.testing.assert_array_equal(s["M"], [[3, -1], [-1, -2], [-2, 0], [0, 1]])
+    assert int(s["rank M"]) == 2
+    np.testing.assert_array_equal(s["Y"], [[3, 5], [-1, -4], [-2, -4], [0, 1]])
+    np.testing.assert_allclose(s["|Y|"], [[14 ** 0.5, 58 ** 0.5]], rtol=1e-15)
+    assert s["cos4"][0, 1] == pytest.approx(27 / 812 ** 0.5, rel=1e-14)
+    assert s["cos2"][0, 1] == pytest.approx(19 / 410 ** 0.5, rel=1e-14)
+    np.testing.assert_allclose(s["|Y[:2]|"], [[10 ** 0.5, 41 ** 0.5]], rtol=1e-15)
+    np.testing.assert_array_equal(s["D"][0], [4, 3])
+    assert float(s["distill loss"]) == 106 / 4
+    np.testing.assert_allclose(head.backward(s)["dW_up"][0], [5, 1.5], rtol=1e-15)

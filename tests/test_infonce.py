@@ -53,7 +53,8 @@ def test_loss_matches_the_naive_formula(seed, d, B, temperature, base):
 @given(seed=st.integers(0, 2**32 - 1), d=st.integers(2, 16), B=st.integers(1, 8),
        base=st.floats(1.5, 10.0))
 def test_base_b_is_scaled_logits_and_loss(seed, d, B, base):
-    """DESIGN: base b = natural softmax of logits * ln b, loss divided by ln b."""
+    """Base b is the natural softmax of the logits times ln b, with the loss divided by ln b
+    (so the gradient keeps the form softmax - one-hot in every base)."""
     A, P = embeddings(seed, d, B)
     s_b = infonce.forward(A, P, temperature=0.5, base=base)
     s_e = infonce.forward(A, P, temperature=0.5 / math.log(base), base=math.e)
@@ -61,30 +62,38 @@ def test_base_b_is_scaled_logits_and_loss(seed, d, B, base):
     np.testing.assert_allclose(s_b["prob"], s_e["prob"], rtol=1e-10, atol=1e-14)
 
 
-def test_worksheet_cells_by_hand():
-    """worksheets/03_infonce.toml, worked with pencil and paper.
+# the first InfoNCE worksheet's numbers: three pairs of +-1 vectors of length 2
+HAND_A = np.array([[1, 1, 1], [1, -1, 1], [1, 1, -1], [1, 1, 1]], dtype=float)
+HAND_P = np.array([[1, 1, -1], [1, -1, 1], [1, 1, -1], [-1, -1, 1]], dtype=float)
 
-    Every column has length 2, so A_hat = A / 2, P_hat = P / 2.
-    S[a1, p1] = (1 + 1 + 1 - 1) / 4 = 1/2; temperature 1/2 gives L[a1] = (1, 0, 0)
-    (a1 . p2 = 1 - 1 + 1 - 1 = 0, a1 . p3 = -1 + 1 - 1 + 1 = 0).
-    Row a1: max 1, E = 3^(L - 1) = (1, 1/3, 1/3), Z = 5/3, prob = (3/5, 1/5, 1/5),
+
+def test_cells_worked_by_hand():
+    """Three pairs of +-1 vectors, temperature 1/2, base 3, worked with pencil and paper.
+
+    A = columns a1 = (1,1,1,1), a2 = (1,-1,1,1), a3 = (1,1,-1,1);
+    P = columns p1 = (1,1,1,-1), p2 = (1,-1,1,-1), p3 = (-1,1,-1,1).
+    Every column has length 2, so S = A^T P / (2 * 2).
+    a1 . p1 = 1 + 1 + 1 - 1 = 2, so S[a1, p1] = 2/4 = 1/2; a1 . p2 = 1 - 1 + 1 - 1 = 0 and
+    a1 . p3 = -1 + 1 - 1 + 1 = 0, so with temperature 1/2 the logits of a1 are (1, 0, 0).
+    Row a1: max 1, pow = 3^(logits - 1) = (1, 1/3, 1/3), sum = 5/3, prob = (3/5, 1/5, 1/5),
     loss_1 = -log_3(3/5) = log_3(5/3).
-    Row a2: L = (0, 1, -1), E = (1/3, 1, 1/9), Z = 13/9, loss_2 = log_3(13/9); row a3 the same.
+    Row a2: a2 . (p1, p2, p3) = (0, 2, -2), logits (0, 1, -1), pow (1/3, 1, 1/9), sum 13/9,
+    prob (3/13, 9/13, 1/13), loss_2 = log_3(13/9). Row a3: a3 . (p1, p2, p3) = (0, -2, 2)
+    ... the same numbers with p2 and p3 swapped, loss_3 = log_3(13/9).
     loss = (log_3(5/3) + 2 log_3(13/9)) / 3.
-    dL[a1, p1] = (3/5 - 1) / 3 = -2/15; dS = dL / (1/2) = -4/15.
+    dlogits[a1, p1] = (3/5 - 1) / 3 = -2/15; dS = dlogits / (1/2) = -4/15.
     """
-    from aibyhand import catalog
-
-    steps = catalog.get("infonce").steps()
-    assert steps["S"][0, 0] == 0.5
-    np.testing.assert_array_equal(steps["L"][0], [1, 0, 0])
-    assert steps["Z"][0, 0] == pytest.approx(5 / 3)
-    np.testing.assert_allclose(steps["prob"][0], [3 / 5, 1 / 5, 1 / 5])
-    np.testing.assert_allclose(steps["prob"][1], [3 / 13, 9 / 13, 1 / 13])
+    s = infonce.forward(HAND_A, HAND_P, temperature=0.5, base=3)
+    g = infonce.backward(s)
+    assert s["S"][0, 0] == 0.5
+    np.testing.assert_array_equal(s["logits"][0], [1, 0, 0])
+    assert s["sum"][0, 0] == pytest.approx(5 / 3)
+    np.testing.assert_allclose(s["prob"][0], [3 / 5, 1 / 5, 1 / 5])
+    np.testing.assert_allclose(s["prob"][1], [3 / 13, 9 / 13, 1 / 13])
     expected = (math.log(5 / 3, 3) + 2 * math.log(13 / 9, 3)) / 3
-    assert float(steps["loss"]) == pytest.approx(expected, rel=1e-12)
-    assert steps["dL"][0, 0] == pytest.approx(-2 / 15)
-    assert steps["dS"][0, 0] == pytest.approx(-4 / 15)
+    assert float(s["loss"]) == pytest.approx(expected, rel=1e-12)
+    assert g["dlogits"][0, 0] == pytest.approx(-2 / 15)
+    assert g["dS"][0, 0] == pytest.approx(-4 / 15)
 
 
 def test_batch_of_one_has_zero_loss_and_gradient():
@@ -121,9 +130,10 @@ def test_inputs_are_never_modified():
 def test_steps_are_in_worksheet_order_and_shapes():
     A, P = embeddings(3, 5, 4)
     s = infonce.forward(A, P, temperature=0.1)
-    assert list(s) == ["A", "P", "|A|", "A_hat", "|P|", "P_hat", "S", "L", "max", "E", "Z",
-                       "prob", "loss_i", "loss"]
+    assert list(s) == ["A", "P", "|A|", "|P|", "S", "logits", "max", "pow", "sum", "prob",
+                       "loss_i", "loss"]
     assert s["S"].shape == (4, 4) and s["|A|"].shape == (1, 4) and s["loss"].shape == ()
     g = infonce.backward(s)
-    assert list(g) == ["dL", "dS", "dA_hat", "dP_hat", "A_hat.dA_hat", "dA", "P_hat.dP_hat", "dP"]
+    assert list(g) == ["dlogits", "dS", "A_hat", "P_hat", "dA_hat", "dP_hat", "along_A", "dA",
+                       "along_P", "dP"]
     assert g["dA"].shape == A.shape and g["dP"].shape == P.shape

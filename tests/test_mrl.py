@@ -28,6 +28,11 @@ def problems(draw):
 @given(problems())
 def test_gradient_matches_finite_differences(case):
     A, P = embeddings(case["seed"], case["d"], case["B"])
+    if 1 in case["dims"]:
+        # at width 1 the normalised coordinate is sign(x): a step at 0, where a difference
+        # quotient straddling it measures the jump, not a derivative
+        A[0] += np.sign(A[0]) * 0.1
+        P[0] += np.sign(P[0]) * 0.1
     kw = {k: case[k] for k in ("dims", "weights", "temperature", "base")}
     g = mrl.backward(mrl.forward(A, P, **kw))
     rng = np.random.default_rng(case["seed"])
@@ -54,16 +59,21 @@ def test_loss_is_weighted_sum_of_truncated_infonce(case):
 
 @given(problems())
 def test_each_level_reaches_only_its_first_rows(case):
+    """Each width's gradient is m x B; the total is their weighted sum, each padded with
+    zeros below row m, so rows below the largest width that is not d get nothing from it."""
     A, P = embeddings(case["seed"], case["d"], case["B"])
-    g = mrl.backward(mrl.forward(A, P, dims=case["dims"], weights=case["weights"]))
-    for m in case["dims"]:
+    s = mrl.forward(A, P, dims=case["dims"], weights=case["weights"])
+    g = mrl.backward(s)
+    total = {x: np.zeros(A.shape) for x in "AP"}
+    for m, w in zip(s.meta["dims"], s.meta["weights"]):
         for x in "AP":
-            padded = g[f"m={m} / w d{x} (padded)"]
-            assert padded.shape == A.shape
-            assert not padded[m:].any()
-    # and they add up to the total
-    np.testing.assert_allclose(sum(g[f"m={m} / w dA (padded)"] for m in case["dims"]), g["dA"],
-                               rtol=1e-12, atol=1e-15)
+            level = g[f"m={m} / d{x}"]
+            assert level.shape == (m, A.shape[1])
+            total[x][:m] += w * level
+    np.testing.assert_allclose(g["dA"], total["A"], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(g["dP"], total["P"], rtol=1e-12, atol=1e-15)
+    widest = max(case["dims"])
+    assert not g["dA"][widest:].any() and not g["dP"][widest:].any()
 
 
 def test_weights_follow_their_widths_when_dims_are_unsorted():
@@ -74,20 +84,29 @@ def test_weights_follow_their_widths_when_dims_are_unsorted():
     assert a.meta["dims"] == (8, 4, 2)
 
 
-def test_worksheet_cells_by_hand():
-    """worksheets/04_mrl.toml, the width-2 level and one width-8 cell, by hand.
+# the first MRL worksheet's numbers: whole lengths 1|2, 3 and 5 at widths 2, 4 and 8
+HAND_A = np.array([[0, 0, -1], [2, -1, 0], [-1, -2, 2], [2, -2, 2], [-2, 0, 0], [-2, 0, 0],
+                   [2, 0, 0], [2, 4, -4]], dtype=float)
+HAND_P = np.array([[0, -1, 0], [1, 0, -2], [2, -2, -1], [2, -2, 2], [-2, 0, -2], [2, 0, 2],
+                   [2, 4, 2], [2, 0, -2]], dtype=float)
+
+
+def test_cells_worked_by_hand():
+    """The width-2 level and one width-8 cell, by hand (temperature 1, base 3).
 
     Width 2: a1 = (0, 2), a2 = (0, -1), a3 = (-1, 0); p1 = (0, 1), p2 = (-1, 0), p3 = (0, -2).
-    Unit vectors: a1 -> (0, 1), p3 -> (0, -1); the rest already have length 1.
-    S = [[1, 0, -1], [-1, 0, 1], [0, 1, 0]]; temperature 1 so L = S.
-    Row a1: 3^(L - 1) = (1, 1/3, 1/9), Z = 13/9, prob = (9/13, 3/13, 1/13).
-    Row a2: prob = (1/13, 3/13, 9/13): a2 ranks p3 first. Row a3: (1/5, 3/5, 1/5).
-    loss at width 2 = (log_3(13/9) + log_3(13/3) + log_3(5)) / 3.
+    Lengths: |a1| = 2, |p3| = 2, the rest 1. S[a1, p1] = (0*0 + 2*1) / (2 * 1) = 1,
+    S[a1, p3] = (2 * -2) / (2 * 2) = -1; in all S = [[1, 0, -1], [-1, 0, 1], [0, 1, 0]],
+    and temperature 1 makes the logits S.
+    Row a1: 3^(S - 1) = (1, 1/3, 1/9), sum = 13/9, prob = (9/13, 3/13, 1/13).
+    Row a2: prob = (1/13, 3/13, 9/13): a2 ranks p3 first. Row a3: 3^(S - 1) = (1/3, 1, 1/3),
+    sum 5/3, prob (1/5, 3/5, 1/5).
+    loss at width 2 = (-log_3(9/13) - log_3(3/13) - log_3(1/5)) / 3
+                    = (log_3(13/9) + log_3(13/3) + log_3(5)) / 3.
     Width 8: a1 . p1 = 0 + 2 - 2 + 4 + 4 - 4 + 4 + 4 = 12, both of length 5: S = 12/25.
+    Width 4: |a1[:4]| = sqrt(0 + 4 + 1 + 4) = 3, and so for every column.
     """
-    from aibyhand import catalog
-
-    s = catalog.get("mrl").steps()
+    s = mrl.forward(HAND_A, HAND_P, dims=(8, 4, 2), temperature=1.0, base=3)
     np.testing.assert_allclose(s["m=2 / S"], [[1, 0, -1], [-1, 0, 1], [0, 1, 0]], atol=1e-15)
     np.testing.assert_allclose(s["m=2 / prob"][0], [9 / 13, 3 / 13, 1 / 13])
     np.testing.assert_allclose(s["m=2 / prob"][2], [1 / 5, 3 / 5, 1 / 5])

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from aibyhand import build
+from aibyhand.classroom import build
 
 SOURCES = build.notebook_sources()
 NOTEBOOKS = sorted(build.NOTEBOOKS.glob("*.ipynb"))
@@ -24,18 +24,15 @@ def test_every_source_has_its_notebook_and_back():
 def test_every_code_cell_was_executed_in_order(path):
     cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
     counts = [c["execution_count"] for c in cells]
-    assert None not in counts, f"{path.name}: unexecuted cells {[i for i, n in enumerate(counts) if n is None]}; run python -m aibyhand.build"
+    assert None not in counts, f"{path.name}: unexecuted cells {[i for i, n in enumerate(counts) if n is None]}; run python -m aibyhand.classroom.build notebooks"
     assert counts == list(range(1, len(cells) + 1)), f"{path.name}: not run top to bottom in one kernel"
     assert sum(len(c["outputs"]) for c in cells) >= len(cells) // 2, f"{path.name}: outputs stripped"
 
 
-def test_committed_notebooks_are_what_the_sources_regenerate_and_run_fast():
-    seconds = {}
-    stale = build.stale_notebooks(write=False, seconds=seconds)
-    assert not stale, f"stale: {stale}; run python -m aibyhand.build"
-    # two notebooks run at a time here, so each time is an upper bound of its own
-    for name, t in seconds.items():
-        assert t < (60 if name == "07_mrl_at_scale" else 5), (name, round(t, 1))
+def test_committed_notebooks_are_what_the_sources_regenerate():
+    """Byte for byte (their run times are ``aibyhand bench --budgets``'s business, not a test's)."""
+    stale = build.stale_notebooks(write=False)
+    assert not stale, f"stale: {stale}; run python -m aibyhand.classroom.build notebooks"
 
 
 def table_rows(path, labels):

@@ -12,7 +12,6 @@ from aibyhand import bench, scale
 def test_bench_routes_agree_and_report():
     result = bench.run(repeats=10, B=16)  # small batch: the agreement, not the timing
     assert set(result["median"]) >= {"ours", "floor"}
-    assert result["ours/floor"] > 0
     text = bench.report(result)
     assert "ours / floor = " in text and "agrees with (b)" in text
 
@@ -34,11 +33,12 @@ def test_synthetic_pairs_share_meaning_and_are_deterministic():
 
 
 def test_import_is_light():
-    code = ("import sys, time; t = time.perf_counter(); import aibyhand; "
-            "print(time.perf_counter() - t, 'matplotlib' in sys.modules)")
+    """``import aibyhand`` loads the math, not matplotlib or the classroom side (its time is
+    measured by ``aibyhand bench``, not asserted here)."""
+    code = ("import sys; import aibyhand; "
+            "print('matplotlib' in sys.modules, 'aibyhand.classroom' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    seconds, mpl = out.stdout.split()
-    assert float(seconds) < 0.2 and mpl == "False"
+    assert out.stdout.split() == ["False", "False"]
 
 
 @pytest.mark.parametrize("bad, words", [(dict(n=0), ["n", ">= 1"])])

@@ -23,6 +23,9 @@ def array(name: str, x, *, ndim: int | None = 2, what: str = "", finite: bool = 
     what = f" {what}" if what else ""
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name}: expected a numeric array{what}, got {type(x).__name__}")
+    if isinstance(x, np.ma.MaskedArray) and np.ma.getmaskarray(x).any():
+        raise TypeError(f"{name}: expected a plain array{what}, got a masked array with masked "
+                        f"entries (fill or drop them first)")
     try:
         arr = np.asarray(x)
     except ValueError:  # ragged nested lists
@@ -30,6 +33,8 @@ def array(name: str, x, *, ndim: int | None = 2, what: str = "", finite: bool = 
                          f"sequence") from None
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name}: expected a numeric array{what}, got dtype {arr.dtype}")
+    if arr.dtype.kind == "f" and arr.dtype.itemsize > 8:
+        arr = arr.astype(np.float64)  # float128 and the like: what overflows is checked below
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name}: expected a {ndim}-D array{what}, got shape {arr.shape}")
     if arr.size == 0:
@@ -65,7 +70,7 @@ def finite_from(result: np.ndarray, what: str, inputs: dict) -> None:
     for name, x in inputs.items():
         all_finite(name, x)
     if not np.isfinite(result).all():
-        raise ValueError(f"{', '.join(inputs)}: expected inputs whose products stay finite, got "
+        raise ValueError(f"{', '.join(inputs)}: expected values whose products stay finite, got "
                          f"an overflow in {what}")
 
 
@@ -85,10 +90,27 @@ def shape(name: str, x: np.ndarray, expected: tuple, what: str = "") -> None:
 
 def number(name: str, x) -> float:
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name}: expected a real number, got {type(x).__name__} {x!r}")
-    x = float(x)
+        raise TypeError(f"{name}: expected a real number, got {type(x).__name__} {_short(x)}")
+    try:
+        x = float(x)
+    except OverflowError:
+        raise ValueError(f"{name}: expected a finite number, got one beyond float64's range") from None
     if not math.isfinite(x):
         raise ValueError(f"{name}: expected a finite number, got {x}")
+    return x
+
+
+def _short(x) -> str:
+    text = repr(x)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def scale(name: str, x, what: str) -> float:
+    """A positive divisor (a temperature) whose reciprocal still fits float64."""
+    x = positive(name, x)
+    if not math.isfinite(1.0 / x):
+        raise ValueError(f"{name}: {x:g} makes the {what} overflow; expected a number >= "
+                         f"{np.finfo(np.float64).tiny:g}")
     return x
 
 
@@ -107,9 +129,16 @@ def base(name: str, x) -> float:
     return x
 
 
+def boolean(name: str, x) -> bool:
+    """True or False only: a string such as "False" is an error, not a true value."""
+    if not isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {type(x).__name__} {x!r}")
+    return bool(x)
+
+
 def integer(name: str, x, *, minimum: int | None = None) -> int:
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral):
-        raise TypeError(f"{name}: expected an integer, got {type(x).__name__} {x!r}")
+        raise TypeError(f"{name}: expected an integer, got {type(x).__name__} {_short(x)}")
     x = int(x)
     if minimum is not None and x < minimum:
         raise ValueError(f"{name}: expected an integer >= {minimum}, got {x}")
@@ -118,9 +147,10 @@ def integer(name: str, x, *, minimum: int | None = None) -> int:
 
 def dims(name: str, x, width: int) -> tuple[int, ...]:
     """Matryoshka widths: non-empty, positive, distinct, at most ``width``; in the given order."""
-    if isinstance(x, (str, bytes, numbers.Number)) or not isinstance(x, (Sequence, np.ndarray)):
+    if isinstance(x, (str, bytes, numbers.Number)) or not isinstance(x, (Sequence, np.ndarray)) \
+            or (isinstance(x, np.ndarray) and x.ndim != 1):
         raise TypeError(f"{name}: expected a sequence of integers such as (8, 4, 2), got "
-                        f"{type(x).__name__} {x!r}")
+                        f"{type(x).__name__} {_short(x)}")
     values = [integer(f"{name}[{i}]", v) for i, v in enumerate(x)]
     if not values:
         raise ValueError(f"{name}: expected at least one width, got an empty sequence")
@@ -145,6 +175,17 @@ def weights(name: str, x, n: int) -> np.ndarray:
     if (w < 0).any():
         raise ValueError(f"{name}: expected weights >= 0, got {tuple(w.tolist())}")
     return w
+
+
+def choices(name: str, x, allowed: Sequence[str]) -> tuple[str, ...]:
+    """A non-empty subset of ``allowed``, as a tuple in ``allowed``'s order."""
+    if isinstance(x, str) or not isinstance(x, (Sequence, set, frozenset)):
+        raise TypeError(f"{name}: expected a sequence of names from {', '.join(allowed)}, got "
+                        f"{type(x).__name__} {x!r}")
+    bad = [v for v in x if v not in allowed]
+    if bad or not x:
+        raise ValueError(f"{name}: expected one or more of {', '.join(allowed)}, got {tuple(x)!r}")
+    return tuple(v for v in allowed if v in x)
 
 
 def steps(name: str, s, required: Sequence[str], made_by: str):

@@ -1,10 +1,14 @@
-"""Regenerate what the repository commits: executed notebooks and printable sheets.
+"""Regenerate what the repository commits: worksheet files, sheets, executed notebooks.
 
-    python -m aibyhand.build              # everything
-    python -m aibyhand.build notebooks    # notebooks/NN_name.ipynb from notebooks/NN_name.py
-    python -m aibyhand.build sheets       # worksheets/NN_name.pdf, NN_name_key.pdf, the preview
-    python -m aibyhand.build --check      # write nothing; exit 1 and name what is stale
+    python -m aibyhand.classroom.build              # worksheets, sheets, notebooks
+    python -m aibyhand.classroom.build worksheets   # worksheets/NN_name.toml: each --seed 0
+    python -m aibyhand.classroom.build sheets       # worksheets/NN_name.pdf, NN_name_key.pdf, previews
+    python -m aibyhand.classroom.build notebooks    # notebooks/NN_name.ipynb from notebooks/NN_name.py
+    python -m aibyhand.classroom.build --check      # write nothing; exit 1 and name what is stale
+    python -m aibyhand.classroom.build variants     # worksheets/variants.toml (slow: minutes)
 
+Worksheet files are the variant generators' seed 0; ``variants.toml`` records which draw
+each seed 0-31 takes so that they are far apart (it changes only with the generators).
 Notebooks are written from their jupytext percent-format sources, executed top to
 bottom in a fresh kernel of this Python, with fixed cell ids and metadata; sheets are
 drawn from the worksheet files with fixed PDF and PNG metadata. The same sources always
@@ -104,12 +108,12 @@ def stale_notebooks(sources: list[Path] | None = None, write: bool = False,
     return stale
 
 
-PREVIEW = ("infonce", True)  # the sheet README shows: page 1 of this answer key
+PREVIEWS = (("infonce", True, 1), ("mrl", False, 1))  # sheet pages the README shows as images
 
 
 def sheet_renders() -> list[tuple[Path, bytes, str, bool, list]]:
     """Every committed sheet file as the worksheet files draw it now:
-    ``(path, bytes, worksheet name, key?, numbers drawn)``."""
+    ``(path, bytes, worksheet name, key?, cells drawn)``."""
     import io
 
     from . import catalog, sheet
@@ -120,16 +124,17 @@ def sheet_renders() -> list[tuple[Path, bytes, str, bool, list]]:
         data = ws.load()
         parts = ws.run(data)
         for key in (False, True):
-            figs, drawn = sheet.worksheet_pages(ws, data, key=key, source=f"numbers from {ws.path.name}",
+            figs, drawn = sheet.worksheet_pages(ws, data, key=key, source="--seed 0",
                                                 parts=parts)
             pdf = io.BytesIO()
             sheet.save_pdf(figs, pdf)
             name = stem.name + ("_key" if key else "")
             out.append((stem.with_name(name + ".pdf"), pdf.getvalue(), ws.name, key, drawn))
-            if (ws.name, key) == PREVIEW:
-                png = io.BytesIO()
-                figs[0].savefig(png, **sheet.PNG_OPTIONS)
-                out.append((stem.with_name(name + ".png"), png.getvalue(), ws.name, key, drawn))
+            for preview, key_, page in PREVIEWS:
+                if (ws.name, key) == (preview, key_):
+                    png = io.BytesIO()
+                    figs[page - 1].savefig(png, **sheet.PNG_OPTIONS)
+                    out.append((stem.with_name(f"{name}-{page}.png"), png.getvalue(), ws.name, key, drawn))
             sheet.close(figs)
     return out
 
@@ -145,17 +150,62 @@ def stale_sheets(write: bool = False, renders=None) -> list[str]:
     return stale
 
 
+def worksheet_texts() -> list[tuple[Path, str]]:
+    """Each worksheet file as its generator's seed 0 writes it."""
+    from . import catalog, variants
+    from .worksheet import to_toml
+
+    return [(ws.path, to_toml(variants.make(ws.name, 0), f"Worksheet {ws.number}: {ws.title}\n"
+                              f"{ws.teaches}.\nThese are the numbers of --seed 0; written by "
+                              f"python -m aibyhand.classroom.build worksheets."))
+            for ws in catalog.WORKSHEETS.values()]
+
+
+def stale_worksheets(write: bool = False) -> list[str]:
+    stale = []
+    for path, text in worksheet_texts():
+        if not path.exists() or path.read_text() != text:
+            stale.append(path.name)
+            if write:
+                path.write_text(text)
+    return stale
+
+
+def write_variants_index() -> Path:
+    """Choose every seed's draw anew (minutes) and write ``worksheets/variants.toml``."""
+    from . import variants
+
+    index = variants.choose()
+    lines = ["# Which draw each seed 0-31 of each worksheet takes, so that no two of them share",
+             "# their final loss or more than a fifth of their boxes. Written by",
+             "# python -m aibyhand.classroom.build variants", ""]
+    lines += [f"{k} = [{', '.join(map(str, v))}]" for k, v in index.items()]
+    path = WORKSHEETS / variants.INDEX
+    path.write_text("\n".join(lines) + "\n")
+    variants.read_index.cache_clear()
+    return path
+
+
+WHAT = ("worksheets", "sheets", "notebooks")
+
+
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m aibyhand.build", description=__doc__.split("\n")[0])
-    p.add_argument("what", nargs="*", metavar="notebooks|sheets",
-                   help="what to regenerate (default: everything)")
+    p = argparse.ArgumentParser(prog="python -m aibyhand.classroom.build", description=__doc__.split("\n")[0])
+    p.add_argument("what", nargs="*", metavar="|".join(WHAT + ("variants",)),
+                   help="what to regenerate (default: worksheets, sheets, notebooks)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything is stale")
     args = p.parse_args(argv)
-    what = set(args.what) or {"notebooks", "sheets"}
-    unknown = what - {"notebooks", "sheets"}
+    what = set(args.what) or set(WHAT)
+    unknown = what - set(WHAT) - {"variants"}
     if unknown:
-        p.error(f"what: expected notebooks or sheets, got {', '.join(sorted(unknown))}")
+        p.error(f"what: expected {', '.join(WHAT)} or variants, got {', '.join(sorted(unknown))}")
+    if "variants" in what:
+        if args.check:
+            p.error("variants: --check is not offered (choosing takes minutes); the tests check the seeds")
+        print(f"wrote: {write_variants_index()}")
     stale = []
+    if "worksheets" in what:
+        stale += [f"worksheets/{name}" for name in stale_worksheets(write=not args.check)]
     if "sheets" in what:
         stale += [f"worksheets/{name}" for name in stale_sheets(write=not args.check)]
     if "notebooks" in what:

@@ -1,0 +1,2 @@
+"""The classroom side: worksheet files, variants, printable sheets, the interactive page,
+and the answer checker. The worksheets' math is in the modules one level up."""

@@ -1,0 +1,1181 @@
+"""The sheet's web page: one self-contained HTML file that checks answers as they are typed.
+
+The page is laid out as the printed sheet (:mod:`aibyhand.classroom.sheet`): every page in
+order, each grid of slots with the same rows and columns, so that in a product the left
+factor sits in the result's row and the top factor in its column; printed numbers on
+grey, cells a box does not ask shaded, the page's tables under it. Every box is an
+``<input data-step="NAME" data-row="R" data-col="C">`` (``NAME`` as on the sheet and in
+the answers file, ``R``, ``C`` 0-based in the matrix the sheet shows).
+
+As the student types, the script re-marks every box by the procedure of
+:func:`aibyhand.classroom.check.mark` (follow-through, the same intervals), sets
+``data-verdict`` on each input, counts, and gives a hint for a wrong box, never its
+number. For that the page carries the graph once, as JSON: each step's formula tree, and
+exact values only for the givens and the cells printed on the sheet; the script
+recomputes everything else from them. A button saves the typed answers as the answers
+file :func:`aibyhand.classroom.check.template` lays out, for ``aibyhand check``.
+
+No network, no server, no external file: it works opened from disk, on a phone too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import math
+import re
+
+import numpy as np
+
+from ..steps import Steps
+from . import check, layout, sheet as _sheet, tables
+from .layout import Item, Page, Sheet
+
+__all__ = ["render", "graph"]
+
+UNREADABLE = "write a number (2 decimals) or a fraction like 3/13"
+LABEL_CHAR_PX = 6.6     # one character of an 11 px row label, at most
+
+
+def render(ws, data, *, source: str = "", parts=None, seed: int | None = None) -> str:
+    """The interactive page of worksheet ``ws`` for ``data``, as one HTML document.
+
+    ``source`` says where the numbers come from (shown under the settings); ``parts`` is
+    what ``ws.run(data)`` returned, when the caller has run it already; ``seed`` (the
+    variant the data is) goes into the saved answers file, as ``aibyhand sheet
+    --answers-template --seed N`` writes it.
+    """
+    parts = ws.run(data) if parts is None else parts
+    steps = ws.join(parts)
+    sheet = ws.sheet
+    title = f"Worksheet {ws.number}: {ws.title}"
+    data_json = graph(sheet, steps, worksheet=ws.name, seed=seed)
+    settings = "; ".join(x for x in (_sheet.settings_line(steps), source) if x)
+    head = [f"<h1>{_e(title)}</h1>",
+            f'<p class="instructions">{_e(sheet.opening())}</p>']
+    if settings:
+        head.append(f'<p class="settings">{_e(settings)}</p>')
+    head.append('<p class="legend"><span class="key right">right</span> '
+                '<span class="key follow">follow-through (right from your own earlier boxes)</span> '
+                '<span class="key wrong">wrong</span> <span class="key bad">cannot be read</span></p>')
+    pages = [_page_html(k, page, sheet, steps) for k, page in enumerate(sheet.pages, start=1)]
+    payload = json.dumps(data_json, separators=(",", ":"), allow_nan=False)
+    payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return "\n".join([
+        "<!doctype html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta name="color-scheme" content="light">',
+        f"<title>{_e(title)}</title>",
+        f"<style>{STYLE}</style>",
+        "</head>",
+        "<body>",
+        '<header class="bar">',
+        f'<div id="progress" aria-live="polite">0 of {len(data_json["cells"])} boxes right</div>',
+        '<button type="button" id="save" title="what you typed, as an answers file for aibyhand check">'
+        "Save answers</button>",
+        '<div id="status" aria-live="polite"></div>',
+        "</header>",
+        "<main>",
+        *head,
+        *pages,
+        "</main>",
+        f'<script type="application/json" id="graph">{payload}</script>',
+        f"<script>{SCRIPT}</script>",
+        "</body>",
+        "</html>",
+        ""])
+
+
+# -- the graph the script marks with ----------------------------------------------------
+
+def graph(sheet: Sheet, steps: Steps, *, worksheet: str, seed: int | None = None) -> dict:
+    """What the page's script needs to mark, as JSON-ready data.
+
+    ``steps``: the steps the boxes depend on, in order; each has its ``shape`` (the
+    matrix the checker works with) and either ``value`` (a given, or a step printed on the
+    sheet, with ``radius``: how far the printed number may be from it) or ``tree`` (its
+    formula); a boxed step whose other cells the sheet prints has them in ``rest`` (null
+    at the boxes) with ``rest_radius``; a power the student reads from its page's table
+    has ``snap`` (:func:`~aibyhand.classroom.tables.snaps`, with ``base``). ``boxes``: each
+    boxed item in sheet order; ``cells``:
+    every box cell in sheet order, ``[box index, row, col, label]``. ``printed_on``: page
+    -> the steps printed there. ``toml``: the answers template cut at each box.
+    No exact value of a box is in it.
+    """
+    exact = check.exact_values(steps)
+    items = sheet.items()
+    boxed = {it.step: (k, it) for k, it in items if it.role == "box"}
+    printed_on: dict[int, list[str]] = {}
+    for k, it in items:
+        if it.role == "grey":
+            printed_on.setdefault(k, [])
+            if it.step not in printed_on[k]:
+                printed_on[k].append(it.step)
+    printed_anywhere = {n for names in printed_on.values() for n in names}
+    needed = _needed(steps, boxed)
+
+    snap = {n: v for page in sheet.pages for n, v in tables.snaps(page, steps).items()}
+    out_steps = []
+    for name in needed:
+        st = steps.step(name)
+        v = exact[name]
+        entry: dict = {"name": name, "shape": list(v.shape)}
+        if st.given or not st.formula or name in printed_anywhere:
+            entry["value"] = _rows(v)
+            if name in printed_anywhere:
+                entry["radius"] = _rows(_radius(v))
+        else:
+            entry["tree"] = steps.formula(name).to_json()
+            if name in snap:
+                entry["snap"] = [int(snap[name][0]), int(snap[name][1]), bool(snap[name][2])]
+            if name in boxed and boxed[name][1].rest == "grey":
+                asked = _asked(boxed[name][1], steps, v.shape)
+                entry["rest"] = _rows(np.where(asked, np.nan, v), nan_as_null=True)
+                entry["rest_radius"] = _rows(np.where(asked, 0.0, _radius(v)))
+        out_steps.append(entry)
+
+    boxes, index = [], {}
+    for k, it in items:
+        if it.role != "box":
+            continue
+        index[it.name] = len(boxes)
+        value, _, _ = layout.shown(it, steps)
+        boxes.append({"item": it.name, "step": it.step, "T": it.T, "page": k, "rest": it.rest,
+                      "shape": list(value.shape), "words": list(layout.words(it, steps)),
+                      "formula": check.formula_of(it, steps),
+                      "uses": [_local(u, sheet.prefix) for u in steps.uses(it.step)]})
+    cells = [[index[c.item], c.row, c.col, c.label] for c in layout.cells(sheet, steps)]
+    keep = set(needed)
+    return {
+        "worksheet": worksheet, "seed": seed, "title": steps.title,
+        "file": f"answers-{worksheet}" + (f"-seed-{seed}" if seed is not None else "") + ".toml",
+        "settings": {k: float(v[0]) for k, v in check.settings(steps).items()},
+        "base": float(steps.meta.get("base", 3.0)),
+        "steps": out_steps, "boxes": boxes, "cells": cells,
+        "printed_on": {str(k): [n for n in names if n in keep] for k, names in printed_on.items()},
+        "toml": _template_pieces(sheet, steps, worksheet, seed, len(cells)),
+        "id": _digest(worksheet, seed, out_steps),
+        "unreadable": UNREADABLE,
+    }
+
+
+def _needed(steps: Steps, boxed) -> list[str]:
+    """The boxed steps and every step they are computed from, in the steps' order."""
+    need, todo = set(boxed), list(boxed)
+    while todo:
+        for u in steps.uses(todo.pop()):
+            if u in steps and u not in need:
+                need.add(u)
+                todo.append(u)
+    return [n for n in steps if n in need]
+
+
+def _asked(it: Item, steps: Steps, shape) -> np.ndarray:
+    """Which cells of a boxed step (in the step's own orientation) the sheet asks."""
+    mask = layout.mask_of(it, steps)
+    mask = mask.T if it.T else mask
+    return np.broadcast_to(mask, shape)
+
+
+def _radius(v: np.ndarray) -> np.ndarray:
+    """How far each printed number may be from the value (0 where it is exact)."""
+    return np.vectorize(lambda x: layout.printed(float(x))[1], otypes=[float])(v) if v.size else v
+
+
+def _number(x: float, nan_as_null: bool = False):
+    """A float for JSON: the script reads ``"Infinity"``, ``"-Infinity"``, ``"NaN"`` back."""
+    x = float(x)
+    if math.isfinite(x):
+        return x
+    if math.isnan(x):
+        return None if nan_as_null else "NaN"
+    return "Infinity" if x > 0 else "-Infinity"
+
+
+def _rows(v: np.ndarray, nan_as_null: bool = False) -> list:
+    """A matrix as JSON rows (non-finite numbers as strings, NaN as null if asked)."""
+    return [[_number(x, nan_as_null) for x in row] for row in np.atleast_2d(v)]
+
+
+def _local(name: str, prefix: str) -> str:
+    """A step's name as the sheet writes it (without the sheet's prefix)."""
+    return name[len(prefix):] if prefix and name.startswith(prefix) else name
+
+
+def _template_pieces(sheet: Sheet, steps: Steps, worksheet: str, seed, n: int) -> list[str]:
+    """:func:`check.template`'s text cut at every box (its ``""``): the script writes the
+    typed values in between, in the order of :func:`layout.cells`."""
+    text = check.template(sheet, steps, worksheet=worksheet, seed=seed)
+    pieces, last, at = [], 0, 0
+    for line in text.splitlines(keepends=True):
+        if not line.lstrip().startswith("#"):
+            value = line.split(" = ", 1)[1] if " = " in line and not line.startswith("  ") else line
+            start = at + len(line) - len(value)
+            for m in re.finditer(r'""', value):
+                pieces.append(text[last:start + m.start()])
+                last = start + m.end()
+        at += len(line)
+    pieces.append(text[last:])
+    if len(pieces) != n + 1:
+        raise ValueError(f"the answers template has {len(pieces) - 1} boxes, the sheet {n}")
+    return pieces
+
+
+def _digest(worksheet: str, seed, out_steps) -> str:
+    """A name for the typed answers in the browser's storage: the same sheet, the same name."""
+    text = json.dumps([worksheet, seed, out_steps], sort_keys=True)
+    return f"aibyhand:{worksheet}:{seed}:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# -- the page, as the printed sheet lays it out ---------------------------------------------
+
+def _e(text) -> str:
+    """Text escaped for HTML (quotes too: it goes into attributes)."""
+    return html.escape(str(text), quote=True)
+
+
+def item_title(item: Item, steps: Steps) -> str:
+    """An item's heading, as the printed sheet writes it."""
+    if item.title:
+        return item.title
+    if item.role == "grey":
+        return item.name + ("  (given)" if steps.step(item.step).given else "")
+    return f"{item.name} = {layout.formula(item, steps)}"
+
+
+def _grids(page: Page) -> list[list[tuple]]:
+    """The page's rows of slots, split into independent grids at empty rows."""
+    out, cur = [], []
+    for row in page.slots:
+        if len(row) == 0:
+            if cur:
+                out.append(cur)
+            cur = []
+        else:
+            cur.append(row)
+    if cur:
+        out.append(cur)
+    return out
+
+
+def _page_html(k: int, page: Page, sheet: Sheet, steps: Steps) -> str:
+    """One page of the sheet: its title, what to do, its grids, its tables, its hints."""
+    grids = "\n".join('<p class="swipe" hidden>wider than the screen: swipe sideways for the rest</p>'
+                      f'<div class="scroll">{_grid_html(g, steps)}</div>' for g in _grids(page))
+    tables = "".join(_table_html(g) for g in _sheet.page_tables(page, steps))
+    return (f'<section class="page" id="page-{k}">\n'
+            f'<h2>{k}. {_e(page.title)}</h2>\n<p class="todo">{_e(page.todo)}</p>\n{grids}\n'
+            + (f'<div class="tables">{tables}</div>\n' if tables else "")
+            + '<ul class="hints" hidden></ul>\n</section>')
+
+
+def _grid_html(grid: list[tuple], steps: Steps) -> str:
+    """One grid of slots. Each slot column is two grid columns (row labels, matrix) and
+    each slot row three grid rows (titles, column labels, matrices), so that the matrices
+    of a row start on one line and those of a column at one left edge. The label column
+    has a fixed width, so a long title widens only the matrix column."""
+    ncol = max(len(row) for row in grid)
+    rows = [list(row) + [None] * (ncol - len(row)) for row in grid]
+    widths = []
+    for c in range(ncol):
+        longest = max((len(str(x)) for row in rows if row[c] is not None
+                       for x in (layout.shown(row[c], steps)[1] or ())), default=0)
+        widths.append(f"{math.ceil(longest * LABEL_CHAR_PX) + 5}px auto" if longest else "0 auto")
+    out = [f'<div class="grid" style="grid-template-columns:{" ".join(widths)}">']
+    for r, row in enumerate(rows):
+        for c, it in enumerate(row):
+            if it is None:
+                continue
+            span = 1
+            while c + span < ncol and row[c + span] is None:
+                span += 1
+            out.append(_item_html(it, steps, 3 * r + 1, 2 * c + 1, span))
+    out.append("</div>")
+    return "".join(out)
+
+
+def _item_html(it: Item, steps: Steps, row: int, col: int, span: int) -> str:
+    """One matrix on a page: its title, column and row labels, and its cells (grey, shaded, or an input)."""
+    value, rows, cols = layout.shown(it, steps)
+    ask = layout.mask_of(it, steps)
+    words = layout.words(it, steps)
+    n, m = value.shape
+    title = item_title(it, steps)
+    cls = "box" if it.role == "box" else "grey"
+    parts = [f'<div class="ttl {cls}" style="grid-row:{row};grid-column:{col}/span {2 * span}">'
+             f'{_e(title)}</div>']
+    if cols:
+        ticks = "".join(f"<span>{_e(x)}</span>" for x in cols)
+        parts.append(f'<div class="ticks" style="grid-row:{row + 1};grid-column:{col + 1};--n:{m}">{ticks}</div>')
+    if rows:
+        labels = "".join(f"<div>{_e(x)}</div>" for x in rows)
+        parts.append(f'<div class="rlab" style="grid-row:{row + 2};grid-column:{col}">{labels}</div>')
+    cells = []
+    for i in range(n):
+        for j in range(m):
+            if ask[i, j]:
+                label = layout.cell_label(it.name, value.shape, i, j, rows, cols)
+                cells.append(f'<div class="c b"><input data-step="{_e(it.name)}" data-row="{i}" '
+                             f'data-col="{j}" data-verdict="" aria-label="{_e(label)}" inputmode="text" '
+                             f'autocomplete="off" autocapitalize="off" spellcheck="false" '
+                             f'enterkeyhint="next"></div>')
+            elif it.role == "grey" or it.rest == "grey":
+                cells.append(f'<div class="c g">{_e(layout.cell_text(float(value[i, j]), words))}</div>')
+            else:
+                cells.append('<div class="c s"></div>')
+    parts.append(f'<div class="m {cls}" style="grid-row:{row + 2};grid-column:{col + 1};--n:{m}">'
+                 f'{"".join(cells)}</div>')
+    return "".join(parts)
+
+
+def _table_html(g) -> str:
+    """A table printed on the page (powers, logs, square roots), as a small HTML table."""
+    head = ""
+    if any(g.cols):
+        head = "<thead><tr><th></th>" + "".join(f"<th>{_e(c)}</th>" for c in g.cols) + "</tr></thead>"
+    body = "".join("<tr><th>" + _e(r) + "</th>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>"
+                   for r, row in zip(g.rows, g.cells))
+    note = f'<p class="note">{_e(g.note)}</p>' if g.note else ""
+    return (f'<figure class="table"><figcaption>{_e(g.title)}</figcaption><div class="scroll">'
+            f"<table>{head}<tbody>{body}</tbody></table></div>{note}</figure>")
+
+
+STYLE = r"""
+:root{--cw:3.7rem;--ch:2.15rem;--line:#8a8a8a;--ink:#1b1b1b;--box:#1f4e9c}
+@media (pointer:coarse){:root{--ch:44px}}
+*{box-sizing:border-box}
+html{scroll-padding-top:100px}
+body{margin:0;font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
+  color:var(--ink);background:#f3f3f0;-webkit-text-size-adjust:100%}
+.bar{position:sticky;top:0;z-index:5;display:flex;flex-wrap:wrap;align-items:center;gap:4px 12px;
+  padding:6px 12px;background:#fff;border-bottom:1px solid #c8c8c8;box-shadow:0 1px 3px rgba(0,0,0,.08)}
+#progress{flex:1 1 0;min-width:0;font-size:14px}
+#status{flex:1 1 100%;font-size:13px;line-height:1.3;color:#444}
+#status:empty{display:none}
+#status.error{color:#a0001c}
+button{font:inherit;font-size:14px;min-height:40px;padding:0 14px;border-radius:6px;border:1px solid var(--box);
+  background:var(--box);color:#fff;cursor:pointer}
+main{max-width:1240px;margin:0 auto;padding:6px 12px 48px}
+h1{font-size:1.3rem;margin:10px 0 4px}
+h2{font-size:1.08rem;margin:0 0 4px}
+.instructions{margin:0 0 4px;max-width:62em}
+.settings{margin:0 0 4px;color:#555;font-size:14px}
+.legend{margin:6px 0;font-size:13px;color:#333;display:flex;flex-wrap:wrap;gap:4px 14px}
+.key::before{display:inline-block;width:1.5em;height:1.2em;margin-right:4px;vertical-align:-.2em;
+  border-radius:2px;text-align:center;font-size:12px;line-height:1.2em;content:""}
+.key.right::before{content:"\2713";background:#e4f5e9;box-shadow:inset 0 0 0 2px #1a7f37;color:#1a7f37}
+.key.follow::before{content:"\21AA";background:#fdf3dc;box-shadow:inset 0 0 0 2px #b26b00;color:#b26b00}
+.key.wrong::before{content:"\2717";background:#fde8ea;box-shadow:inset 0 0 0 2px #c4001d;color:#c4001d}
+.key.bad::before{content:"?";background:#f1e8fb;box-shadow:inset 0 0 0 2px #6f32b0;color:#6f32b0}
+section.page{background:#fff;border:1px solid #d8d8d4;border-radius:6px;padding:12px 14px 10px;margin:12px 0}
+.todo{margin:0 0 8px;color:#333;max-width:62em}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;padding-bottom:4px;max-width:100%;
+  background:linear-gradient(to right,#fff 30%,rgba(255,255,255,0)),
+    linear-gradient(to left,#fff 30%,rgba(255,255,255,0)) 100% 0,
+    radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.22),rgba(0,0,0,0)),
+    radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.22),rgba(0,0,0,0)) 100% 0;
+  background-repeat:no-repeat;background-size:40px 100%,40px 100%,14px 100%,14px 100%;
+  background-attachment:local,local,scroll,scroll}
+.grid{display:grid;width:max-content;margin:2px 0 6px}
+.ttl{align-self:end;max-width:25ch;font-size:13px;line-height:1.25;padding:8px 14px 3px 0;overflow-wrap:break-word}
+.ttl.grey{color:#5a5a5a}
+.ttl.box{font-weight:600}
+.ticks{align-self:end;display:grid;grid-template-columns:repeat(var(--n),var(--cw));column-gap:1px;
+  padding:0 1px 1px;font-size:11px;color:#6b6b6b;text-align:center;white-space:nowrap}
+.ticks span{overflow:hidden}
+.rlab{display:grid;grid-auto-rows:var(--ch);row-gap:1px;padding:1px 4px 0 0;font-size:11px;color:#6b6b6b;
+  text-align:right;white-space:nowrap;align-self:start}
+.rlab div{line-height:var(--ch)}
+.m{display:grid;grid-template-columns:repeat(var(--n),var(--cw));grid-auto-rows:var(--ch);gap:1px;
+  background:var(--line);border:1px solid var(--line);width:max-content;align-self:start;justify-self:start;
+  margin-right:16px;margin-bottom:8px}
+.c{position:relative;display:flex;align-items:center;justify-content:center;font-size:14px;
+  font-variant-numeric:tabular-nums;white-space:nowrap;overflow:hidden}
+.c.g{background:#e7e7e5}
+.c.s{background:repeating-linear-gradient(135deg,#cfcfcb 0 4px,#c4c4c0 4px 8px)}
+.c.b{background:#fff}
+.c.b input{width:100%;height:100%;min-width:0;border:0;margin:0;padding:0 3px;background:transparent;
+  font:inherit;font-size:16px;text-align:center;color:var(--box);border-radius:0;
+  -webkit-appearance:none;appearance:none}
+.c.b input:focus{outline:3px solid #2f7de1;outline-offset:-3px}
+.c.b::after{position:absolute;top:0;right:2px;font-size:11px;line-height:1.1;font-weight:700;pointer-events:none}
+.c.b[data-v=right]{background:#e4f5e9;box-shadow:inset 0 0 0 2px #1a7f37}
+.c.b[data-v=right]::after{content:"\2713";color:#1a7f37}
+.c.b[data-v=follow]{background:#fdf3dc;box-shadow:inset 0 0 0 2px #b26b00}
+.c.b[data-v=follow]::after{content:"\21AA";color:#b26b00}
+.c.b[data-v=wrong]{background:#fde8ea;box-shadow:inset 0 0 0 3px #c4001d}
+.c.b[data-v=wrong]::after{content:"\2717";color:#c4001d}
+.c.b[data-v=bad]{background:#f1e8fb;box-shadow:inset 0 0 0 2px #6f32b0}
+.c.b[data-v=bad]::after{content:"?";color:#6f32b0}
+.tables{display:flex;flex-wrap:wrap;gap:10px 24px;margin-top:6px}
+figure.table{margin:0;max-width:100%}
+figure.table figcaption{font-size:12px;font-weight:600;color:#333;margin-bottom:2px}
+figure.table table{border-collapse:collapse;font-size:11.5px;font-variant-numeric:tabular-nums}
+figure.table th{color:#666;font-weight:400;padding:1px 5px;text-align:right}
+figure.table td{padding:1px 5px;text-align:center}
+figure.table tbody tr:nth-child(odd) td{background:#f0f0ee}
+figure.table .note{margin:2px 0 0;font-size:11.5px;color:#555}
+.swipe{margin:0;font-size:12px;color:#666;font-style:italic}
+.hints{margin:8px 0 0;padding-left:1.2em;font-size:13.5px}
+.hints li{margin:3px 0}
+.hints li.wrong{color:#8e0016}
+.hints li.bad{color:#53237f}
+.hints a{color:inherit}
+@media (max-width:600px){body{font-size:14px}main{padding:4px 8px 40px}
+  section.page{padding:10px 8px 8px;margin:10px 0}h1{font-size:1.15rem}
+  .bar{padding:4px 8px;gap:2px 8px}#progress{font-size:12.5px;line-height:1.25}
+  button{min-height:36px;padding:0 10px;font-size:13px}#status{font-size:12px}}
+"""
+
+
+SCRIPT = r"""
+(function () {
+"use strict";
+var RHO = 0.005, SLACK = 1e-9, EPS = Math.pow(2, -52);
+var NUMBER = /^[+-]?(\d{1,12}(\.\d{0,12})?|\.\d{1,12})(\/\d{1,12}(\.\d{0,12})?)?$/;
+var G = JSON.parse(document.getElementById("graph").textContent);
+
+function FormulaError(message) { this.name = "FormulaError"; this.message = message; }
+FormulaError.prototype = Object.create(Error.prototype);
+function fail(message) { throw new FormulaError(message); }
+
+/* -- matrices: r x c numbers, nd 0 (a number) or 2 ------------------------------------- */
+function Mat(r, c, nd) {
+  this.r = r;
+  this.c = c;
+  this.nd = nd === undefined ? 2 : nd;
+  this.d = new Float64Array(r * c);
+}
+function num(x) { return x === null ? NaN : typeof x === "string" ? Number(x) : x; }
+function fromRows(rows) {
+  var m = new Mat(rows.length, rows.length ? rows[0].length : 0);
+  for (var i = 0; i < m.r; i++) for (var j = 0; j < m.c; j++) m.d[i * m.c + j] = num(rows[i][j]);
+  return m;
+}
+function scalar(x) { var m = new Mat(1, 1, 0); m.d[0] = x; return m; }
+function copy(a) { var m = new Mat(a.r, a.c, a.nd); m.d.set(a.d); return m; }
+function as2d(a) { if (a.nd === 2) return a; var m = copy(a); m.nd = 2; return m; }
+function map(a, f) {
+  var m = new Mat(a.r, a.c, a.nd);
+  for (var i = 0; i < a.d.length; i++) m.d[i] = f(a.d[i]);
+  return m;
+}
+function shapeOf(a) { return a.nd === 0 ? "a number" : a.r + " x " + a.c; }
+function bshape(a, b) {
+  if (a.nd === 0) return [b.r, b.c, b.nd];
+  if (b.nd === 0) return [a.r, a.c, a.nd];
+  var r = a.r === b.r ? a.r : a.r === 1 ? b.r : b.r === 1 ? a.r : -1;
+  var c = a.c === b.c ? a.c : a.c === 1 ? b.c : b.c === 1 ? a.c : -1;
+  if (r < 0 || c < 0) fail("shapes " + shapeOf(a) + " and " + shapeOf(b) + " do not match");
+  return [r, c, 2];
+}
+/* f(x0, x1, y0, y1) over the broadcast shape of a (a0, a1) and b (b0, b1) */
+function zip4(a0, a1, b0, b1, f) {
+  var s = bshape(a0, b0), m = new Mat(s[0], s[1], s[2]);
+  for (var i = 0; i < m.r; i++) for (var j = 0; j < m.c; j++) {
+    var p = (a0.r === 1 ? 0 : i) * a0.c + (a0.c === 1 ? 0 : j);
+    var q = (b0.r === 1 ? 0 : i) * b0.c + (b0.c === 1 ? 0 : j);
+    m.d[i * m.c + j] = f(a0.d[p], a1.d[p], b0.d[q], b1.d[q]);
+  }
+  return m;
+}
+function zip(a, b, f) { return zip4(a, a, b, b, function (x, _x, y) { return f(x, y); }); }
+function transpose(a) {
+  var m = new Mat(a.c, a.r);
+  for (var i = 0; i < a.r; i++) for (var j = 0; j < a.c; j++) m.d[j * a.r + i] = a.d[i * a.c + j];
+  return m;
+}
+function matmul(a, b) {
+  if (a.c !== b.r) fail("a product of " + shapeOf(a) + " and " + shapeOf(b) + " does not fit");
+  var m = new Mat(a.r, b.c);
+  for (var i = 0; i < a.r; i++) for (var j = 0; j < b.c; j++) {
+    var s = 0;
+    for (var k = 0; k < a.c; k++) s += a.d[i * a.c + k] * b.d[k * b.c + j];
+    m.d[i * b.c + j] = s;
+  }
+  return m;
+}
+function sameMat(a, b) {
+  if (a.r !== b.r || a.c !== b.c) return false;
+  for (var i = 0; i < a.d.length; i++) if (!(a.d[i] === b.d[i])) return false;
+  return true;
+}
+/* NumPy's nanmin / nanmax of four candidates (NaN when all are NaN) */
+function nanmin4(a, b, c, d) {
+  var out = NaN;
+  [a, b, c, d].forEach(function (x) { if (x === x && !(out <= x)) out = x; });
+  return out;
+}
+function nanmax4(a, b, c, d) {
+  var out = NaN;
+  [a, b, c, d].forEach(function (x) { if (x === x && !(out >= x)) out = x; });
+  return out;
+}
+/* NumPy's minimum / maximum (NaN wins), and Python's min / max of two floats */
+function npmin(a, b) { return a !== a || b !== b ? NaN : Math.min(a, b); }
+function npmax(a, b) { return a !== a || b !== b ? NaN : Math.max(a, b); }
+function pymin(a, b) { return b < a ? b : a; }
+function pymax(a, b) { return b > a ? b : a; }
+function pyslice(n, span) {
+  if (span === null) return [0, n];
+  var s = span[0], e = span[1];
+  s = s === null ? 0 : s < 0 ? Math.max(n + s, 0) : Math.min(s, n);
+  e = e === null ? n : e < 0 ? Math.max(n + e, 0) : Math.min(e, n);
+  return [s, Math.max(s, e)];
+}
+
+/* -- formulas: aibyhand.formula._eval, for a value (point) or an interval ----------------- */
+function iv(lo, hi) { return {lo: lo, hi: hi === undefined ? lo : hi}; }
+function each(x, f) { return iv(map(x.lo, f), map(x.hi, f)); }
+var IDENTITY = {identity: true};
+function need(x, what) { if (x === IDENTITY) fail("I needs a matrix beside it (" + what + ")"); return x; }
+function identity(other) {
+  if (other.nd === 0) fail("I beside a number");
+  var m = new Mat(other.c, other.c);
+  for (var i = 0; i < other.c; i++) m.d[i * other.c + i] = 1;
+  return iv(m);
+}
+function ev(node, env, point) {
+  var x, f, k;
+  switch (node[0]) {
+    case "name":
+      x = env(node[1]);
+      if (!x) fail(node[1] + " is not known here");
+      return x;
+    case "num": return iv(scalar(node[1]));
+    case "I": return IDENTITY;
+    case "add": case "sub": case "mul": case "div": case "matmul":
+      var a = ev(node[1], env, point), b = ev(node[2], env, point);
+      if (a === IDENTITY && b === IDENTITY) fail("I times I");
+      if (a === IDENTITY) a = identity(b.lo);
+      if (b === IDENTITY) b = identity(a.lo);
+      return BINARY[node[0]](a, b, point);
+    case "neg":
+      x = need(ev(node[1], env, point), "-");
+      return iv(map(x.hi, function (v) { return -v; }), map(x.lo, function (v) { return -v; }));
+    case "T":
+      x = need(ev(node[1], env, point), "^T");
+      return iv(transpose(x.lo), transpose(x.hi));
+    case "exp":
+      f = Math.log(node[1]);
+      return each(need(ev(node[2], env, point), "^"), function (v) { return Math.exp(v * f); });
+    case "power":
+      x = need(ev(node[1], env, point), "^");
+      k = node[2];
+      if (point || k !== 2) return each(x, function (v) { return power(v, k); });
+      return square(x.lo, x.hi);
+    case "log":
+      f = Math.log(node[1]);
+      return each(need(ev(node[2], env, point), "log"), function (v) { return Math.log(npmax(v, 0)) / f; });
+    case "slice":
+      x = need(ev(node[1], env, point), "[ ]");
+      return iv(slice(x.lo, node[2], node[3]), slice(x.hi, node[2], node[3]));
+    case "cat":
+      var parts = node.slice(1).map(function (p) { return need(ev(p, env, point), "[ | ]"); });
+      return iv(cat(parts.map(function (p) { return p.lo; })), cat(parts.map(function (p) { return p.hi; })));
+    case "call": return call(node, env, point);
+  }
+  fail("unknown node " + node[0]);
+}
+function power(v, k) {  /* NumPy's shortcuts for these exponents */
+  if (k === 2) return v * v;
+  if (k === 0.5) return Math.sqrt(v);
+  if (k === -1) return 1 / v;
+  if (k === 1) return v;
+  if (k === 0) return 1;
+  return Math.pow(v, k);
+}
+function square(lo, hi) {
+  return iv(zip(lo, hi, function (l, h) { return l <= 0 && h >= 0 ? 0 : npmin(l * l, h * h); }),
+            zip(lo, hi, function (l, h) { return npmax(l * l, h * h); }));
+}
+function slice(a, rows, cols) {
+  a = as2d(a);
+  var rs = pyslice(a.r, rows), cs = pyslice(a.c, cols), m = new Mat(rs[1] - rs[0], cs[1] - cs[0]);
+  for (var i = 0; i < m.r; i++) for (var j = 0; j < m.c; j++) {
+    m.d[i * m.c + j] = a.d[(rs[0] + i) * a.c + cs[0] + j];
+  }
+  return m;
+}
+function cat(parts) {
+  parts = parts.map(as2d);
+  var r = parts[0].r, c = 0;
+  parts.forEach(function (p) { if (p.r !== r) fail("[ | ]: " + p.r + " rows beside " + r); c += p.c; });
+  var m = new Mat(r, c), at = 0;
+  parts.forEach(function (p) {
+    for (var i = 0; i < r; i++) for (var j = 0; j < p.c; j++) m.d[i * c + at + j] = p.d[i * p.c + j];
+    at += p.c;
+  });
+  return m;
+}
+function plus(x, y) { return x + y; }
+function minus(x, y) { return x - y; }
+var BINARY = {
+  add: function (a, b) { return iv(zip(a.lo, b.lo, plus), zip(a.hi, b.hi, plus)); },
+  sub: function (a, b) { return iv(zip(a.lo, b.hi, minus), zip(a.hi, b.lo, minus)); },
+  mul: function (a, b, point) {
+    if (point) return iv(zip(a.lo, b.lo, function (x, y) { return x * y; }));
+    return iv(zip4(a.lo, a.hi, b.lo, b.hi, function (a0, a1, b0, b1) {
+      return nanmin4(a0 * b0, a0 * b1, a1 * b0, a1 * b1);
+    }), zip4(a.lo, a.hi, b.lo, b.hi, function (a0, a1, b0, b1) {
+      return nanmax4(a0 * b0, a0 * b1, a1 * b0, a1 * b1);
+    }));
+  },
+  div: function (a, b, point) {
+    if (point) return iv(zip(a.lo, b.lo, function (x, y) { return x / y; }));
+    return iv(zip4(a.lo, a.hi, b.lo, b.hi, function (a0, a1, b0, b1) {
+      return b0 <= 0 && b1 >= 0 ? -Infinity : nanmin4(a0 / b0, a0 / b1, a1 / b0, a1 / b1);
+    }), zip4(a.lo, a.hi, b.lo, b.hi, function (a0, a1, b0, b1) {
+      return b0 <= 0 && b1 >= 0 ? Infinity : nanmax4(a0 / b0, a0 / b1, a1 / b0, a1 / b1);
+    }));
+  },
+  matmul: function (a, b, point) {
+    var one = function (m) { return m.nd === 0 || m.r * m.c === 1; };
+    if (one(a.lo) || one(b.lo)) {  /* a number times a matrix */
+      var s = one(a.lo) ? a : b, m = s === a ? b : a;
+      var s0 = copy(s.lo), s1 = copy(s.hi);
+      s0.r = s0.c = s1.r = s1.c = 1;
+      s0.nd = s1.nd = 0;
+      return BINARY.mul(iv(s0, s1), m, point);
+    }
+    if (point) return iv(matmul(a.lo, b.lo));
+    var abs = function (m) { return map(m, Math.abs); };
+    var am = zip(a.lo, a.hi, function (l, h) { return (l + h) / 2; });
+    var ar = zip(a.lo, a.hi, function (l, h) { return (h - l) / 2; });
+    var bm = zip(b.lo, b.hi, function (l, h) { return (l + h) / 2; });
+    var br = zip(b.lo, b.hi, function (l, h) { return (h - l) / 2; });
+    var cm = matmul(am, bm), cr = matmul(abs(am), br), t1 = matmul(ar, abs(bm)), t2 = matmul(ar, br);
+    var t3 = matmul(abs(am), abs(bm));  /* for the midpoint product's own rounding */
+    for (var i = 0; i < cr.d.length; i++) cr.d[i] = ((cr.d[i] + t1.d[i]) + t2.d[i]) + 4 * EPS * t3.d[i];
+    return iv(zip(cm, cr, minus), zip(cm, cr, plus));
+  }
+};
+function whole(node, env) {
+  var x = need(ev(node, env, true), "a count");
+  if (x.lo.d.length !== 1 || !isFinite(x.lo.d[0])) fail("expected one whole number");
+  return Math.trunc(x.lo.d[0]);
+}
+function ids(node, env) {
+  var x = as2d(need(ev(node, env, true), "ids").lo), out = [];
+  for (var j = 0; j < x.c; j++) {
+    if (!isFinite(x.d[j])) fail("an id that is not a number");
+    out.push(Math.trunc(x.d[j]));
+  }
+  return out;
+}
+function column(id, n, what) {
+  var k = id < 0 ? id + n : id;
+  if (k < 0 || k >= n) fail(what + ": id " + id + " is out of range for " + n + " columns");
+  return k;
+}
+function reduce(a, axis, how) {  /* "row": one value per row (rowsum), "col": one per column */
+  var outR = axis === "row" ? a.r : 1, outC = axis === "row" ? 1 : a.c, n = axis === "row" ? a.c : a.r;
+  if (n === 0 && how === "max") fail("the largest of nothing");
+  var m = new Mat(outR, outC);
+  for (var i = 0; i < outR; i++) for (var j = 0; j < outC; j++) {
+    var acc = how === "max" ? -Infinity : 0;
+    for (var k = 0; k < n; k++) {
+      var v = axis === "row" ? a.d[i * a.c + k] : a.d[k * a.c + j];
+      if (how === "max") acc = v !== v || acc !== acc ? NaN : Math.max(acc, v); else acc += v;
+    }
+    m.d[i * outC + j] = how === "mean" ? acc / n : acc;
+  }
+  return m;
+}
+function pad(a, rows, cols, before) {
+  var m = new Mat(a.r + rows, a.c + cols);
+  for (var i = 0; i < a.r; i++) for (var j = 0; j < a.c; j++) m.d[i * m.c + j + before] = a.d[i * a.c + j];
+  return m;
+}
+function repeat(a, n) {
+  var m = new Mat(a.r, a.c * n);
+  for (var i = 0; i < m.r; i++) for (var j = 0; j < m.c; j++) m.d[i * m.c + j] = a.d[i * a.c + Math.floor(j / n)];
+  return m;
+}
+function call(node, env, point) {
+  var name = node[1], x, lo, hi, n;
+  if (name === "pad" || name === "padcols" || name === "repeat" || name === "atlast") {
+    x = need(ev(node[2], env, point), name);
+    lo = as2d(x.lo);
+    hi = as2d(x.hi);
+    n = whole(node[3], env);
+    if (name === "repeat") {
+      if (n < 0) fail("repeat: a negative count");
+      return iv(repeat(lo, n), repeat(hi, n));
+    }
+    if (name === "atlast") {
+      if (n < 1) fail("atlast: " + n + " columns");
+      return iv(pad(lo, 0, n - 1, n - 1), pad(hi, 0, n - 1, n - 1));
+    }
+    var has = name === "pad" ? lo.r : lo.c, extra = n - has;
+    if (extra < 0) fail(name + ": " + has + " is more than " + n);
+    if (name === "pad") return iv(pad(lo, extra, 0, 0), pad(hi, extra, 0, 0));
+    return iv(pad(lo, 0, extra, 0), pad(hi, 0, extra, 0));
+  }
+  if (name === "lookup" || name === "scatter") {
+    x = need(ev(node[2], env, point), name);
+    lo = as2d(x.lo);
+    hi = as2d(x.hi);
+    var which = ids(node[3], env);
+    if (name === "lookup") {
+      var pick = function (a) {
+        var m = new Mat(a.r, which.length);
+        which.forEach(function (id, j) {
+          var k = column(id, a.c, "lookup");
+          for (var i = 0; i < a.r; i++) m.d[i * m.c + j] = a.d[i * a.c + k];
+        });
+        return m;
+      };
+      return iv(pick(lo), pick(hi));
+    }
+    n = whole(node[4], env);
+    if (which.length !== lo.c) fail("scatter: " + which.length + " ids for " + lo.c + " columns");
+    var add = function (a) {
+      var m = new Mat(a.r, n);
+      which.forEach(function (id, j) {
+        var k = column(id, n, "scatter");
+        for (var i = 0; i < a.r; i++) m.d[i * n + k] += a.d[i * a.c + j];
+      });
+      return m;
+    };
+    return iv(add(lo), add(hi));
+  }
+  x = need(ev(node[2], env, point), name);
+  lo = x.lo;
+  hi = x.hi;
+  var lo2 = as2d(lo), hi2 = as2d(hi), both = function (f) { return iv(f(lo2), f(hi2)); };
+  switch (name) {
+    case "norm":
+      var sq = point ? each(iv(lo2, hi2), function (v) { return v * v; }) : square(lo2, hi2);
+      return iv(map(reduce(sq.lo, "col", "sum"), Math.sqrt), map(reduce(sq.hi, "col", "sum"), Math.sqrt));
+    case "rowsum": return both(function (a) { return reduce(a, "row", "sum"); });
+    case "colsum": return both(function (a) { return reduce(a, "col", "sum"); });
+    case "rowmax": return both(function (a) { return reduce(a, "row", "max"); });
+    case "colmax": return both(function (a) { return reduce(a, "col", "max"); });
+    case "rowmean": return both(function (a) { return reduce(a, "row", "mean"); });
+    case "sumall": case "mean":
+      return both(function (a) {
+        var s = 0;
+        for (var i = 0; i < a.d.length; i++) s += a.d[i];
+        return scalar(name === "mean" ? s / a.d.length : s);
+      });
+    case "diag":
+      return both(function (a) {
+        var k = Math.min(a.r, a.c), m = new Mat(k, 1);
+        for (var i = 0; i < k; i++) m.d[i] = a.d[i * a.c + i];
+        return m;
+      });
+    case "sqrt": return each(x, function (v) { return Math.sqrt(npmax(v, 0)); });
+    case "relu": return each(x, function (v) { return npmax(v, 0); });
+    case "positive": return each(x, function (v) { return v > 0 ? 1 : 0; });
+    case "ln": return each(x, function (v) { return Math.log(npmax(v, 0)); });
+    case "argmax": return point ? iv(argmax(lo2)) : couldBeLargest(lo2, hi2);
+    case "rank":
+      if (!point && !sameMat(lo, hi)) return iv(scalar(0), scalar(Math.min(lo2.r, lo2.c)));
+      return iv(scalar(rank(lo2)));
+  }
+  fail("unknown function " + name);
+}
+function argmax(a) {  /* each column's first largest row, as NumPy (a NaN counts as largest) */
+  var m = new Mat(1, a.c);
+  for (var j = 0; j < a.c; j++) {
+    var best = 0;
+    for (var i = 1; i < a.r; i++) {
+      var v = a.d[i * a.c + j], b = a.d[best * a.c + j];
+      if (b !== b) break;
+      if (v !== v || v > b) best = i;
+    }
+    m.d[j] = best;
+  }
+  return m;
+}
+/* every row whose high end reaches the column's best low end could be the largest */
+function couldBeLargest(lo, hi) {
+  var top = reduce(lo, "col", "max"), first = new Mat(1, lo.c), last = new Mat(1, lo.c);
+  for (var c = 0; c < lo.c; c++) {
+    first.d[c] = Infinity;
+    last.d[c] = -Infinity;
+    for (var r = 0; r < lo.r; r++) {
+      if (hi.d[r * lo.c + c] >= top.d[c]) { first.d[c] = Math.min(first.d[c], r); last.d[c] = r; }
+    }
+  }
+  return iv(first, last);
+}
+/* numpy.linalg.matrix_rank: singular values (one-sided Jacobi) above max * max(r, c) * eps */
+function rank(a) {
+  for (var t = 0; t < a.d.length; t++) if (!isFinite(a.d[t])) fail("rank of a matrix with a number missing");
+  var m = a.r >= a.c ? copy(a) : transpose(a), R = m.r, C = m.c, at = function (i, j) { return m.d[i * C + j]; };
+  for (var sweep = 0; sweep < 60; sweep++) {
+    var off = 0;
+    for (var p = 0; p < C; p++) for (var q = p + 1; q < C; q++) {
+      var al = 0, be = 0, ga = 0;
+      for (var i = 0; i < R; i++) {
+        al += at(i, p) * at(i, p);
+        be += at(i, q) * at(i, q);
+        ga += at(i, p) * at(i, q);
+      }
+      if (ga === 0 || Math.abs(ga) <= EPS * Math.sqrt(al * be)) continue;
+      off = Math.max(off, Math.abs(ga) / Math.sqrt(al * be));
+      var zeta = (be - al) / (2 * ga);
+      var tan = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+      var cos = 1 / Math.sqrt(1 + tan * tan), sin = cos * tan;
+      for (var k = 0; k < R; k++) {
+        var u = at(k, p), w = at(k, q);
+        m.d[k * C + p] = cos * u - sin * w;
+        m.d[k * C + q] = sin * u + cos * w;
+      }
+    }
+    if (off <= EPS) break;
+  }
+  var s = [];
+  for (var j = 0; j < C; j++) {
+    var n2 = 0;
+    for (var h = 0; h < R; h++) n2 += at(h, j) * at(h, j);
+    s.push(Math.sqrt(n2));
+  }
+  var tol = Math.max.apply(null, s.concat([0])) * Math.max(a.r, a.c) * EPS;
+  return s.filter(function (v) { return v > tol; }).length;
+}
+
+/* -- marking: aibyhand.classroom.check.mark -------------------------------------------- */
+var STEPS = G.steps, BOXES = G.boxes, CELLS = G.cells;
+var SETTINGS = {}, KNOWN = {}, VALUE = {}, REST = {}, BOX_OF = {};
+Object.keys(G.settings).forEach(function (k) { SETTINGS[k] = iv(scalar(G.settings[k])); });
+BOXES.forEach(function (b, k) { BOX_OF[b.step] = k; b.cells = []; });
+CELLS.forEach(function (c, k) { BOXES[c[0]].cells.push(k); });
+function around(values, radius) {
+  var v = fromRows(values), r = fromRows(radius);
+  return iv(zip(v, r, minus), zip(v, r, plus));
+}
+STEPS.forEach(function (st) {
+  if (st.value) {
+    VALUE[st.name] = fromRows(st.value);
+    KNOWN[st.name] = st.radius ? around(st.value, st.radius) : iv(VALUE[st.name]);
+  }
+  if (st.rest) REST[st.name] = around(st.rest, st.rest_radius);
+});
+function fit(x, shape) {
+  if (x === IDENTITY) fail("a step that is only I");
+  var lo = as2d(x.lo), hi = as2d(x.hi);
+  if (!((lo.r === shape[0] || lo.r === 1) && (lo.c === shape[1] || lo.c === 1)))
+    fail("a value of " + shapeOf(lo) + " for a step of " + shape[0] + " x " + shape[1]);
+  var full = function (a) { return zip(a, new Mat(shape[0], shape[1]), function (v) { return v; }); };
+  return iv(full(lo), full(hi));
+}
+function within(y, lo, hi) {
+  if (!isFinite(y)) return y === lo || y === hi;  /* only an infinite bound admits it */
+  if (!(isFinite(lo) && isFinite(hi))) {
+    if ((y === Infinity || y === -Infinity) && (y === lo || y === hi)) return true;
+    if (lo !== lo || hi !== hi) return false;
+  }
+  var slack = SLACK * pymax(1.0, Math.abs(y));
+  return lo - RHO - slack <= y && y <= hi + RHO + slack;
+}
+var exactCache = null;
+function exactValues() {  /* the exact chain, from the givens (only a hint needs it) */
+  if (exactCache) return exactCache;
+  var env = {};
+  Object.keys(SETTINGS).forEach(function (k) { env[k] = SETTINGS[k]; });
+  var lookup = function (n) { return env[n]; };
+  STEPS.forEach(function (st) {
+    env[st.name] = st.tree ? fit(ev(st.tree, lookup, true), st.shape) : iv(VALUE[st.name]);
+  });
+  exactCache = {};
+  Object.keys(env).forEach(function (k) { exactCache[k] = env[k].lo; });
+  return exactCache;
+}
+/* check.hint: a nudge that does not give the number away */
+function hint(y, lo, hi, name, i, j) {
+  if (!isFinite(y)) return "a box holds a number";
+  if (within(-y, lo, hi) && Math.abs(y) > RHO) return "check the sign";
+  if (within(y / 10, lo, hi) || within(y * 10, lo, hi) || within(y / 100, lo, hi) || within(y * 100, lo, hi))
+    return "check the decimal point";
+  if (lo - 3 * RHO <= y && y <= hi + 3 * RHO) return "close: check the last digit (round to 2 decimals)";
+  var v;
+  try { v = exactValues()[name]; } catch (err) { v = null; }
+  if (v && i !== j && v.r === v.c) {
+    var t = v.d[j * v.c + i];
+    if (within(y, t - RHO, t + RHO)) return "rows and columns swapped?";
+  }
+  return "redo it from the boxes its formula uses";
+}
+/* tables.read_power: the power as read from the page's table */
+function readPower(b, x, snap) {
+  var D = snap[0], last = snap[1], zero = snap[2];
+  var at = function (e) {
+    return map(e, function (v) {
+      var g = Math.floor(v * D + 0.5) / D;
+      return zero && g * D < -last - 1e-9 ? 0 : Math.pow(G.base, g);
+    });
+  };
+  var a = at(x.lo), z = at(x.hi);
+  return iv(zip(b.lo, zip(a, z, npmin), npmin), zip(b.hi, zip(a, z, npmax), npmax));
+}
+/* check._carried */
+function carried(v, lo, hi) { return [pymax(v - RHO, pymin(v, lo)), pymin(v + RHO, pymax(v, hi))]; }
+/* written: box index -> the matrix the sheet shows (NaN: blank). One verdict per cell.
+   follow, clean and ref as in check.mark. */
+function mark(written) {
+  var follow = Object.assign({}, SETTINGS), clean = Object.assign({}, SETTINGS), ref = {};
+  Object.keys(SETTINGS).forEach(function (k) { ref[k] = iv(SETTINGS[k].lo); });
+  var out = new Array(CELLS.length);
+  STEPS.forEach(function (st) {
+    var name = st.name;
+    if (!st.tree) { follow[name] = clean[name] = KNOWN[name]; ref[name] = iv(VALUE[name]); return; }
+    var k = BOX_OF[name], box = k === undefined ? null : BOXES[k];
+    var here = box ? G.printed_on[String(box.page)] || [] : [];
+    var over = function (env) { return function (n) { return here.indexOf(n) >= 0 ? KNOWN[n] : env[n]; }; };
+    var overRef = function (n) { return here.indexOf(n) >= 0 ? iv(VALUE[n]) : ref[n]; };
+    var F = fit(ev(st.tree, over(follow), false), st.shape);
+    var C = fit(ev(st.tree, over(clean), false), st.shape);
+    var R = copy(fit(ev(st.tree, overRef, true), st.shape).lo);
+    if (st.snap && st.tree[0] === "exp") {
+      F = readPower(F, fit(ev(st.tree[2], over(follow), false), st.shape), st.snap);
+      C = readPower(C, fit(ev(st.tree[2], over(clean), false), st.shape), st.snap);
+    }
+    if (!box) { follow[name] = F; clean[name] = C; ref[name] = iv(R); return; }
+    var fl = copy(F.lo), fh = copy(F.hi), cl = copy(C.lo), ch = copy(C.hi), cols = st.shape[1];
+    if (box.rest === "grey") {  /* the cells the sheet prints are used as printed */
+      var asked = {}, rest = REST[name], restValue = fromRows(st.rest);
+      box.cells.forEach(function (n) {
+        var c = CELLS[n];
+        asked[box.T ? c[2] * cols + c[1] : c[1] * cols + c[2]] = true;
+      });
+      for (var p = 0; p < fl.d.length; p++) if (!asked[p]) {
+        fl.d[p] = cl.d[p] = rest.lo.d[p];
+        fh.d[p] = ch.d[p] = rest.hi.d[p];
+        R.d[p] = restValue.d[p];
+      }
+    }
+    var mine = written[k];
+    box.cells.forEach(function (n) {
+      var c = CELLS[n], i = box.T ? c[2] : c[1], j = box.T ? c[1] : c[2], p = i * cols + j;
+      var y = mine ? mine.d[c[1] * mine.c + c[2]] : NaN;
+      var f0 = F.lo.d[p], f1 = F.hi.d[p], c0 = C.lo.d[p], c1 = C.hi.d[p], verdict;
+      if (y !== y) {
+        verdict = "";
+        fl.d[p] = pymin(f0, c0) - RHO;
+        fh.d[p] = pymax(f1, c1) + RHO;
+        cl.d[p] = c0 - RHO;
+        ch.d[p] = c1 + RHO;
+      } else {
+        verdict = within(y, c0, c1) ? "right" : within(y, f0, f1) ? "follow" : "wrong";
+        fl.d[p] = y - RHO;
+        fh.d[p] = y + RHO;
+        if (verdict === "right") R.d[p] = y;
+        var cc = carried(R.d[p], c0, c1);
+        cl.d[p] = cc[0];
+        ch.d[p] = cc[1];
+      }
+      out[n] = {verdict: verdict, hint: verdict === "wrong" ? hint(y, f0, f1, name, i, j) : ""};
+    });
+    follow[name] = iv(fl, fh);
+    clean[name] = iv(cl, ch);
+    ref[name] = iv(R);
+  });
+  return out;
+}
+
+/* -- reading what is typed: check.parse_value -------------------------------------------- */
+function parseCell(raw, words) {  /* {value} (NaN: blank) or {bad: why} */
+  var text = raw.trim().replace(/ /g, "");
+  if (text === "") return {value: NaN};
+  var w = words.indexOf(text);
+  if (w >= 0) return {value: w};
+  if (text === "inf" || text === "+inf") return {value: Infinity};
+  if (text === "-inf") return {value: -Infinity};
+  if (text.length <= 40 && NUMBER.test(text)) {
+    var parts = text.split("/");
+    if (parts.length === 1) return {value: Number(text)};
+    if (parts[0].indexOf(".") >= 0 || parts[1].indexOf(".") >= 0) {
+      return {bad: "write a fraction with whole numbers, like 3/13"};
+    }
+    var den = Number(parts[1]);
+    if (den === 0) return {bad: "a fraction with denominator 0"};
+    return {value: Number(parts[0]) / den};
+  }
+  return {bad: G.unreadable + (words.length ? ", or a word: " + words.join(", ") : "")};
+}
+
+/* -- the page ------------------------------------------------------------------------- */
+var INPUTS = new Array(CELLS.length), restoring = false;
+var status = document.getElementById("status"), progress = document.getElementById("progress");
+(function () {
+  var where = {}, key = function (item, row, col) { return item + "\u0000" + row + "\u0000" + col; };
+  CELLS.forEach(function (c, n) { where[key(BOXES[c[0]].item, c[1], c[2])] = n; });
+  Array.prototype.forEach.call(document.querySelectorAll("input[data-step]"), function (el) {
+    var n = where[key(el.getAttribute("data-step"), el.getAttribute("data-row"), el.getAttribute("data-col"))];
+    if (n !== undefined) INPUTS[n] = el;
+  });
+})();
+function formulaText(box) {
+  return box.item + " = " + box.formula + (box.uses.length ? "; it uses " + box.uses.join(", ") : "");
+}
+
+function refresh() {
+  var written = {}, bad = {};
+  BOXES.forEach(function (b, k) { written[k] = new Mat(b.shape[0], b.shape[1]); written[k].d.fill(NaN); });
+  CELLS.forEach(function (c, n) {
+    if (!INPUTS[n]) return;
+    var got = parseCell(INPUTS[n].value, BOXES[c[0]].words), m = written[c[0]];
+    if (got.bad) bad[n] = got.bad; else m.d[c[1] * m.c + c[2]] = got.value;
+  });
+  var marks;
+  try {
+    marks = mark(written);
+  } catch (err) {
+    status.textContent = "This page cannot check this sheet: " + (err && err.message ? err.message : err);
+    status.className = "error";
+    return;
+  }
+  if (status.className === "error") { status.className = ""; status.textContent = ""; }
+  var count = {right: 0, follow: 0, wrong: 0, bad: 0, "": 0}, hints = {};
+  CELLS.forEach(function (c, n) {
+    var el = INPUTS[n];
+    if (!el) return;
+    var box = BOXES[c[0]], v = marks[n].verdict, text = "";
+    el.setAttribute("data-verdict", v);
+    el.setAttribute("aria-invalid", bad[n] || v === "wrong" ? "true" : "false");
+    el.parentNode.setAttribute("data-v", bad[n] ? "bad" : v);
+    if (bad[n]) {
+      el.setAttribute("data-bad", "");
+      text = c[3] + ": cannot be read: " + bad[n] + ".";
+      count.bad += 1;
+    } else {
+      el.removeAttribute("data-bad");
+      if (v === "wrong") text = c[3] + ": " + marks[n].hint + ". " + formulaText(box) + ".";
+      count[v] += 1;
+    }
+    if (text) {
+      el.title = text;
+      (hints[box.page] = hints[box.page] || []).push([n, bad[n] ? "bad" : "wrong", text]);
+    } else {
+      el.removeAttribute("title");
+    }
+  });
+  var done = [count.right + " of " + CELLS.length + " boxes right"];
+  if (count.follow) done.push(count.follow + " follow-through");
+  if (count.wrong) done.push(count.wrong + " wrong");
+  if (count.bad) done.push(count.bad + " cannot be read");
+  done.push(count[""] + " not done");
+  progress.textContent = done.join(", ");
+  Array.prototype.forEach.call(document.querySelectorAll("section.page"), function (sec, k) {
+    var list = sec.querySelector("ul.hints"), items = hints[k + 1] || [];
+    list.hidden = !items.length;
+    list.textContent = "";
+    items.forEach(function (h) {
+      var li = document.createElement("li"), a = document.createElement("a");
+      li.className = h[1];
+      a.href = "#";
+      a.textContent = h[2];
+      a.addEventListener("click", function (e) { e.preventDefault(); INPUTS[h[0]].focus(); });
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+  });
+  showFocused();
+}
+function showFocused() {  /* the hint of the box being typed in, under the count */
+  if (status.className === "error") return;
+  var el = document.activeElement;
+  status.textContent = el && INPUTS.indexOf(el) >= 0 && el.title ? el.title : "";
+}
+
+/* -- saving: the answers file check.template lays out ------------------------------------- */
+function tomlString(s) {
+  var out = '"';
+  for (var i = 0; i < s.length; i++) {
+    var ch = s[i], code = s.charCodeAt(i);
+    if (ch === '"' || ch === "\\") out += "\\" + ch;
+    else if (code < 0x20 || code === 0x7f) out += "\\u" + ("000" + code.toString(16)).slice(-4);
+    else out += ch;
+  }
+  return out + '"';
+}
+function answersText() {
+  var text = G.toml[0];
+  for (var n = 0; n < CELLS.length; n++) text += tomlString(INPUTS[n] ? INPUTS[n].value : "") + G.toml[n + 1];
+  return text;
+}
+function save() {
+  var a = document.createElement("a");
+  a.href = URL.createObjectURL(new Blob([answersText()], {type: "application/toml"}));
+  a.download = G.file;
+  document.body.appendChild(a);
+  a.click();
+  setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 2000);
+  var unread = INPUTS.filter(function (el) { return el && el.hasAttribute("data-bad"); }).length;
+  status.className = "";
+  status.textContent = "Saved " + G.file + ". Check it with: aibyhand check " + G.worksheet + " " + G.file +
+    (unread ? " (first fix the " + unread + " box" + (unread > 1 ? "es" : "") + " that cannot be read)" : "");
+}
+/* what is typed survives a reload of the page (a phone drops a tab it does not show) */
+function remember() {
+  if (restoring) return;
+  var typed = INPUTS.map(function (el) { return el ? el.value : ""; });
+  try { localStorage.setItem(G.id, JSON.stringify(typed)); } catch (e) { /* storage off: nothing kept */ }
+}
+function restore() {
+  try {
+    var got = JSON.parse(localStorage.getItem(G.id) || "null");
+    if (!Array.isArray(got) || got.length !== INPUTS.length) return;
+    restoring = true;
+    got.forEach(function (v, n) { if (INPUTS[n] && typeof v === "string") INPUTS[n].value = v; });
+  } catch (e) { /* storage off: nothing kept */ } finally { restoring = false; }
+}
+function markWide() {  /* say so where a grid is wider than the screen */
+  Array.prototype.forEach.call(document.querySelectorAll("p.swipe + .scroll"), function (box) {
+    box.previousElementSibling.hidden = box.scrollWidth <= box.clientWidth + 1;
+  });
+}
+
+document.addEventListener("input", function (e) {
+  if (!e.target || !e.target.hasAttribute || !e.target.hasAttribute("data-step")) return;
+  refresh();
+  remember();
+});
+document.addEventListener("focusin", showFocused);
+document.addEventListener("keydown", function (e) {  /* Enter: the next box */
+  var n = INPUTS.indexOf(e.target);
+  if (n < 0 || e.key !== "Enter") return;
+  e.preventDefault();
+  for (var k = n + 1; k < INPUTS.length; k++) if (INPUTS[k]) { INPUTS[k].focus(); return; }
+});
+document.getElementById("save").addEventListener("click", save);
+window.addEventListener("resize", markWide);
+
+/* for tests and the curious: the evaluator on plain arrays (a number, or a list of rows),
+   and the answers file as it would be saved */
+function rowsOf(m) {
+  var out = [];
+  for (var i = 0; i < m.r; i++) out.push(Array.prototype.slice.call(m.d, i * m.c, (i + 1) * m.c));
+  return out;
+}
+function plain(x) { return typeof x === "number" ? scalar(x) : fromRows(x); }
+function run(tree, env, point) {
+  var x = ev(tree, function (n) { return env[n]; }, point);
+  if (x === IDENTITY) fail("a formula that is only I");
+  return {nd: x.lo.nd, lo: rowsOf(x.lo), hi: rowsOf(x.hi)};
+}
+window.aibyhand = {
+  evaluate: function (tree, values) {
+    var env = {};
+    Object.keys(values).forEach(function (k) { env[k] = iv(plain(values[k])); });
+    return run(tree, env, true);
+  },
+  enclose: function (tree, bounds) {
+    var env = {};
+    Object.keys(bounds).forEach(function (k) { env[k] = iv(plain(bounds[k][0]), plain(bounds[k][1])); });
+    return run(tree, env, false);
+  },
+  answers: answersText
+};
+restore();
+refresh();
+markWide();
+})();
+"""

@@ -1,0 +1,752 @@
+"""Fresh worksheet numbers from a seed: same structure, new small integers, easy arithmetic.
+
+Every generator returns the keys of the worksheet's data file. A candidate is drawn at
+random, built so that its arithmetic stays easy (whole lengths where vectors are
+normalised, whole attention scores, exponents on a small grid that a table on the page
+covers), and kept only if the whole sheet passes :func:`problems`: no copy box, every
+power and log on a table, no ReLU input exactly 0, attention never uniform, numbers that
+fit their boxes, and the worksheet's own lesson visible (Decode's next word clear, the
+fine-tuning step lowering the loss ...). The same seed always gives the same numbers.
+
+Seeds 0 to :data:`DISTINCT` - 1 are also kept apart from one another: no two share
+their final loss (or last box) or more than a fifth of their boxes. Seed 0 is the
+worksheet file in ``worksheets/``.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from functools import lru_cache
+from itertools import combinations, product
+
+import numpy as np
+
+from ..vocab import VOCAB
+
+DISTINCT = 32          # seeds 0 .. 31 are pairwise distinct
+MAX_SHARED = 0.2       # at most this share of two variants' boxes may be equal
+MAX_DRAWS = 20000
+ATTEMPTS = 400         # draws per seed to find one far from the seeds before
+
+
+# -- checks shared by every worksheet ---------------------------------------------------
+
+def problems(name: str, data: dict) -> list[str]:
+    """Why a worksheet's numbers would not make a good sheet (empty: they do)."""
+    from . import catalog, layout, tables
+
+    ws = catalog.get(name)
+    try:
+        steps = ws.steps(data)
+    except (ValueError, TypeError, ArithmeticError) as err:
+        return [f"does not run: {err}"]
+    out = []
+    try:
+        layout.check_sheet(ws.sheet, steps)
+    except (ValueError, KeyError) as err:
+        return [f"sheet: {err}"]
+    for box, what in layout.copies(ws.sheet, steps):
+        out.append(f"{box} copies {what}")
+    for page in ws.sheet.pages:
+        out += tables.problems(page, steps)
+    for it in ws.sheet.boxes():
+        value, _, _ = layout.shown(it, steps)
+        v = np.asarray(value, float)[layout.mask_of(it, steps)]
+        if np.any(np.abs(v[np.isfinite(v)]) >= 100):
+            out.append(f"{it.name}: a number too long for its box")
+        local = it.step.rsplit(" / ", 1)[-1]
+        if local.startswith(("d", "along")) and v.size:
+            # a gradient is worth writing to 2 decimals only if it is mostly bigger than them
+            tiny = (np.abs(v) < 0.015) & (v != 0)
+            if tiny.mean() > 0.25 or np.abs(v).max() < 0.05:
+                out.append(f"{it.name}: a gradient too small for 2 decimals")
+    if name == "finetune" and "model" in data:
+        texts = list(data.get("anchors", [])) + list(data.get("positives", []))
+        from .. import backbone
+        for t in texts:
+            f = backbone.forward(data["model"], t, mask="bidirectional", base=data["base"])["F"]
+            if np.any(np.isclose(f, 0, rtol=0, atol=1e-9)):
+                out.append(f"model: a ReLU input is exactly 0 on {t!r}")
+    for st in steps.entries():
+        local = st.name.rsplit(" / ", 1)[-1]
+        if local == "F" and np.any(np.isclose(st.value, 0, rtol=0, atol=1e-9)):
+            out.append(f"{st.name}: a ReLU input is exactly 0")
+        if local == "attn" and _uniform_column(st):
+            out.append(f"{st.name}: a query attends uniformly")
+        if local == "prob" and np.diagonal(np.asarray(st.value)).size and \
+                np.min(np.diagonal(np.asarray(st.value))) < 0.02 and st.value.ndim == 2 and \
+                st.value.shape[0] == st.value.shape[1]:
+            out.append(f"{st.name}: an own-positive probability below 0.02")
+    return out
+
+
+def _uniform_column(step) -> bool:
+    from ..steps import matrix
+
+    for b in range(step.value.shape[0] if step.value.ndim == 3 else 1):
+        attn = matrix(step, b)[0]
+        for col in attn.T:
+            seen = col[col > 0]
+            if seen.size > 1 and np.ptp(seen) < 1e-12:
+                return True
+    return False
+
+
+def shared(name: str, a: dict, b: dict) -> float:
+    """The share of boxes two variants of a worksheet have equal (same box, same value)."""
+    return _share(_box_values(name, a), _box_values(name, b))
+
+
+def _box_values(name: str, data: dict) -> np.ndarray:
+    from . import catalog, layout
+
+    ws = catalog.get(name)
+    steps = ws.steps(data)
+    return np.array([float(np.asarray(layout.shown(it, steps)[0], float)[c.row, c.col])
+                     for it in ws.sheet.boxes() for c in layout.cells(ws.sheet, steps) if c.item == it.name])
+
+
+FINAL = {"infonce": "loss", "mrl": "loss", "decode": "word 1 / prob", "embed": "E",
+         "finetune": "after / loss", "head": "distill loss"}
+
+
+def final(name: str, data: dict) -> np.ndarray:
+    """What the sheet comes to: its loss (Decode: the vocabulary distribution; Embed: the
+    embedding)."""
+    from . import catalog
+
+    return np.asarray(catalog.get(name).steps(data)[FINAL[name]], float)
+
+
+def make(name: str, seed: int) -> dict:
+    """The variant ``seed`` of worksheet ``name`` (seed 0: the worksheet file's numbers).
+
+    Seeds below :data:`DISTINCT` take the draw that :func:`choose` picked for them (kept
+    in ``worksheets/variants.toml``), so no seed waits for the ones before it. The caller
+    gets its own copy of the numbers."""
+    return _copy(_make_now(name, seed) if _CHOOSING is not None else _make(name, seed))
+
+
+def _copy(data):
+    if isinstance(data, dict):
+        return {k: _copy(v) for k, v in data.items()}
+    if isinstance(data, np.ndarray):
+        return data.copy()
+    if isinstance(data, list):
+        return list(data)
+    return data
+
+
+@lru_cache(maxsize=512)
+def _make(name: str, seed: int) -> dict:
+    return _make_now(name, seed)
+
+
+def _make_now(name: str, seed: int) -> dict:
+    if seed < DISTINCT:
+        index = _CHOOSING if _CHOOSING is not None else read_index()
+        if name in index and seed < len(index[name]):
+            return _replay(name, seed, index[name][seed])
+        return _distinct(name)[seed]
+    return _attempt(name, seed, [seed, 0])
+
+
+INDEX = "variants.toml"
+_CHOOSING: dict | None = None    # while choose() runs: the draws chosen so far, not the file
+
+
+@lru_cache(maxsize=None)
+def read_index() -> dict[str, tuple[int, ...]]:
+    """``worksheet name -> the draw each seed takes``; empty when the file is missing."""
+    from .worksheet import WORKSHEETS, read_toml
+
+    path = WORKSHEETS / INDEX
+    if not path.exists():
+        return {}
+    return {k: tuple(int(x) for x in v) for k, v in read_toml(path).items()}
+
+
+@lru_cache(maxsize=1024)   # while choosing, each Fine-tune draw replays Embed and Decode
+def _replay(name: str, seed: int, draw: int) -> dict:
+    """Draw ``draw`` of seed ``seed``: the same numbers every time (callers copy them)."""
+    if name == "embed":
+        dec = make("decode", seed)
+        rng = np.random.default_rng([seed, 2])
+        got = None
+        for _ in range(draw + 1):
+            got = _embed_on(dec, rng)
+        if got is None or problems("embed", got):
+            raise RuntimeError(f"embed: seed {seed}, draw {draw} is not a usable variant; rebuild "
+                               f"{INDEX} (python -m aibyhand.classroom.build variants)")
+        return got
+    return _attempt(name, seed, [seed, 1, draw])
+
+
+def choose() -> dict[str, tuple[int, ...]]:
+    """For every worksheet, the draw each seed below :data:`DISTINCT` takes: the first
+    that is far from the seeds before it (what ``worksheets/variants.toml`` records)."""
+    global _CHOOSING
+    out: dict[str, tuple[int, ...]] = {}
+    _CHOOSING = out
+    try:
+        for name in DRAW_ORDER:
+            out.update(_choose(name))
+    finally:
+        _CHOOSING = None
+    return out
+
+
+def _choose(name: str) -> dict[str, tuple[int, ...]]:
+    if name in ("decode", "embed"):
+        return _choose_backbones()
+    kept, draws = _Kept(name), []
+    for seed in range(DISTINCT):
+        for attempt in range(ATTEMPTS):
+            if kept.add(_attempt(name, seed, [seed, 1, attempt])):
+                draws.append(attempt)
+                break
+        else:
+            raise RuntimeError(f"{name}: seed {seed} found no variant far from the ones before")
+    return {name: tuple(draws)}
+
+
+def _attempt(name: str, seed: int, key) -> dict:
+    """One acceptable draw. Embed builds on Decode's variant of the same seed (the same
+    backbone, and the sentence is Decode's prompt plus its next word); the fine-tune
+    notebook's model is Embed's."""
+    rng = np.random.default_rng(key)
+    for _ in range(MAX_DRAWS):
+        if name == "embed":
+            data = _embed_on(make("decode", seed), rng)
+        elif name == "finetune":
+            data = _finetune(rng)
+            if data is not None:
+                data = _with_pairs(data, make("embed", seed)["model"])
+        else:
+            data = DRAW[name](rng)
+        if data is not None and not problems(name, data):
+            return data
+    raise RuntimeError(f"{name}: no acceptable variant in {MAX_DRAWS} draws for {key}")
+
+
+@lru_cache(maxsize=None)
+def _distinct(name: str) -> tuple[dict, ...]:
+    """Seeds 0 .. DISTINCT-1 without an index: chosen now (slow for Decode and Embed)."""
+    draws = _choose(name)
+    return tuple(_replay(name, seed, draws[name][seed]) for seed in range(DISTINCT))
+
+
+class _Kept:
+    """Variants kept so far, and whether a new one is far enough from all of them."""
+
+    def __init__(self, name: str):
+        self.name, self.data, self.finals, self.values = name, [], [], []
+
+    def far(self, data: dict) -> tuple | None:
+        f, v = final(self.name, data), _box_values(self.name, data)
+        if any(np.allclose(f, g, rtol=0, atol=1e-9) for g in self.finals) or \
+                any(_share(v, w) > MAX_SHARED for w in self.values):
+            return None
+        return f, v
+
+    def add(self, data: dict, checked: tuple | None = None) -> bool:
+        checked = checked or self.far(data)
+        if checked is None:
+            return False
+        self.data.append(data)
+        self.finals.append(checked[0])
+        self.values.append(checked[1])
+        return True
+
+
+@lru_cache(maxsize=None)
+def _choose_backbones() -> dict[str, tuple[int, ...]]:
+    """Decode and Embed are chosen together: they share each seed's backbone, and both
+    must be far from the seeds before."""
+    dec, emb = _Kept("decode"), _Kept("embed")
+    draws: dict[str, list[int]] = {"decode": [], "embed": []}
+    for seed in range(DISTINCT):
+        for attempt in range(ATTEMPTS):
+            d = _attempt("decode", seed, [seed, 1, attempt])
+            near = dec.far(d)
+            if near is None:
+                continue
+            rng = np.random.default_rng([seed, 2])
+            for j in range(200):
+                cand = _embed_on(d, rng)
+                if (cand is not None and not problems("embed", cand) and emb.far(cand) is not None
+                        and notebook_pairs(cand["model"]) is not None):  # Fine-tune's notebook trains it
+                    break
+            else:
+                continue
+            dec.add(d, near)
+            emb.add(cand)
+            draws["decode"].append(attempt)
+            draws["embed"].append(j)
+            break
+        else:
+            raise RuntimeError(f"decode and embed: seed {seed} found no variant far from the ones before")
+    return {k: tuple(v) for k, v in draws.items()}
+
+
+def _share(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.mean(np.isclose(a, b, rtol=0, atol=1e-9))) if a.shape == b.shape else 0.0
+
+
+# -- InfoNCE and MRL ---------------------------------------------------------------------
+
+def _cosines(A: np.ndarray, P: np.ndarray) -> np.ndarray:
+    """Cosines of every anchor with every positive, for a stack of batches (K, d, B)."""
+    A = A / np.linalg.norm(A, axis=-2, keepdims=True)
+    P = P / np.linalg.norm(P, axis=-2, keepdims=True)
+    return np.swapaxes(A, -1, -2) @ P                                   # (K, B, B)
+
+
+def _own_best(S: np.ndarray) -> np.ndarray:
+    """Per batch: every anchor's own positive is its strictly best match."""
+    top = np.sort(S, axis=-1)
+    strict = (top[..., -1] - top[..., -2] > 1e-9).all(axis=-1)
+    own = (S.argmax(axis=-1) == np.arange(S.shape[-1])).all(axis=-1)
+    return own & strict
+
+
+def _first(cands, ok):
+    idx = np.flatnonzero(ok)
+    return None if not idx.size else tuple(c[idx[0]] for c in cands)
+
+
+def _whole_length(n: int, d: int = 4) -> np.ndarray:
+    """Every integer d-vector of length n (entries in -n..n)."""
+    r = np.arange(-n, n + 1, dtype=float)
+    grid = np.array(list(product(r, repeat=d)))
+    return grid[np.isclose((grid**2).sum(axis=1), n * n)]
+
+
+LENGTH = {2: _whole_length(2), 3: _whole_length(3)}
+# (length of the anchors, of the positives, temperature): every family keeps the logits
+# on a small grid (multiples of 1, 1/2, 1/3 or 2/9) that a table on the page covers, and
+# the temperature is never 1 (the logits would copy S)
+FAMILIES = ((2, 2, 0.5), (3, 3, 0.5), (2, 3, 0.5), (3, 3, 1 / 3), (2, 3, 1 / 3))
+
+
+def _infonce(rng) -> dict | None:
+    """Three pairs of 4-d integer vectors of whole length (2 or 3) and a temperature that
+    keep the logits on a small grid; each anchor's own positive its strict best match."""
+    la, lp, t = FAMILIES[rng.integers(len(FAMILIES))]
+    A = np.swapaxes(LENGTH[la][rng.integers(len(LENGTH[la]), size=(256, 3))], 1, 2)
+    P = np.swapaxes(LENGTH[lp][rng.integers(len(LENGTH[lp]), size=(256, 3))], 1, 2)
+    pick = _first((A, P), _own_best(_cosines(A, P)))
+    if pick is None:
+        return None
+    return {"A": pick[0] + 0.0, "P": pick[1] + 0.0, "temperature": t, "base": 3}
+
+
+@lru_cache(maxsize=None)
+def library(d: int) -> np.ndarray:
+    """Integer d-vectors (d = 4 or 8), entries within +-4, whose first 2, first 4 (and all
+    8) entries have whole lengths: re-normalising a truncated vector is division by a
+    whole number. The first two are (3, 4)-like or along an axis; the last four of an
+    8-vector have at most three non-zeros (quick dot products). (n, d)."""
+    r = np.arange(-4, 5, dtype=float)
+    two = np.array(list(product(r, repeat=2)))                           # (81, 2)
+    n2 = np.sqrt((two**2).sum(axis=1))
+    pre = two[(n2 > 0) & np.isclose(n2, np.round(n2))]
+    v4 = np.concatenate([np.repeat(pre, len(two), axis=0), np.tile(two, (len(pre), 1))], axis=1)
+    n4 = np.sqrt((v4**2).sum(axis=1))
+    v4 = v4[np.isclose(n4, np.round(n4)) & (n4 <= 7)]
+    # width 4 adds something, but to (3, 4)-like starts (no small whole way to)
+    v4 = v4[(v4[:, 2:] != 0).any(axis=1) | ((v4[:, 0] != 0) & (v4[:, 1] != 0))]
+    if d == 4:
+        return v4
+    four = np.array(list(product(r, repeat=4)))
+    nz = (four != 0).sum(axis=1)
+    tail = four[(nz >= 1) & (nz <= 3)]
+    v8 = np.concatenate([np.repeat(v4, len(tail), axis=0), np.tile(tail, (len(v4), 1))], axis=1)
+    n8 = np.sqrt((v8**2).sum(axis=1))
+    return v8[np.isclose(n8, np.round(n8)) & (n8 <= 9)]
+
+
+def mrl_columns(rng: np.random.Generator, k: int, n: int, d: int = 8,
+                slant: float = 0.5) -> np.ndarray:
+    """``k`` stacks of ``n`` columns drawn from :func:`library`: (k, d, n). A share
+    ``slant`` of them start like (3, 4) rather than along an axis, so that width 2 has
+    more than 0 and +-1 for cosines."""
+    lib = library(d)
+    slanted = (lib[:, 0] != 0) & (lib[:, 1] != 0)
+    weight = np.where(slanted, slant / slanted.sum(), (1 - slant) / (~slanted).sum())
+    return np.swapaxes(lib[rng.choice(len(lib), size=(k, n), p=weight / weight.sum())], 1, 2) + 0.0
+
+
+def _mrl(rng) -> dict | None:
+    """Three pairs of 8-d vectors with whole lengths at widths 8, 4 and 2; at width 8 each
+    anchor's own positive is its strict best match, at width 2 at least one is not."""
+    A, P = mrl_columns(rng, 256, 3), mrl_columns(rng, 256, 3)
+    ok = _own_best(_cosines(A, P)) & ~_own_best(_cosines(A[:, :2], P[:, :2]))
+    pick = _first((A, P), ok)
+    if pick is None:
+        return None
+    return {"A": pick[0], "P": pick[1], "dims": np.array([8, 4, 2]), "weights": np.ones(3),
+            "temperature": 1.0, "base": 3}
+
+
+# -- the tiny Transformer (Decode, Embed, and the fine-tune notebook's model) -------------
+
+D_MODEL, D_FF, MAX_LEN, D_UP, D_OUT = 4, 8, 4, 16, 8
+
+# real phrases: a two-word prompt and the word greedy decoding should add (the Embed
+# sentence), and the word after that (the printout's second word)
+PHRASES = ("the cat sat on", "the cat ran on", "the dog sat on", "the dog ran on",
+           "cat sat on the", "cat ran on the", "dog sat on the", "dog ran on the",
+           "sat on the mat", "ran on the mat")
+
+
+def _sparse(rng: np.random.Generator, shape, values, zeros: float, rows: bool = False) -> np.ndarray:
+    """Small integers, a share ``zeros`` of them 0, so a row times a column is quick.
+    ``rows``: every row keeps at least one non-zero (no output that is always 0)."""
+    out = np.where(rng.random(shape) < zeros, 0.0, rng.choice(values, size=shape)) + 0.0
+    if rows:
+        empty = np.flatnonzero(~out.any(axis=1))
+        out[empty, rng.integers(shape[1], size=empty.size)] = rng.choice(values, size=empty.size)
+    return out
+
+
+def _draw_backbone(rng: np.random.Generator) -> dict:
+    """Sparse small weights, every row of each weight matrix with a non-zero. Wq is even
+    (0, +-2), so every score K^T Q / 2 is whole."""
+    d, V = D_MODEL, len(VOCAB)
+    return {"Etok": _sparse(rng, (d, V), [-1.0, 1.0, 2.0], 0.4),
+            "Pos": _sparse(rng, (d, MAX_LEN), [-1.0, 1.0], 0.7),
+            "Wq": 2 * _sparse(rng, (d, d), [-1.0, 1.0], 0.7, rows=True),
+            "Wk": _sparse(rng, (d, d), [-1.0, 1.0], 0.7, rows=True),
+            "Wv": _sparse(rng, (d, d), [-1.0, 1.0], 0.6, rows=True),
+            "W1": _sparse(rng, (D_FF, d), [-1.0, 1.0], 0.5, rows=True),
+            "W2": _sparse(rng, (d, D_FF), [-1.0, 1.0], 0.6, rows=True)}
+
+
+def easy_attention(s) -> bool:
+    """Whole scores, powers of 3 no smaller than 1/27 within a column, no column uniform
+    (where it sees more than one word), hidden values in +-12, no ReLU input exactly 0."""
+    scores, shift = s["scores"][0], (s["masked"] - s["max"])[0]
+    seen = np.isfinite(shift)
+    uniform = any(col[ok].size > 1 and np.ptp(col[ok]) == 0 for col, ok in zip(shift.T, seen.T))
+    return (np.allclose(scores, np.round(scores), rtol=0, atol=1e-9) and shift[seen].min() >= -3
+            and not uniform and np.abs(s["H"]).max() <= 12
+            and not np.any(np.isclose(s["F"], 0, rtol=0, atol=1e-9)))
+
+
+def _denominator(x: np.ndarray, most: int = 60) -> int | None:
+    """The smallest common denominator of the entries (each at most ``most``), or None."""
+    dens = []
+    for v in np.ravel(x):
+        f = Fraction(float(v)).limit_denominator(most)
+        if abs(float(f) - v) > 1e-9:
+            return None
+        dens.append(f.denominator)
+    return math.lcm(*dens) if dens else 1
+
+
+COLUMNS = np.array(list(product([-2.0, -1.0, 0.0, 1.0, 2.0], repeat=D_MODEL)))   # (625, 4)
+
+
+def _greedy_margin(logits: np.ndarray, want: int) -> float:
+    """How far ahead (in probability, base 3) word ``want`` is of the runner-up."""
+    p = 3.0 ** (logits - logits.max())
+    p = p / p.sum()
+    return float(p[want] - np.max(np.delete(p, want)))
+
+
+def _backbone(rng) -> dict | None:
+    """Weights and a real phrase: greedy decoding of its first two words gives its third,
+    then its fourth, each by a clear margin; the attention stays easy for the prompt and
+    for the three-word sentence; the logits lie on a grid of 1/D, D <= 15.
+
+    The two words to be generated are not in the prompt, so their columns of Etok are
+    chosen last, among small vectors, to make them the greedy choices."""
+    from .. import backbone, decode, embed
+
+    phrase = PHRASES[rng.integers(len(PHRASES))].split()
+    prompt, sentence = " ".join(phrase[:2]), " ".join(phrase[:3])
+    w3, w4 = VOCAB.index(phrase[2]), VOCAB.index(phrase[3])
+    p = _draw_backbone(rng)
+    first = decode.forward(p, prompt, base=3)
+    if not easy_attention(first):
+        return None
+    h1 = first["h"][:, 0]
+    if _denominator(h1, 15) is None:
+        return None
+    others = [k for k in range(len(VOCAB)) if k not in (w3, w4)]
+    best_other = max(p["Etok"][:, k] @ h1 for k in others)
+    cand3 = COLUMNS[COLUMNS @ h1 > best_other + 0.5]
+    if not len(cand3):
+        return None
+    for c3 in cand3[rng.permutation(len(cand3))[:12]]:
+        q = {**p, "Etok": p["Etok"].copy()}
+        q["Etok"][:, w3] = c3
+        second = decode.forward(q, sentence, base=3)
+        if not easy_attention(second):
+            continue
+        h2 = second["h"][:, 0]
+        if _denominator(h2, 15) is None:
+            continue
+        for c4 in COLUMNS[rng.permutation(len(COLUMNS))[:64]]:
+            q["Etok"][:, w4] = c4
+            l1, l2 = q["Etok"].T @ h1, q["Etok"].T @ h2
+            if _greedy_margin(l1, w3) < 0.05 or _greedy_margin(l2, w4) < 0.02:
+                continue
+            bi = backbone.forward(q, sentence, mask="bidirectional", base=3)
+            if not easy_attention(bi):
+                break
+            den = _denominator(embed.pool(bi["H"], np.array([3]), "mean"), 60)
+            if den is None:
+                break
+            return {"model": {k: v.copy() for k, v in q.items()}, "prompt": prompt, "sentence": sentence}
+    return None
+
+
+def _decode(rng) -> dict | None:
+    got = _backbone(rng)
+    if got is None:
+        return None
+    return {"sentence": got["prompt"], "generate": 2, "temperature": 1.0, "base": 3, "model": got["model"]}
+
+
+def _ternary_rows(n: int, most: int) -> np.ndarray:
+    """Every row of n entries in {-1, 0, 1} with at most ``most`` non-zeros, sparsest first."""
+    rows = [np.zeros(n)]
+    for k in range(1, most + 1):
+        for where in combinations(range(n), k):
+            for signs in product((-1.0, 1.0), repeat=k):
+                row = np.zeros(n)
+                row[list(where)] = signs
+                rows.append(row)
+    return np.array(rows)
+
+
+TERNARY_16 = None
+
+
+def _embed_head(rng, x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """A 4 -> 16 -> 8 head whose output for ``x`` is whole numbers (within +-4) of whole
+    length: W_up sparse, then each row of W_down the sparsest row of -1, 0, 1 that maps
+    ``U = W_up x`` onto such a target (the fractions of x cancel in Y)."""
+    global TERNARY_16
+    if TERNARY_16 is None:
+        TERNARY_16 = _ternary_rows(D_UP, 3)
+    den = _denominator(x, 60)
+    if den is None:
+        return None
+    W_up = _sparse(rng, (D_UP, D_MODEL), [-1.0, 1.0], 0.6, rows=True)
+    U = W_up @ x                                                          # (16, 1)
+    hits = np.round(TERNARY_16 @ U[:, 0] * den).astype(int)               # (C,) in units of 1/den
+    values = np.unique(hits[(hits != 0) & (hits % den == 0)])             # whole Y: whole |Y|
+    if values.size < 3 or np.abs(values).min() > 4 * den:
+        return None
+    weight = np.abs(TERNARY_16).sum(axis=1)
+    values = values[np.abs(values) <= 4 * den]
+    for _ in range(400):
+        target = rng.choice(values, size=D_OUT)
+        sq = int(np.sum((target // den).astype(np.int64) ** 2))
+        root = math.isqrt(sq)
+        if root * root != sq or len(set(np.abs(target))) < 3:
+            continue
+        rows = []
+        for t in target:
+            match = np.flatnonzero(hits == t)
+            best = match[weight[match] == weight[match].min()]
+            rows.append(TERNARY_16[rng.choice(best)])
+        return W_up, np.array(rows) + 0.0
+    return None
+
+
+def _embed_on(dec: dict, rng) -> dict | None:
+    """Embed's numbers on Decode's: its backbone, its prompt and next word, a new head."""
+    from .. import backbone, decode, embed
+
+    sentence = f"{dec['sentence']} {decode.forward(dec['model'], dec['sentence'], base=3).meta['_next'][0]}"
+    x = embed.pool(backbone.forward(dec["model"], sentence, mask="bidirectional", base=3)["H"],
+                   np.array([3]), "mean")
+    head = _embed_head(rng, np.asarray(x))
+    if head is None:
+        return None
+    return {"sentence": sentence, "pooling": "mean", "base": 3,
+            "model": {**dec["model"], "W_up": head[0], "W_down": head[1]}}
+
+
+# -- heads: Y drawn first with whole lengths, then factored into small weights ---------------
+
+def _unimodular(rng: np.random.Generator, k: int, n: int, most: int = 1) -> np.ndarray:
+    """``k`` integer n x n matrices of determinant 1 (so their inverses are integer too):
+    lower times upper unit-triangular, off-diagonal entries within +-most."""
+    steps = [float(v) for v in range(-most, most + 1)] + [0.0]
+    low = np.tril(rng.choice(steps, size=(k, n, n)), -1) + np.eye(n)
+    up = np.triu(rng.choice(steps, size=(k, n, n)), 1) + np.eye(n)
+    return low @ up
+
+
+def _factor(rng, M: np.ndarray, d_up: int, most: int = 3) -> tuple[np.ndarray, np.ndarray] | None:
+    """``M = W_down W_up`` with small integers: ``W_up = [G; R]`` with G of determinant 1,
+    ``W_down = [(M - S R) G^-1 | S]``, R and S sparse, the hidden units shuffled; every
+    weight within +-most."""
+    d_out, d_model = M.shape
+    G = _unimodular(rng, 1, d_model)[0]
+    R = _sparse(rng, (d_up - d_model, d_model), [-2.0, -1.0, 1.0, 2.0], 0.2)
+    S = _sparse(rng, (d_out, d_up - d_model), [-1.0, 1.0], 0.7)
+    left = np.round((M - S @ R) @ np.linalg.inv(G))
+    if np.abs(left).max() > most or np.abs(G).max() > 2:
+        return None
+    order = rng.permutation(d_up)
+    return (np.concatenate([G, R])[order] + 0.0, np.concatenate([left, S], axis=1)[:, order] + 0.0)
+
+
+def _head(rng) -> dict | None:
+    """Two pooled 2-d inputs, a 2 -> 8 -> 4 head, an 8-d teacher.
+
+    ``M = W_down W_up`` (4 x 2) is drawn first, small integers, and X (2 x 2) with
+    determinant 1; the outputs ``Y = M X`` are not parallel at widths 4 and 2, and their
+    squared lengths are whole numbers up to 100 (the page's table of square roots); then M
+    is factored into small weights."""
+    M = _sparse(rng, (4, 2), [-3.0, -2.0, -1.0, 1.0, 2.0, 3.0], 0.25)
+    X = _unimodular(rng, 1, 2, most=2)[0]
+    Y = M @ X
+    n4, n2 = (Y**2).sum(axis=0), (Y[:2] ** 2).sum(axis=0)
+    if np.abs(X).max() > 3 or n4.max() > 100 or n2.min() == 0 or np.abs(Y).max() > 9:
+        return None
+    if abs(_cosines(Y[None, :, :1], Y[None, :, 1:])[0, 0, 0]) > 1 - 1e-9 or \
+            abs(_cosines(Y[None, :2, :1], Y[None, :2, 1:])[0, 0, 0]) > 1 - 1e-9:
+        return None
+    w = _factor(rng, M, 8, most=4)
+    if w is None:
+        return None
+    T = _sparse(rng, (8, 2), [-4.0, -3.0, -2.0, -1.0, 1.0, 2.0, 3.0, 4.0], 0.1)
+    return {"X": X + 0.0, "W_up": w[0], "W_down": w[1], "T": T, "dims": np.array([4, 2])}
+
+
+LEARNING_RATES = (1.0, 0.5, 0.25)
+# (anchor, positive) text pairs for the whole model in the fine-tune notebook: each
+# variant takes those on which its model has no ReLU input exactly 0
+PAIRS = (("cat sat", "the cat sat on"), ("dog ran", "the dog ran"), ("on the mat", "sat on mat"),
+         ("the park", "ran on park"), ("the cat", "cat sat on mat"), ("dog ran on", "dog ran on park"),
+         ("sat on the mat", "cat on mat"), ("the dog", "dog ran on park"), ("cat ran", "the cat ran on"),
+         ("dog sat", "the dog sat on"), ("the mat", "on the mat"), ("ran on park", "dog ran on park"),
+         ("cat sat on", "the cat sat"), ("dog on mat", "the dog sat on"), ("ran on", "dog ran on"))
+
+
+def kink_free_pairs(model: dict) -> list[int]:
+    """The pairs (indices into :data:`PAIRS`) on which no ReLU input of the model is 0."""
+    from .. import backbone
+
+    def free(sentence):
+        s = backbone.forward(model, sentence, mask="bidirectional", base=3)
+        return not np.any(np.isclose(s["F"][0], 0, rtol=0, atol=1e-9))
+
+    return [k for k, (a, p) in enumerate(PAIRS) if free(a) and free(p)]
+
+
+def _finetune(rng) -> dict | None:
+    """Two pairs through a 2 -> 4 -> 4 head: ``M = W_down W_up`` (4 x 2) and the pooled
+    inputs ``X = [Xa | Xp]`` (2 x 4) are small integers, so the outputs ``Y = M X`` are
+    too (their lengths are printed on the sheet); each anchor's own positive is its
+    strict best match at width 4. The learning rate is the largest of
+    :data:`LEARNING_RATES` with which the step lowers the loss at width 2 and in all."""
+    from .. import finetune as ft
+
+    M = _sparse(rng, (4, 2), [-2.0, -1.0, 1.0, 2.0], 0.25)
+    X = _sparse(rng, (2, 4), [-2.0, -1.0, 1.0, 2.0], 0.25)
+    Y = M @ X                                                            # (4, 4)
+    if (np.abs(Y[:2]).sum(axis=0) == 0).any() or np.abs(Y).max() > 6 or np.linalg.matrix_rank(X) < 2:
+        return None
+    if not _own_best(_cosines(Y[None, :, :2], Y[None, :, 2:]))[0]:
+        return None
+    w = _factor(rng, M, 4)
+    if w is None:
+        return None
+    Xa, Xp = X[:, :2] + 0.0, X[:, 2:] + 0.0
+    for lr in LEARNING_RATES:
+        s = ft.head_step(Xa, Xp, w[0], w[1], dims=(4, 2), lr=lr, base=3, after=True, update=("W_down",))
+        if (s["after / losses"] < s["losses"]).all():
+            return {"dims": np.array([4, 2]), "temperature": 1.0, "base": 3, "lr": lr,
+                    "Xa": Xa, "Xp": Xp, "W_up": w[0], "W_down": w[1], "train_steps": TRAIN_STEPS}
+    return None
+
+
+def _with_pairs(data: dict, model: dict) -> dict | None:
+    """The notebook's whole model, with its text pairs and training rate."""
+    got = notebook_pairs(model)
+    if got is None:
+        return None
+    anchors, positives, lr = got
+    return {**data, "anchors": anchors, "positives": positives, "model": model, "train_lr": lr}
+
+
+TRAIN_RATES = (0.2, 0.1, 0.05)
+TRAIN_STEPS = 40
+TRAIN_TRIES = 8    # full training runs tried per model (each is TRAIN_STEPS steps)
+
+
+def notebook_pairs(model: dict) -> tuple[list[str], list[str], float] | None:
+    """Three or four kink-free text pairs, and the largest of :data:`TRAIN_RATES`, with
+    which one step of the whole model lowers the loss at every width and
+    :data:`TRAIN_STEPS` steps raise top-1 at every width (what the fine-tune notebook
+    shows); the first such choice in a fixed order, so it depends on the model alone.
+    None also when the head's first two rows make a map of rank 1: width 2 would be a
+    line, and its two coordinates equal, for every sentence and after every step."""
+    from .. import finetune as ft
+
+    key = tuple((k, np.asarray(v).tobytes()) for k, v in sorted(model.items()))
+    if key in _PAIRS_OF:
+        return _PAIRS_OF[key]
+    if np.linalg.matrix_rank(np.asarray(model["W_down"])[:2] @ np.asarray(model["W_up"])) < 2:
+        _PAIRS_OF[key] = None   # width 2 would be a line: its two rows stay equal in training
+        return None
+    good = kink_free_pairs(model)
+    picks = [list(c) for size in (4, 3) for c in combinations(good, size)][:40]
+    found, tries = None, 0
+    for lr in TRAIN_RATES:
+        for pick in picks:
+            anchors, positives = [PAIRS[k][0] for k in pick], [PAIRS[k][1] for k in pick]
+            whole = ft.step(model, anchors, positives, lr=lr, base=3, after=True)
+            if not (whole["losses after"] < whole["losses before"]).all():
+                continue
+            tries += 1
+            _, h = ft.train(model, anchors, positives, n_steps=TRAIN_STEPS, lr=lr, base=3)
+            if (h["top-1"][-1] > h["top-1"][0]).all() and (h["loss"][-1] < h["loss"][0]).all():
+                found = (anchors, positives, lr)
+                break
+            if tries >= TRAIN_TRIES:
+                break
+        if found or tries >= TRAIN_TRIES:
+            break
+    _PAIRS_OF[key] = found
+    return found
+
+
+_PAIRS_OF: dict = {}
+
+
+DRAW = {"infonce": _infonce, "mrl": _mrl, "decode": _decode, "head": _head}
+DRAW_ORDER = ("decode", "infonce", "mrl", "finetune", "head")   # decode also chooses embed
+
+
+def infonce(seed: int) -> dict:
+    return make("infonce", seed)
+
+
+def mrl(seed: int) -> dict:
+    return make("mrl", seed)
+
+
+def decode(seed: int) -> dict:
+    return make("decode", seed)
+
+
+def embed(seed: int) -> dict:
+    return make("embed", seed)
+
+
+def finetune(seed: int) -> dict:
+    return make("finetune", seed)
+
+
+def head(seed: int) -> dict:
+    return make("head", seed)

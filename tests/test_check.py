@@ -1,0 +1,191 @@
+"""Checking answers as an exam marker does: follow-through, partial files, no answers given away."""
+
+import json
+
+import numpy as np
+import pytest
+
+from aibyhand.classroom import catalog, check, layout
+from aibyhand.cli import main
+from students import answers_toml, work
+
+NAMES = list(catalog.WORKSHEETS)
+
+
+def load(name, seed=None):
+    ws = catalog.get(name)
+    steps = ws.steps(seed=seed) if seed is not None else ws.steps()
+    return ws, steps
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("seed", [None, 1, 2, 3, 4, 5])
+def test_an_honest_student_working_to_2_decimals_is_right_everywhere(name, seed):
+    ws, steps = load(name, seed)
+    report = check.mark(ws.sheet, steps, work(ws, steps))
+    assert report.counts() == {"right": len(report.marks), "follow": 0, "wrong": 0, "not done": 0}
+
+
+def middle(ws, steps):
+    """A box from the middle of the sheet on that later boxes use (a slip there changes a
+    later box: some cells, such as one multiplied by a 0, change nothing)."""
+    cells = layout.cells(ws.sheet, steps)
+    later = {c.step for c in cells}
+    for c in cells[len(cells) // 3:]:
+        users = [n for n in later if c.step in steps.uses(n)]
+        if users:
+            report = check.mark(ws.sheet, steps, work(ws, steps, slips={c.id}))
+            if report.ids("follow"):
+                return c
+    raise AssertionError("no box in the second part of the sheet feeds a later one")
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("seed", [None, 1, 2])
+def test_one_slip_is_one_wrong_box_and_what_it_feeds_is_follow_through(name, seed):
+    ws, steps = load(name, seed)
+    slip = middle(ws, steps)
+    report = check.mark(ws.sheet, steps, work(ws, steps, slips={slip.id}))
+    assert report.ids("wrong") == [slip.id]
+    assert report.first_wrong.cell.id == slip.id
+    follow = report.ids("follow")
+    assert follow, "a slip that feeds nothing"
+    # every follow-through box comes after the slip and depends on its step
+    order = [m.cell.id for m in report.marks]
+    assert all(order.index(f) > order.index(slip.id) for f in follow)
+    assert report.counts()["not done"] == 0
+
+
+def test_a_slip_in_a_box_nothing_uses_is_only_that_box():
+    ws, steps = load("infonce")
+    last = layout.cells(ws.sheet, steps)[-1]
+    report = check.mark(ws.sheet, steps, work(ws, steps, slips={last.id}))
+    assert report.ids("wrong") == [last.id] and report.ids("follow") == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_partial_file_is_checked_as_far_as_it_goes(name):
+    ws, steps = load(name)
+    report = check.mark(ws.sheet, steps, work(ws, steps, upto_page=1))
+    n = report.counts()
+    assert report.ok and n["wrong"] == 0 and n["not done"] > 0 and n["right"] > 0
+    first_page = {it.name for row in ws.sheet.pages[0].slots for it in row if it is not None}
+    assert all(m.verdict == "right" for m in report.marks if m.cell.item in first_page)
+
+
+def test_tolerance_is_what_2_decimal_rounding_allows_and_no_more():
+    """An exact box (S = 5/6 on the InfoNCE sheet) written 0.834 or 0.83 is right; 0.82,
+    0.85 or 0.9 are wrong: the tolerance is half a unit of the second decimal, not a
+    percentage of the value."""
+    ws, steps = load("infonce")
+    boxes = work(ws, steps)
+    exact = float(layout.shown(ws.sheet.boxes()[0], steps)[0][0, 0])
+    for written, verdict in ((exact, "right"), (round(exact, 2), "right"), (exact + 0.004, "right"),
+                             (exact + 0.012, "wrong"), (exact - 0.012, "wrong"), (exact * 1.1, "wrong")):
+        b = {k: v.copy() for k, v in boxes.items()}
+        b[ws.sheet.boxes()[0].name][0, 0] = written
+        m = check.mark(ws.sheet, steps, b).marks[0]
+        assert m.verdict == verdict, (written, exact, m.verdict)
+
+
+def test_a_blank_template_is_all_not_done_and_gives_nothing_away(tmp_path, capsys):
+    ws, steps = load("mrl")
+    path = tmp_path / "blank.toml"
+    path.write_text(check.template(ws.sheet, steps, worksheet="mrl"))
+    assert main(["check", "mrl", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "0 right, 0 follow-through, 0 wrong, 127 not done" in out or "not done (of" in out
+    assert "expected" not in out
+
+
+def printed_values(ws, steps, cells):
+    items = {it.name: it for it in ws.sheet.boxes()}
+    out = {}
+    for c in cells:
+        v = float(np.asarray(layout.shown(items[c.item], steps)[0], float)[c.row, c.col])
+        out[c.id] = {layout.cell_text(v), f"{v:.2f}", f"{v:.3f}"}
+    return out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_without_reveal_no_expected_value_is_printed(name, tmp_path, capsys):
+    """Every box written wrong (each 7 too high): the report names each wrong box and its
+    hint, and never the value it should have; with --reveal it does."""
+    ws, steps = load(name)
+    boxes = {k: v + 7 for k, v in work(ws, steps).items()}
+    path = tmp_path / "wrong.toml"
+    path.write_text(answers_toml(ws, steps, boxes))
+    assert main(["check", name, str(path)]) == 1
+    out = capsys.readouterr().out
+    cells = layout.cells(ws.sheet, steps)
+    expected = printed_values(ws, steps, cells)
+    seen = 0
+    for line in out.splitlines():
+        text = line.strip()
+        for c in cells:
+            if text.startswith(f"{c.id}: you wrote "):
+                seen += 1
+                _, _, hint = text.partition(";")
+                assert "expected" not in text
+                assert not set(hint.replace(",", " ").split()) & expected[c.id], (c.id, line)
+    assert seen == len(check.mark(ws.sheet, steps, boxes).ids("wrong")) > 0
+    assert main(["check", name, str(path), "--reveal"]) == 1
+    assert "expected" in capsys.readouterr().out
+
+
+def test_json_lists_every_box_once(tmp_path, capsys):
+    ws, steps = load("infonce")
+    slip = middle(ws, steps)
+    path = tmp_path / "a.toml"
+    path.write_text(answers_toml(ws, steps, work(ws, steps, slips={slip.id}, upto_page=3)))
+    assert main(["check", "infonce", str(path), "--json"]) == 1
+    got = json.loads(capsys.readouterr().out)
+    assert set(got) == {"right", "wrong", "follow_through", "unchecked", "first_wrong"}
+    ids = got["right"] + got["wrong"] + got["follow_through"] + got["unchecked"]
+    assert sorted(ids) == sorted(c.id for c in layout.cells(ws.sheet, steps)) and len(set(ids)) == len(ids)
+    assert got["wrong"] == [slip.id] and got["first_wrong"] == slip.id and got["unchecked"]
+
+
+def test_fractions_and_words_are_answers_too(tmp_path, capsys):
+    for name in ("infonce", "decode"):
+        ws, steps = load(name)
+        path = tmp_path / f"{name}.toml"
+        text = answers_toml(ws, steps, work(ws, steps, decimals=12), fractions=True)
+        if name == "decode":   # the next word, written as the word
+            nxt = steps["word 1 / next"][0, 0]
+            text = text.replace(f'next = "{int(nxt)}"', f'next = "{steps.step("word 1 / prob").rows[int(nxt)]}"')
+            assert 'next = "' in text and not text.split('next = "')[1].startswith(str(int(nxt)))
+        path.write_text(text)
+        assert main(["check", name, str(path)]) == 0, capsys.readouterr()
+
+
+def students(tmp_path, ws, steps):
+    """Five answers files: one perfect, one partial, three with different slips."""
+    cells = layout.cells(ws.sheet, steps)
+    picks = [cells[len(cells) // 5], cells[len(cells) // 2], cells[(4 * len(cells)) // 5]]
+    files = {"ada": work(ws, steps), "ben": work(ws, steps, upto_page=2)}
+    for who, c in zip(("cy", "dee", "eli"), picks):
+        files[who] = work(ws, steps, slips={c.id})
+    paths = []
+    for who, boxes in files.items():
+        p = tmp_path / f"{who}.toml"
+        p.write_text(answers_toml(ws, steps, boxes))
+        paths.append(str(p))
+    return paths, picks
+
+
+def test_a_class_summary_and_its_chart(tmp_path, capsys):
+    ws, steps = load("mrl")
+    paths, picks = students(tmp_path, ws, steps)
+    chart = tmp_path / "missed.png"
+    assert main(["check", "mrl", *paths, "--plot", str(chart)]) == 1
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].split() == ["student", "right", "follow", "wrong", "not", "done"]
+    rows = {line.split()[0]: line.split()[1:] for line in lines[1:6]}
+    assert rows["ada"][2] == "0" and rows["ben"][2] == "0" and int(rows["ben"][3]) > 0
+    assert all(rows[w][2] == "1" for w in ("cy", "dee", "eli"))
+    missed = [line.split(maxsplit=1)[1] for line in lines[lines.index("missed most (students with a wrong box there):") + 1:]
+              if line.startswith("  ")]
+    assert sorted(missed) == sorted({c.item for c in picks})
+    assert chart.read_bytes().startswith(b"\x89PNG")

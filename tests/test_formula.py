@@ -1,0 +1,147 @@
+"""Formulas: the one description of each step, held to the NumPy code that computed it."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aibyhand import formula
+from aibyhand.classroom import catalog, check
+from aibyhand.steps import Steps
+
+NAMES = {n: n for n in ("A", "P", "A_hat", "P_hat", "prob", "logits", "max", "dS", "X", "Xa", "Xp",
+                        "W", "dW", "lr", "|A|", "m=8 / dA", "m=4 / dA", "K", "Q", "temperature")}
+
+
+@pytest.mark.parametrize("text, tree", [
+    ("A_hat^T P_hat", ("matmul", ("T", ("name", "A_hat")), ("name", "P_hat"))),
+    ("K^T Q / 2", ("div", ("matmul", ("T", ("name", "K")), ("name", "Q")), ("num", 2.0))),
+    ("3^(logits - max)", ("exp", 3.0, ("sub", ("name", "logits"), ("name", "max")))),
+    ("(prob - I) / 3", ("div", ("sub", ("name", "prob"), ("I",)), ("num", 3.0))),
+    ("W - lr dW", ("sub", ("name", "W"), ("matmul", ("name", "lr"), ("name", "dW")))),
+    ("[Xa | Xp]", ("cat", ("name", "Xa"), ("name", "Xp"))),
+    ("m=8 / dA + pad(m=4 / dA, 8)", ("add", ("name", "m=8 / dA"),
+                                     ("call", "pad", ("name", "m=4 / dA"), ("num", 8.0)))),
+    ("-log_3(diag(prob))", ("neg", ("log", 3.0, ("call", "diag", ("name", "prob"))))),
+    ("X[:, -1]", ("slice", ("name", "X"), (None, None), (-1, None))),
+    ("A[:4]", ("slice", ("name", "A"), (None, 4), None)),
+    ("A / |A|", ("div", ("name", "A"), ("name", "|A|"))),
+])
+def test_formulas_read_as_the_sheet_writes_them(text, tree):
+    assert formula.parse(text, NAMES).tree == tree
+
+
+@pytest.mark.parametrize("text, words", [
+    ("A_hat^T Phat", ["'Phat'", "not a step before this one"]),
+    ("(A + P", ["expected ')'"]),
+    ("A + ", ["unexpected None"]),
+    ("pad(A)", ["pad takes 2 argument(s)"]),
+    ("A ^ A", ["needs a number exponent"]),
+])
+def test_a_formula_that_does_not_read_says_why(text, words):
+    with pytest.raises(formula.FormulaError) as info:
+        formula.parse(text, NAMES)
+    for w in words:
+        assert w in str(info.value)
+    assert repr(text) in str(info.value)
+
+
+def test_a_step_sees_its_own_level_first_and_never_a_later_step():
+    s = Steps("demo")
+    s.given("A", np.ones((2, 2)))
+    s.add("m=2 / A", np.ones((2, 2)), "A[:2]")
+    s.add("m=2 / B", 2 * np.ones((2, 2)), "2 A")
+    s.add("C", np.ones((2, 2)), "m=2 / B / 2")
+    assert s.uses("m=2 / A") == ("A",)          # its own name is not yet there: the outer A
+    assert s.uses("m=2 / B") == ("m=2 / A",)    # within the level, the level's A
+    assert s.uses("C") == ("m=2 / B",)
+    s.add("D", np.ones((2, 2)), "E")
+    s.add("E", np.ones((2, 2)), "A")
+    with pytest.raises(formula.FormulaError, match="'E' is not a step before this one"):
+        s.uses("D")
+
+
+def worksheet_steps():
+    for ws in catalog.WORKSHEETS.values():
+        for seed in (None, 1, 2, 3):
+            yield ws.name, seed, ws.steps(seed=seed) if seed is not None else ws.steps()
+
+
+def test_every_formula_of_every_worksheet_computes_its_step():
+    """Default numbers and seeds 1-3: each computed step's formula, evaluated on the
+    earlier steps, gives the value the NumPy code recorded (a formula, its uses, and the
+    code can never drift apart)."""
+    checked = 0
+    for name, seed, steps in worksheet_steps():
+        env = {**check.exact_values(steps), **{k: v[0] for k, v in check.settings(steps).items()}}
+        for st_ in steps.entries():
+            if st_.given:
+                continue
+            assert st_.formula, (name, st_.name)
+            got = np.atleast_2d(formula.evaluate(steps.formula(st_.name).tree, env))
+            want = env[st_.name]
+            assert got.shape == want.shape or got.size == want.size, (name, seed, st_.name)
+            np.testing.assert_allclose(got.reshape(want.shape), want, rtol=1e-9, atol=1e-12,
+                                       err_msg=f"{name} seed {seed}: {st_.name} = {st_.formula}")
+            checked += 1
+    assert checked > 1000
+
+
+def test_intervals_hold_every_value_the_inputs_allow():
+    """For every computed step of every worksheet: inputs moved anywhere within +-0.005
+    (corners and random points) give a value inside the enclosure of those intervals."""
+    rng = np.random.default_rng(0)
+    for name, seed, steps in worksheet_steps():
+        if seed not in (None, 1):
+            continue
+        exact = {**check.exact_values(steps), **{k: v[0] for k, v in check.settings(steps).items()}}
+        for st_ in steps.entries():
+            if st_.given or st_.formula.startswith(("argmax", "rank")):
+                continue
+            f = steps.formula(st_.name)
+            box = {k: (v - 0.005, v + 0.005) if k in f.uses and np.all(np.isfinite(v)) and not k.endswith("ids") else (v, v)
+                   for k, v in exact.items()}
+            lo, hi = (np.atleast_2d(x) for x in formula.enclose(f.tree, box))
+            for _ in range(4):
+                point = {k: np.asarray(rng.uniform(a, b)) if np.any(a != b) else a for k, (a, b) in box.items()}
+                with np.errstate(all="ignore"):
+                    v = np.atleast_2d(formula.evaluate(f.tree, point))
+                ok = np.isnan(v) | ((lo - 1e-9 <= v) & (v <= hi + 1e-9))
+                assert ok.all(), (name, st_.name, st_.formula)
+
+
+OPS = ["A + B", "A - B", "A * B", "A B", "A^T B", "3^(A - B)", "A / B", "relu(A)", "rowsum(A * B)",
+       "colmax(A)", "norm(A)", "-ln(B)", "sqrt(B)", "[A | B]", "A[:2] B[:, :2]", "diag(A B)"]
+
+
+@given(st.sampled_from(OPS), st.integers(0, 2**31), st.floats(0.0, 0.5))
+def test_an_interval_contains_the_value_at_any_point_in_it(text, seed, radius):
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(3, 3))
+    B = rng.uniform(0.6, 2.0, size=(3, 3))  # positive, away from 0: logs, roots, division
+    rA, rB = rng.uniform(0, radius, size=(3, 3)), rng.uniform(0, min(radius, 0.5), size=(3, 3))
+    tree = formula.parse(text, {"A": "A", "B": "B"}).tree
+    lo, hi = formula.enclose(tree, {"A": (A - rA, A + rA), "B": (B - rB, B + rB)})
+    for _ in range(8):
+        a = rng.uniform(A - rA, A + rA)
+        b = rng.uniform(B - rB, B + rB)
+        v = formula.evaluate(tree, {"A": a, "B": b})
+        assert np.all((lo - 1e-9 * (1 + abs(v)) <= v) & (v <= hi + 1e-9 * (1 + abs(v)))), text
+    if radius == 0:
+        np.testing.assert_allclose(lo, hi, rtol=1e-12, atol=1e-12)
+
+
+def test_functions_compute_what_they_say():
+    X = np.array([[3.0, -1.0], [4.0, 2.0]])
+    ev = lambda t: formula.evaluate(formula.parse(t, {"X": "X"}).tree, {"X": X})  # noqa: E731
+    np.testing.assert_allclose(ev("norm(X)"), [[5, math.sqrt(5)]])
+    np.testing.assert_allclose(ev("rowmean(X)"), [[1], [3]])
+    np.testing.assert_allclose(ev("pad(X, 3)"), [[3, -1], [4, 2], [0, 0]])
+    np.testing.assert_allclose(ev("atlast(X[:, 0], 3)"), [[0, 0, 3], [0, 0, 4]])
+    np.testing.assert_allclose(ev("repeat(X[:, 1], 2) / 2"), [[-0.5, -0.5], [1, 1]])
+    np.testing.assert_allclose(ev("positive(X)"), [[1, 0], [1, 1]])
+    np.testing.assert_array_equal(ev("argmax(X)"), [[1, 1]])
+    assert float(ev("rank(X)")) == 2
+    np.testing.assert_allclose(ev("(X - I) / 2"), [[1, -0.5], [2, 0.5]])

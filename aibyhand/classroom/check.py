@@ -59,7 +59,7 @@ def template(sheet: Sheet, steps: Steps, worksheet: str | None = None, seed: int
     lines = [f"# answers for: {steps.title}",
              "# fill each \"\" with your value: a number (2 decimals), or a fraction in quotes "
              "such as \"3/13\"; \"-\" cells are not asked",
-             "# check: aibyhand check NAME this-file.toml", ""]
+             f"# check: aibyhand check {worksheet or 'NAME'} this-file.toml", ""]
     if worksheet is not None:
         lines.append(f'worksheet = "{worksheet}"')
     if seed is not None:
@@ -371,6 +371,10 @@ def mark(sheet: Sheet, steps: Steps, boxes: Mapping[str, np.ndarray], *, where: 
             for bounds, env in ((F, f_env), (C, c_env)):
                 x = [fit(b, shape) for b in formula.enclose(tree[2], env)]
                 bounds[:] = tables.read_power(*bounds, *x, base, snap[name])
+        elif name in snap and tables.is_log(tree):
+            for bounds, env in ((F, f_env), (C, c_env)):
+                p = [fit(b, shape) for b in formula.enclose(tree[1][2], env)]
+                bounds[:] = tables.read_log(*bounds, *p, base, snap[name])
         if name not in boxed:
             follow[name], clean[name], ref[name] = tuple(F), tuple(C), R
             continue
@@ -395,7 +399,10 @@ def mark(sheet: Sheet, steps: Steps, boxes: Mapping[str, np.ndarray], *, where: 
                 fl[i], fh[i] = min(f_iv[0], c_iv[0]) - RHO, max(f_iv[1], c_iv[1]) + RHO
                 cl[i], ch[i] = c_iv[0] - RHO, c_iv[1] + RHO
             else:
-                verdict = "right" if _within(y, c_iv) else "follow" if _within(y, f_iv) else "wrong"
+                # the exact value is right whatever the boxes before it say (a length the
+                # page says is whole, written whole from drifted inputs)
+                verdict = ("right" if _within(y, c_iv) or _within(y, (e, e)) else
+                           "follow" if _within(y, f_iv) else "wrong")
                 fl[i], fh[i] = y - RHO, y + RHO
                 if verdict == "right":
                     R[i] = y
@@ -405,6 +412,33 @@ def mark(sheet: Sheet, steps: Steps, boxes: Mapping[str, np.ndarray], *, where: 
         follow[name], clean[name], ref[name] = (fl, fh), (cl, ch), R
     order = [marks[(c.step, c.index)] for c in layout.cells(sheet, steps)]
     return Report(order, sheet, steps, where)
+
+
+def honest(sheet: Sheet, steps: Steps, decimals: int = 2) -> dict[str, np.ndarray]:
+    """What a student who makes no slip writes: every box rounded to ``decimals`` and
+    carried forward, each step computed by its formula from the student's own values
+    (the givens and the steps the sheet prints as printed exactly). Step name -> matrix.
+
+    The variant generator uses it to keep a sheet whose rounding drift would mislead (a
+    cosine past 1 from drifted inputs and exact printed lengths)."""
+    exact = exact_values(steps)
+    env = {k: lo for k, (lo, _) in settings(steps).items()}
+    cells: dict[str, list[Cell]] = {}
+    for c in layout.cells(sheet, steps):
+        cells.setdefault(c.step, []).append(c)
+    for st in steps.entries():
+        name = st.name
+        if st.given or not st.formula:
+            env[name] = exact[name]
+            continue
+        shape = exact[name].shape
+        with np.errstate(all="ignore"):
+            v = np.broadcast_to(np.atleast_2d(np.asarray(
+                formula.evaluate(steps.formula(name).tree, env), float)), shape).copy()
+        for c in cells.get(name, []):
+            v[c.index] = round(float(v[c.index]), decimals)
+        env[name] = v
+    return env
 
 
 def _carried(v: float, iv) -> tuple[float, float]:

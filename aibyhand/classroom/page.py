@@ -915,6 +915,25 @@ function readPower(b, x, snap) {
   var a = at(x.lo), z = at(x.hi);
   return iv(zip(b.lo, zip(a, z, npmin), npmin), zip(b.hi, zip(a, z, npmax), npmax));
 }
+/* tables.read_log: -log_b p as read from the page's log table (p to the nearest 1/D) */
+function readLog(b, p, snap) {
+  var D = snap[0];
+  var at = function (e) {
+    return map(e, function (v) {
+      var g = Math.floor(v * D + 0.5) / D;
+      return g > 0 ? -Math.log(g) / Math.log(G.base) : NaN;
+    });
+  };
+  var a = at(p.lo), z = at(p.hi);
+  return iv(zip(b.lo, zip(a, z, fmin), fmin), zip(b.hi, zip(a, z, fmax), fmax));
+}
+function fmin(a, b) { return a !== a ? b : b !== b ? a : Math.min(a, b); }  /* NumPy's fmin */
+function fmax(a, b) { return a !== a ? b : b !== b ? a : Math.max(a, b); }
+function isLog(tree) { return tree[0] === "neg" && tree[1][0] === "log"; }
+/* the exact value of one cell (null when the chain cannot be computed) */
+function exactAt(name, p) {
+  try { return exactValues()[name].d[p]; } catch (err) { return null; }
+}
 /* check._carried */
 function carried(v, lo, hi) { return [pymax(v - RHO, pymin(v, lo)), pymin(v + RHO, pymax(v, hi))]; }
 /* written: box index -> the matrix the sheet shows (NaN: blank). One verdict per cell.
@@ -936,6 +955,9 @@ function mark(written) {
     if (st.snap && st.tree[0] === "exp") {
       F = readPower(F, fit(ev(st.tree[2], over(follow), false), st.shape), st.snap);
       C = readPower(C, fit(ev(st.tree[2], over(clean), false), st.shape), st.snap);
+    } else if (st.snap && isLog(st.tree)) {
+      F = readLog(F, fit(ev(st.tree[1][2], over(follow), false), st.shape), st.snap);
+      C = readLog(C, fit(ev(st.tree[1][2], over(clean), false), st.shape), st.snap);
     }
     if (!box) { follow[name] = F; clean[name] = C; ref[name] = iv(R); return; }
     var fl = copy(F.lo), fh = copy(F.hi), cl = copy(C.lo), ch = copy(C.hi), cols = st.shape[1];
@@ -963,7 +985,9 @@ function mark(written) {
         cl.d[p] = c0 - RHO;
         ch.d[p] = c1 + RHO;
       } else {
-        verdict = within(y, c0, c1) ? "right" : within(y, f0, f1) ? "follow" : "wrong";
+        var e = within(y, c0, c1) ? null : exactAt(name, p);  /* the exact value is right */
+        verdict = within(y, c0, c1) || (e !== null && within(y, e, e)) ? "right"
+          : within(y, f0, f1) ? "follow" : "wrong";
         fl.d[p] = y - RHO;
         fh.d[p] = y + RHO;
         if (verdict === "right") R.d[p] = y;

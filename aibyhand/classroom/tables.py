@@ -107,12 +107,15 @@ def build(table: Table, page: Page, steps: Steps) -> Grid:
 
 
 def snaps(page: Page, steps: Steps) -> dict[str, tuple[int, int, bool]]:
-    """How a student reads each power on the page from its table: ``name -> (D, last,
-    zero_below)``: the exponent goes to the nearest multiple of 1/D, the table ends at
-    exponent ``-last/D``, and below it the power is 0.00 when the table says so."""
+    """How a student reads each power or log on the page from its table: ``name -> (D,
+    last, zero_below)``: the exponent goes to the nearest multiple of 1/D, the table ends
+    at exponent ``-last/D``, and below it the power is 0.00 when the table says so; for a
+    ``-log_b p`` read from the log table, p goes to the nearest multiple of 1/D."""
     base = float(steps.meta.get("base", 3.0))
     out = {}
     for t in page.tables:
+        if t.kind == "nlog":
+            out.update({name: (100, 0, False) for name in log_steps(page, steps)})
         if t.kind not in ("pow", "pow2dp"):
             continue
         names = list(t.of) or power_steps(page, steps, base)
@@ -120,6 +123,32 @@ def snaps(page: Page, steps: Steps) -> dict[str, tuple[int, int, bool]]:
         for name in names:
             out[name] = (100, 200, False) if D is None else (D, last, last < K)
     return out
+
+
+def log_steps(page: Page, steps: Steps) -> list[str]:
+    """The steps on a page whose formula is ``-log_b(...)``, read from its log table."""
+    return [it.step for row in page.slots for it in row
+            if it is not None and it.role == "box" and steps.step(it.step).formula
+            and is_log(steps.formula(it.step).tree)]
+
+
+def is_log(tree) -> bool:
+    """Is a formula's tree ``-log_b(x)``?"""
+    return tree[0] == "neg" and tree[1][0] == "log"
+
+
+def read_log(lo, hi, plo, phi, base: float, snap: tuple[int, int, bool]):
+    """Widen the bounds ``(lo, hi)`` on ``-log_b p`` (p within ``(plo, phi)``) to what the
+    table gives: the entry at the p nearest each end (half-way rounds up, as the page's
+    script does); a p that would read as 0.00, off the table, widens nothing."""
+    D = snap[0]
+    out = []
+    for p in (plo, phi):
+        g = np.floor(np.asarray(p, float) * D + 0.5) / D
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = -np.log(g) / math.log(base)
+        out.append(np.where(g > 0, v, np.nan))
+    return np.fmin(lo, np.fmin(*out)), np.fmax(hi, np.fmax(*out))
 
 
 def read_power(lo, hi, xlo, xhi, base: float, snap: tuple[int, int, bool]):

@@ -70,7 +70,8 @@ MASKS = ("causal", "bidirectional")
 def check_params(params, names=PARAMS) -> dict[str, np.ndarray]:
     """The backbone's weights as float64 arrays of consistent shapes, or a clear error.
 
-    ``Etok`` (d x V) fixes the width d and the vocabulary size, ``Pos`` (d x n_max) the
+    ``Etok`` (d x V) fixes the width d; V must be the vocabulary's size, 8 (one column per
+    word of :data:`aibyhand.vocab.VOCAB`, in its order). ``Pos`` (d x n_max) fixes the
     longest sentence, ``Wq``, ``Wk`` (d_k x d), ``Wv`` (d x d), ``W1`` (d_ff x d),
     ``W2`` (d x d_ff).
     """

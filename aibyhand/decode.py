@@ -33,7 +33,8 @@ def forward(params, sentences, *, temperature: float = 1.0, base: float = math.e
     ``logits = Etok^T h`` (the tied unembedding: the input embeddings, turned),
     ``prob = b^((logits - max) / T) / sum`` over the vocabulary (the softmax of
     ``logits / T`` in base ``b``), and ``next`` = the row of the largest ``prob``, the
-    first in vocabulary order on a tie (a tie: exactly equal computed probabilities).
+    first in vocabulary order on a tie (a tie: exactly equal computed float64
+    probabilities, so a reimplementation may break a near-tie differently).
 
     Parameters
     ----------

@@ -152,7 +152,10 @@ def forward(params, sentences, *, pooling: str = "mean", mask: str = "bidirectio
       tokens (padding excluded), ``x = (1/n) sum_t H[:, t]``; ``"last"``: ``H`` at the
       sentence's last real token;
     - ``U = W_up x``, ``Y = W_down U`` (no bias, no activation), ``E = Y / |Y|`` with
-      ``|Y|`` the Euclidean length of each column (a zero column is an error).
+      ``|Y|`` the Euclidean length of each column.
+
+    A zero pooled vector ``x`` (an error naming ``params``), or a zero column of ``Y``,
+    is a ``ValueError``: the normalisation divides by it.
 
     Parameters
     ----------
@@ -229,7 +232,8 @@ def backward(params, steps: Steps, dE) -> Steps:
     Returns
     -------
     Steps
-        The head's backward (``dY`` ... ``dW_up``, ``dx``), ``dH`` (B x d x n, the pooled
+        ``dE``, ``along = colsum(E * dE)`` (1 x B), then the head's backward (``dY``,
+        ``dW_down``, ``dU``, ``dW_up``, ``dx``), ``dH`` (B x d x n, the pooled
         gradient spread back over the tokens), then the backbone's backward
         (``dW2`` ... ``dEtok``, ``dPos``).
     """

@@ -6,6 +6,11 @@ Dense layers, the pooling and the backbone; one SGD step updates every weight:
 ``W <- W - lr * dW``. :func:`head_step` is the same step for the projection head alone,
 starting from pooled vectors: the worksheet's version, and the one that runs at
 EmbeddingGemma's size (768 -> 3072 -> 768, batch 128).
+
+The worksheet file ``05_finetune_mrl.toml`` holds both: ``Xa``, ``Xp``, ``W_up``,
+``W_down``, ``dims``, ``lr`` are the sheet's :func:`head_step` (top layer only); ``model``,
+``anchors``, ``positives`` and ``train_lr`` are the notebook's whole-model :func:`step`
+and :func:`train` (default widths 8, 4, 2).
 """
 
 from __future__ import annotations
@@ -157,7 +162,9 @@ def step(params, anchors, positives, *, dims=(8, 4, 2), temperature: float = 1.0
         :func:`aibyhand.embed.forward`).
     anchors, positives : list of str
         Pair j is ``(anchors[j], positives[j])``.
-    dims, temperature : as in :func:`aibyhand.mrl.forward`.
+    dims, temperature : as in :func:`aibyhand.mrl.forward`, every width's weight 1. Every
+        anchor and positive needs a non-zero embedding in its first m coordinates at every
+        width m (cosine similarity divides by that length), else a ``ValueError``.
     base : float
         ``b > 1`` for every softmax: the attention inside the backbone and the loss's
         (``b^x``, loss ``log_b``), as in the hand worksheets (3) or the library (e).

@@ -1,22 +1,34 @@
-"""How fast is the worksheet code at EmbeddingGemma's size? ``aibyhand bench``.
+"""How fast is the worksheet code where users run it? ``aibyhand bench``.
 
-One SGD step of the projection head on the Matryoshka loss, at B = 128 pairs,
-768 -> 3072 -> 768, widths 768/512/256/128, temperature 0.05, timed three ways in one
-run, with the repeats interleaved (a, b, c, a, b, c ...) so that a slow moment of the
-machine hits all three alike, and medians reported:
+Two reports, both measurements (no test asserts a time):
+
+**The head step** at EmbeddingGemma's size: one SGD step of the projection head on the
+Matryoshka loss, B = 128 pairs, 768 -> 3072 -> 768, widths 768/512/256/128, temperature
+0.05, float64, timed three ways:
 
 (a) ``finetune.head_step``: the package, every intermediate recorded;
-(b) the floor: only the matrix products the same step needs, in NumPy, on operands
-    prepared beforehand (the unit vectors, dS of every width, dY);
-(c) where torch is installed, the same step by torch autograd (float64, same threads).
+(b) the floor: only the step's five large matrix products (``U``, ``Y``, ``dW_down``,
+    ``dU``, ``dW_up``), on operands prepared beforehand, into buffers made once;
+(c) where torch is installed, the same step by torch autograd (float64, ``F.linear`` as
+    ``nn.Linear(bias=False)``, sentence-transformers' losses).
 
-All three must agree before any time is printed: (a) and (c) on the loss and the
-updated weights, (a) and (b) on the weight gradients.
+Each way runs in its own fresh Python process with no settings at all, as a user's
+notebook or script runs: a warm-up, then the median of ``--repeats`` steps; three
+rounds, the ways interleaved (a, b, c, a, b, c ...) so that a slow moment of the machine
+hits all three alike; the headline is the median of the three rounds. A second, labelled
+line repeats it with the settings that keep idle threads and freed memory from costing
+time (``OMP_WAIT_POLICY=PASSIVE``, ``OPENBLAS_THREAD_TIMEOUT=4``, glibc keeping freed
+memory), for comparison only. Before any time is printed the three ways must agree: (a)
+and (c) on the loss and the new weights, (a) and (b) on the weight gradients.
+
+**Budgets**: ``import aibyhand``, each notebook run top to bottom in a fresh kernel,
+and each sheet drawn (blank and key, as PDF), each against the time it should take.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -29,6 +41,8 @@ from . import finetune, scale
 from .arguments import Parser
 
 DIMS = (768, 512, 256, 128)
+WAYS = ("ours", "floor", "torch")
+ROUNDS = 3
 
 
 def problem(B: int = 128, seed: int = 0) -> dict:
@@ -47,26 +61,26 @@ def ours(p: dict) -> dict:
 
 
 def operands(p: dict) -> dict:
-    """What the floor is handed ready-made: every elementwise result of the step
-    (unit vectors, dS of each width, dY), taken from the package's own step."""
+    """What the floor is handed ready-made: the inputs side by side, ``dY`` from the
+    package's own step, and a buffer for every product."""
     s = finetune.head_step(p["Xa"], p["Xp"], p["W_up"], p["W_down"], dims=p["dims"],
                            temperature=p["temperature"], lr=p["lr"])
-    levels = [(s[f"m={m} / A_hat"], s[f"m={m} / P_hat"], s[f"m={m} / dS"]) for m in p["dims"]]
-    return {"X": np.array(s["X"]), "levels": levels, "dY": np.array(s["dY"])}
+    X, dY = np.array(s["X"]), np.array(s["dY"])
+    d_up, B2 = p["W_up"].shape[0], X.shape[1]
+    return {"X": X, "dY": dY, "U": np.empty((d_up, B2)), "Y": np.empty(dY.shape),
+            "dU": np.empty((d_up, B2)), "dW_down": np.empty(p["W_down"].shape),
+            "dW_up": np.empty(p["W_up"].shape)}
 
 
 def floor(p: dict, o: dict) -> dict:
-    """Only the step's matrix products, on operands prepared beforehand (:func:`operands`)."""
-    X, W_up, W_down, dY = o["X"], p["W_up"], p["W_down"], o["dY"]
-    U = W_up @ X                                                  # (d_up, 2B)
-    W_down @ U                                                    # Y: (d, 2B)
-    for A_hat, P_hat, dS in o["levels"]:
-        A_hat.T @ P_hat                                           # S: (B, B)
-        P_hat @ dS.T                                              # dA_hat: (m, B)
-        A_hat @ dS                                                # dP_hat: (m, B)
-    dW_down = dY @ U.T                                            # (d, d_up)
-    dU = W_down.T @ dY                                            # (d_up, 2B)
-    return {"dW_up": dU @ X.T, "dW_down": dW_down}                # (d_up, d)
+    """Only the step's five large matrix products, into buffers made once (:func:`operands`)."""
+    X, dY = o["X"], o["dY"]
+    np.matmul(p["W_up"], X, out=o["U"])                           # U: (d_up, 2B)
+    np.matmul(p["W_down"], o["U"], out=o["Y"])                    # Y: (d, 2B)
+    np.matmul(dY, o["U"].T, out=o["dW_down"])                     # (d, d_up)
+    np.matmul(p["W_down"].T, dY, out=o["dU"])                     # (d_up, 2B)
+    np.matmul(o["dU"], X.T, out=o["dW_up"])                       # (d_up, d)
+    return {"dW_up": o["dW_up"], "dW_down": o["dW_down"]}
 
 
 def torch_step(p: dict, torch) -> dict:
@@ -84,7 +98,8 @@ def torch_step(p: dict, torch) -> dict:
     loss.backward()
     with torch.no_grad():
         return {"loss": loss.item(), "W_up": (wu - p["lr"] * wu.grad).numpy(),
-                "W_down": (wd - p["lr"] * wd.grad).numpy()}
+                "W_down": (wd - p["lr"] * wd.grad).numpy(),
+                "dW_up": wu.grad.numpy(), "dW_down": wd.grad.numpy()}
 
 
 def agree(a: dict, b: dict, keys, rtol: float = 1e-9) -> None:
@@ -94,14 +109,11 @@ def agree(a: dict, b: dict, keys, rtol: float = 1e-9) -> None:
 
 
 def keep_freed_memory() -> bool:
-    """Ask glibc to keep freed memory in the process (where there is glibc).
+    """Ask glibc to keep freed memory in the process (the tuned line only).
 
     By default glibc hands large freed blocks back to the kernel, and the next array of
-    that size page-faults on every 4 KiB page as it is first written; on a virtual
-    machine a page fault can cost microseconds, which then swamps elementwise NumPy
-    (and hits the three contenders unequally: the floor allocates least). This is the
-    same setting for all three, and the process's own business: the package never
-    calls it.
+    that size page-faults on every 4 KiB page as it is first written. The package never
+    calls this; the headline is measured without it.
     """
     try:
         import ctypes
@@ -113,34 +125,6 @@ def keep_freed_memory() -> bool:
         return False
 
 
-def run(repeats: int = 15, B: int = 128, torch_too: bool = True, keep_memory: bool = True) -> dict:
-    """Time (a), (b), (c) interleaved; return the medians in seconds and the ratios."""
-    kept = keep_freed_memory() if keep_memory else False
-    p = problem(B=B)
-    o = operands(p)
-    ways = {"ours": lambda: ours(p), "floor": lambda: floor(p, o)}
-    torch = _torch() if torch_too else None
-    if torch is not None:
-        ways["torch"] = lambda: torch_step(p, torch)
-    first = {name: f() for name, f in ways.items()}               # warm up, and compare
-    agree(first["ours"], first["floor"], ("dW_up", "dW_down"))
-    if "torch" in first:
-        agree(first["ours"], first["torch"], ("loss", "W_up", "W_down"))
-    times = {name: [] for name in ways}
-    for _ in range(repeats):
-        for name, f in ways.items():
-            t0 = time.perf_counter()
-            f()
-            times[name].append(time.perf_counter() - t0)
-    med = {name: statistics.median(ts) for name, ts in times.items()}
-    out = {"median": med, "repeats": repeats, "loss": first["ours"]["loss"],
-           "ours/floor": med["ours"] / med["floor"], "kept freed memory": kept}
-    if "torch" in med:
-        out["ours/torch"] = med["ours"] / med["torch"]
-        out["torch threads"] = torch.get_num_threads()
-    return out
-
-
 def _torch():
     try:
         import torch
@@ -149,48 +133,201 @@ def _torch():
     return torch
 
 
-def report(r: dict) -> str:
-    lines = [f"one head step: B = 128 pairs, 768 -> 3072 -> 768, MRL {'/'.join(map(str, DIMS))}, "
-             f"temperature 0.05, float64; medians of {r['repeats']} interleaved repeats",
-             f"  (a) aibyhand finetune.head_step   {r['median']['ours'] * 1e3:8.1f} ms",
-             f"  (b) matrix products only (floor)  {r['median']['floor'] * 1e3:8.1f} ms"]
-    if "torch" in r["median"]:
-        lines.append(f"  (c) torch autograd                {r['median']['torch'] * 1e3:8.1f} ms"
-                     f"   ({r['torch threads']} threads)")
-    lines.append(f"  ours / floor = {r['ours/floor']:.2f}")
-    if "ours/torch" in r:
-        lines.append(f"  ours / torch = {r['ours/torch']:.2f}")
+def check_agreement(B: int = 128) -> dict:
+    """Run the three ways once and insist they agree; what the report's last line says."""
+    p = problem(B=B)
+    a, b = ours(p), floor(p, operands(p))
+    agree(a, b, ("dW_up", "dW_down"))
+    out = {"loss": a["loss"], "torch": False}
+    torch = _torch()
+    if torch is not None:
+        agree(a, torch_step(p, torch), ("loss", "W_up", "W_down", "dW_up", "dW_down"))
+        out["torch"] = True
+    return out
+
+
+def time_way(way: str, repeats: int, B: int = 128) -> dict:
+    """In this process: one warm-up step of ``way``, then ``repeats`` timed; seconds."""
+    p = problem(B=B)
+    if way == "ours":
+        f = lambda: ours(p)                                        # noqa: E731
+    elif way == "floor":
+        o = operands(p)
+        f = lambda: floor(p, o)                                    # noqa: E731
     else:
-        lines.append("  torch is not installed: (c) skipped")
-    lines.append(f"  loss before the step {r['loss']:.6f}; (a) agrees with (b) on the gradients"
-                 + (" and with (c) on the loss and the new weights" if "ours/torch" in r else ""))
-    return "\n".join(lines)
+        torch = _torch()
+        if torch is None:
+            raise RuntimeError("torch is not installed")
+        f = lambda: torch_step(p, torch)                           # noqa: E731
+    f()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t0)
+    return {"median": statistics.median(times), "times": times}
 
 
 # Each library's idle threads otherwise keep spinning after its own work and slow down
-# whatever runs next: torch's OpenMP threads the NumPy steps, OpenBLAS's threads torch.
-ISOLATION = {"OMP_WAIT_POLICY": "PASSIVE", "OPENBLAS_THREAD_TIMEOUT": "4"}
+# whatever runs next; glibc otherwise returns freed memory. The tuned line only.
+TUNED = {"OMP_WAIT_POLICY": "PASSIVE", "OPENBLAS_THREAD_TIMEOUT": "4"}
+
+
+def _child(way: str, repeats: int, tuned: bool, B: int = 128) -> float:
+    """The median step time of ``way`` in a fresh process (tuned: with :data:`TUNED`)."""
+    env = {k: v for k, v in os.environ.items() if k not in TUNED}
+    cmd = [sys.executable, "-m", "aibyhand.bench", "--child", way, "--repeats", str(repeats),
+           "--batch", str(B)]
+    if tuned:
+        env.update(TUNED)
+        cmd.append("--keep-memory")
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"{way}: {out.stderr.strip().splitlines()[-1] if out.stderr else out.returncode}")
+    return json.loads(out.stdout)["median"]
+
+
+def step_report(repeats: int = 15, rounds: int = ROUNDS, torch_too: bool = True,
+                tuned: bool = True, B: int = 128) -> dict:
+    """Every way in its own fresh process, ``rounds`` interleaved rounds; medians."""
+    agreement = check_agreement(B)
+    ways = [w for w in WAYS if w != "torch" or (torch_too and agreement["torch"])]
+    out = {"agreement": agreement, "repeats": repeats, "rounds": rounds, "B": B}
+    for label, settings in (("plain", False), ("tuned", True)) if tuned else (("plain", False),):
+        per = {w: [] for w in ways}
+        for _ in range(rounds):
+            for w in ways:
+                per[w].append(_child(w, repeats, settings, B))
+        med = {w: statistics.median(v) for w, v in per.items()}
+        out[label] = {"rounds": per, "median": med, "ours/floor": med["ours"] / med["floor"]}
+        if "torch" in med:
+            out[label]["ours/torch"] = med["ours"] / med["torch"]
+    return out
+
+
+def format_step(r: dict) -> str:
+    ms = lambda x: f"{x * 1e3:6.1f} ms"                            # noqa: E731
+    plain = r["plain"]
+    names = {"ours": "(a) aibyhand finetune.head_step", "floor": "(b) the five matrix products",
+             "torch": "(c) torch autograd"}
+    lines = [f"one head step: B = {r['B']} pairs, 768 -> 3072 -> 768, MRL {'/'.join(map(str, DIMS))}, "
+             f"temperature 0.05, float64",
+             f"each way in its own fresh process, no settings; median of {r['repeats']} steps "
+             f"after a warm-up, {r['rounds']} interleaved rounds (the rounds' medians in brackets)"]
+    for w, t in plain["median"].items():
+        rounds = ", ".join(f"{x * 1e3:.1f}" for x in plain["rounds"][w])
+        lines.append(f"  {names[w]:<34} {ms(t)}   [{rounds}]")
+    ratios = [f"ours / floor = {plain['ours/floor']:.2f}"]
+    if "ours/torch" in plain:
+        ratios.append(f"ours / torch = {plain['ours/torch']:.2f}")
+    else:
+        ratios.append("torch is not installed: (c) skipped")
+    lines.append("  " + "   ".join(ratios))
+    if "tuned" in r:
+        t = r["tuned"]
+        line = (f"  for comparison, tuned ({', '.join(f'{k}={v}' for k, v in TUNED.items())}, glibc "
+                f"keeps freed memory): " + ", ".join(f"{w} {x * 1e3:.1f} ms" for w, x in t["median"].items())
+                + f"; ours / floor = {t['ours/floor']:.2f}")
+        if "ours/torch" in t:
+            line += f", ours / torch = {t['ours/torch']:.2f}"
+        lines.append(line)
+    a = r["agreement"]
+    lines.append(f"  loss before the step {a['loss']:.6f}; (a) agrees with (b) on the gradients"
+                 + (" and with (c) on the loss, the gradients and the new weights" if a["torch"] else ""))
+    return "\n".join(lines)
+
+
+# -- budgets ---------------------------------------------------------------------------
+
+IMPORT_BUDGET = 0.2      # seconds: `import aibyhand` (the math, without matplotlib)
+NOTEBOOK_BUDGET = 5.0    # a worksheet notebook, kernel start included
+SCALE_BUDGET = 60.0      # notebook 07 trains at EmbeddingGemma's size
+SHEET_BUDGET = 5.0       # one worksheet's blank sheet and key, drawn as PDF
+
+
+def _import_time() -> float:
+    code = "import time; t = time.perf_counter(); import aibyhand; print(time.perf_counter() - t)"
+    times = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                  check=True).stdout) for _ in range(5)]
+    return statistics.median(times)
+
+
+def _sheet_time(name: str) -> float:
+    import io
+
+    from .classroom import catalog, sheet
+
+    ws = catalog.get(name)
+    t0 = time.perf_counter()
+    data = ws.load()
+    parts = ws.run(data)
+    for key in (False, True):
+        figs, _ = sheet.worksheet_pages(ws, data, key=key, source="--seed 0", parts=parts)
+        sheet.save_pdf(figs, io.BytesIO())
+        sheet.close(figs)
+    return time.perf_counter() - t0
+
+
+def budgets(notebooks: bool = True) -> list[tuple[str, float | None, float, str]]:
+    """``(what, seconds or None, budget, note)`` for import, notebooks and sheets."""
+    rows = [("import aibyhand", _import_time(), IMPORT_BUDGET, "median of 5 fresh processes")]
+    if notebooks:
+        try:
+            from .classroom import build
+        except ImportError:
+            build = None
+        for source in (build.notebook_sources() if build else []):
+            budget = SCALE_BUDGET if source.stem.startswith("07") else NOTEBOOK_BUDGET
+            try:
+                seconds: dict = {}
+                build.stale_notebooks([source], jobs=1, seconds=seconds)
+                rows.append((f"notebook {source.stem}", seconds[source.stem], budget, "fresh kernel"))
+            except ImportError:
+                rows.append((f"notebook {source.stem}", None, budget,
+                             "needs the test extra (jupytext, nbclient, ipykernel)"))
+    from .classroom import catalog, sheet  # noqa: F401  (matplotlib loads once, before the clock)
+
+    for name in catalog.WORKSHEETS:
+        rows.append((f"sheet {name}", _sheet_time(name), SHEET_BUDGET, "blank and key, PDF"))
+    return rows
+
+
+def format_budgets(rows) -> str:
+    lines = ["budgets (measured here, not asserted by any test)",
+             f"  {'what':<34} {'time':>8} {'budget':>8}"]
+    for what, t, budget, note in rows:
+        shown = f"{t:7.2f}s" if t is not None else "       -"
+        verdict = "" if t is None else ("within" if t <= budget else "OVER")
+        lines.append(f"  {what:<34} {shown} {budget:7.1f}s  {verdict:<6}  {note}")
+    return "\n".join(lines)
 
 
 def main(argv=None) -> int:
     p = Parser(prog="aibyhand bench", description=__doc__.split("\n")[0])
-    p.add_argument("--repeats", type=int, default=15, help="interleaved repeats (default 15)")
+    p.add_argument("--repeats", type=int, default=15, help="timed steps per process (default 15)")
     p.add_argument("--no-torch", action="store_true", help="skip (c) even if torch is installed")
-    p.add_argument("--as-is", action="store_true",
-                   help="measure in this process as it is: no thread or allocator settings")
-    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--no-tuned", action="store_true", help="skip the tuned comparison line")
+    p.add_argument("--step", action="store_true", help="only the head step, no budgets")
+    p.add_argument("--budgets", action="store_true", help="only the budgets table")
+    p.add_argument("--no-notebooks", action="store_true", help="budgets without the notebooks")
+    p.add_argument("--child", choices=WAYS, help=argparse.SUPPRESS)
+    p.add_argument("--keep-memory", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--batch", type=int, default=128, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.repeats < 10:
         p.error(f"--repeats: expected at least 10, got {args.repeats}")
-    if not (args.child or args.as_is):
-        # the thread settings are read when the libraries load: measure in a fresh process
-        child = [sys.executable, "-m", "aibyhand.bench", "--child", "--repeats", str(args.repeats)]
-        return subprocess.call(child + ["--no-torch"] * args.no_torch, env={**os.environ, **ISOLATION})
-    result = run(args.repeats, torch_too=not args.no_torch, keep_memory=not args.as_is)
-    print(report(result))
     if args.child:
-        print("  settings: " + ", ".join(f"{k}={v}" for k, v in ISOLATION.items())
-              + ("; glibc keeps freed memory" if result["kept freed memory"] else ""))
+        if args.keep_memory:
+            keep_freed_memory()
+        print(json.dumps(time_way(args.child, args.repeats, args.batch)))
+        return 0
+    if not args.budgets:
+        print(format_step(step_report(args.repeats, torch_too=not args.no_torch,
+                                      tuned=not args.no_tuned)), flush=True)
+    if not args.step:
+        if not args.budgets:
+            print()
+        print(format_budgets(budgets(notebooks=not args.no_notebooks)))
     return 0
 
 

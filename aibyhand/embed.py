@@ -69,8 +69,8 @@ def _dense(s: Steps, X: np.ndarray, W_up: np.ndarray, W_down: np.ndarray, cols,
     """The two identity Dense layers; records the weights and ``U``, ``Y``."""
     s.given("W_up", W_up, "Dense up, no bias, identity")                  # (d_up, d_model)
     s.given("W_down", W_down, "Dense down, no bias, identity")            # (d_out, d_up)
-    U = s.add("U", W_up @ X, f"W_up {x_name}", cols=cols)                 # (d_up, B)
-    return s.add("Y", W_down @ U, "W_down U", cols=cols)                  # (d_out, B)
+    U = s.add("U", ops.matmul(W_up, X), f"W_up {x_name}", cols=cols)     # (d_up, B)
+    return s.add("Y", ops.matmul(W_down, U), "W_down U", cols=cols)      # (d_out, B)
 
 
 def _normalize(s: Steps, cols, x_name: str = "X", x_arg: str = "X",
@@ -124,12 +124,12 @@ def dense_backward(g: Steps, s: Steps, dY: np.ndarray, cols, x_name: str = "X",
     right after its gradient (while that gradient is still in the cache); a weight not
     updated, with ``dX`` not needed, costs no gradient at all.
     """
-    dW_down = g.add("dW_down", dY @ s["U"].T, "dY U^T")                   # (d_out, d_up)
+    dW_down = g.add("dW_down", ops.matmul(dY, s["U"].T), "dY U^T")       # (d_out, d_up)
     if lr is not None and "W_down" in update:
         _sgd(g, s, "W_down", dW_down, lr)
     if need_dx or "W_up" in update:
-        dU = g.add("dU", s["W_down"].T @ dY, "W_down^T dY", cols=cols)   # (d_up, B)
-        dW_up = g.add("dW_up", dU @ s[x_name].T, f"dU {x_name}^T")        # (d_up, d_model)
+        dU = g.add("dU", ops.matmul(s["W_down"].T, dY), "W_down^T dY", cols=cols)  # (d_up, B)
+        dW_up = g.add("dW_up", ops.matmul(dU, s[x_name].T), f"dU {x_name}^T")      # (d_up, d_model)
         if lr is not None and "W_up" in update:
             _sgd(g, s, "W_up", dW_up, lr)
     if need_dx:
@@ -137,8 +137,7 @@ def dense_backward(g: Steps, s: Steps, dY: np.ndarray, cols, x_name: str = "X",
 
 
 def _sgd(g: Steps, s: Steps, name: str, grad: np.ndarray, lr: float) -> np.ndarray:
-    # -lr dW + W rather than W - lr dW: NumPy then adds W into the one temporary in place
-    return g.add(f"{name}_new", -lr * grad + s[name], f"{name} - lr d{name}", note="one SGD step")
+    return g.add(f"{name}_new", ops.sgd(s[name], grad, lr), f"{name} - lr d{name}", note="one SGD step")
 
 
 def forward(params, sentences, *, pooling: str = "mean", mask: str = "bidirectional",

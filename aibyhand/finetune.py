@@ -79,7 +79,7 @@ def head_step(Xa, Xp, W_up, W_down, *, dims=(8, 4, 2), temperature: float = 1.0,
     s = Steps("fine-tune the head by MRL", {"lr": lr})
     s.given("Xa", Xa, "pooled anchors", cols=cols[:B])                         # (d_model, B)
     s.given("Xp", Xp, "pooled positives", cols=cols[B:])                       # (d_model, B)
-    X = s.add("X", np.concatenate([Xa, Xp], axis=1), "[Xa | Xp]", cols=cols)  # (d_model, 2B)
+    X = s.add("X", ops.columns(Xa, Xp), "[Xa | Xp]", cols=cols)               # (d_model, 2B)
     Y = embed._dense(s, X, W_up, W_down, cols)                                 # (d_out, 2B)
     validate.finite_from(Y, "the head's output Y", {"Xa": Xa, "Xp": Xp, "W_up": W_up, "W_down": W_down})
     _nonzero_at_every_width(Y, X, dims, cols, ("Xa", "Xp"), "W_up, W_down")
@@ -89,7 +89,7 @@ def head_step(Xa, Xp, W_up, W_down, *, dims=(8, 4, 2), temperature: float = 1.0,
              notes={"A": "the anchors' outputs", "P": "the positives' outputs"})  # A, P, m=.. / .., loss
     g = mrl.backward(loss)
     s.extend(g)                                                                # m=.. / dlogits .., dA, dP
-    dY = s.add("dY", np.concatenate([g["dA"], g["dP"]], axis=1), "[dA | dP]", cols=cols)  # (d_out, 2B)
+    dY = s.add("dY", ops.columns(g["dA"], g["dP"]), "[dA | dP]", cols=cols)   # (d_out, 2B)
     embed.dense_backward(s, s, dY, cols, need_dx=False, lr=lr, update=update)  # dW_down, W_down_new, dU ...
     for k in update:
         validate.finite_from(s[f"{k}_new"], f"{k} - lr d{k}", {"lr": np.array(lr)})

@@ -8,10 +8,84 @@ is the matching chain rule, written once.
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 
 from .steps import Steps
+
+
+# -- memory for large results ----------------------------------------------------------
+
+class _Block:
+    """Recycled memory for one array. Every view of an array made on it keeps the block
+    alive (NumPy's chain of bases stops here); when the last view is gone, the memory goes
+    back on :data:`_FREE` for the next result of its size, not back to the system."""
+
+    def __init__(self, raw: np.ndarray, shape: tuple[int, ...]):
+        self.__array_interface__ = {"data": (raw.ctypes.data, False), "shape": shape,
+                                    "typestr": "<f8", "version": 3}
+        self._raw = raw
+
+
+_FREE: dict[int, list[np.ndarray]] = {}   # bytes -> raw memory no array uses
+_KEEP = 512 << 20                        # at most this much waits for reuse
+_kept = [0]
+LARGE = 1 << 20                          # results from this size on are recycled
+
+
+def _release(raw: np.ndarray) -> None:
+    if _kept[0] + raw.nbytes <= _KEEP:
+        _FREE.setdefault(raw.nbytes, []).append(raw)
+        _kept[0] += raw.nbytes
+
+
+def fresh(shape) -> np.ndarray:
+    """An uninitialised float64 array of ``shape`` for a result, on recycled memory when
+    it is large.
+
+    Why: memory new to the process costs a page fault at its first write (4 KiB at a
+    time), and glibc hands large freed blocks straight back to the system. One head step
+    at EmbeddingGemma's size writes about 100 MB of results, and in a loop the next step
+    would fault on all of it again; reusing the memory of results nobody holds any more
+    saves that, in any process, with no setting. The array behaves as any other; its
+    memory is reused only once no view of it is left.
+    """
+    shape = tuple(int(n) for n in shape)
+    nbytes = 8 * math.prod(shape)
+    if nbytes < LARGE:
+        return np.empty(shape)
+    free = _FREE.get(nbytes)
+    if free:
+        raw = free.pop()
+        _kept[0] -= nbytes
+    else:
+        raw = np.empty(nbytes, dtype=np.uint8)
+    block = _Block(raw, shape)
+    weakref.finalize(block, _release, raw).atexit = False
+    return np.asarray(block)
+
+
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` of two matrices, into :func:`fresh` memory."""
+    return np.matmul(a, b, out=fresh((a.shape[0], b.shape[1])))
+
+
+def columns(*blocks: np.ndarray) -> np.ndarray:
+    """``[A | B | ...]``: matrices side by side, into :func:`fresh` memory."""
+    out = fresh((blocks[0].shape[0], sum(b.shape[1] for b in blocks)))
+    return np.concatenate(blocks, axis=1, out=out)
+
+
+def sgd(W: np.ndarray, grad: np.ndarray, lr: float) -> np.ndarray:
+    """``W - lr grad`` into :func:`fresh` memory, a slice of rows at a time so that the
+    scaled gradient is still in the cache when W is added (one pass over memory, not two)."""
+    out = fresh(W.shape)
+    rows = max(1, (1 << 17) // max(1, 8 * W.shape[1]))   # about 128 KiB a slice
+    for i in range(0, W.shape[0], rows):
+        np.multiply(grad[i:i + rows], -lr, out=out[i:i + rows])
+        out[i:i + rows] += W[i:i + rows]
+    return out
 
 
 def base_name(base: float) -> str:

@@ -10,10 +10,20 @@ from aibyhand import bench, scale
 
 
 def test_bench_routes_agree_and_report():
-    result = bench.run(repeats=10, B=16)  # small batch: the agreement, not the timing
-    assert set(result["median"]) >= {"ours", "floor"}
-    text = bench.report(result)
+    """Each way in its own process; the report's figures are the processes' own."""
+    r = bench.step_report(repeats=10, rounds=1, tuned=False, B=16)  # the plumbing, not the timing
+    assert set(r["plain"]["median"]) >= {"ours", "floor"}
+    assert all(len(v) == 1 and v[0] > 0 for v in r["plain"]["rounds"].values())
+    text = bench.format_step(r)
     assert "ours / floor = " in text and "agrees with (b)" in text
+    assert "B = 16 pairs" in text
+
+
+def test_the_budgets_table_names_every_notebook_and_sheet():
+    rows = [("import aibyhand", 0.05, bench.IMPORT_BUDGET, ""), ("notebook 07_mrl_at_scale", 70.0,
+                                                               bench.SCALE_BUDGET, "")]
+    text = bench.format_budgets(rows)
+    assert "within" in text.splitlines()[2] and "OVER" in text.splitlines()[3]
 
 
 def test_floor_does_the_same_products_as_ours():

@@ -81,6 +81,7 @@ def test_tolerance_is_what_2_decimal_rounding_allows_and_no_more():
     boxes = work(ws, steps)
     exact = float(layout.shown(ws.sheet.boxes()[0], steps)[0][0, 0])
     for written, verdict in ((exact, "right"), (round(exact, 2), "right"), (exact + 0.004, "right"),
+                             (exact - 0.0049, "right"), (exact + 0.006, "wrong"), (exact - 0.006, "wrong"),
                              (exact + 0.012, "wrong"), (exact - 0.012, "wrong"), (exact * 1.1, "wrong")):
         b = {k: v.copy() for k, v in boxes.items()}
         b[ws.sheet.boxes()[0].name][0, 0] = written

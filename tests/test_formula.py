@@ -89,6 +89,39 @@ def test_every_formula_of_every_worksheet_computes_its_step():
     assert checked > 1000
 
 
+def test_every_formula_holds_at_a_relu_kink_and_a_next_word_tie():
+    """Where the worksheets never go: a ReLU input exactly 0 (HAND_MODEL's sixth unit, for
+    every token) through the whole fine-tune step's backward, and two words with equal
+    logits for decode's next word; each formula still computes the recorded step."""
+    from aibyhand import decode, embed
+    from aibyhand.steps import Steps
+    from models import HAND_MODEL
+
+    p = {**HAND_MODEL, "W_up": np.random.default_rng(1).normal(size=(16, 4)),
+         "W_down": np.random.default_rng(2).normal(size=(8, 16))}
+    e = embed.forward(p, "the cat sat", base=3)            # one sentence: the sheets' shape
+    kink = Steps("kink").extend(e).extend(
+        embed.backward(p, e, np.random.default_rng(3).normal(size=(8, 1))))
+    assert not kink["F"][:, 5, :].any() and not kink["dW1"][5].any()
+    tie_model = {k: np.array(v, float) for k, v in HAND_MODEL.items()}
+    best = int(decode.forward(tie_model, "the cat", base=3)["next"][0, 0])
+    later = [k for k in range(best + 1, 8) if k not in (0, 1)][0]   # not a word of the prompt
+    tie_model["Etok"][:, later] = tie_model["Etok"][:, best]        # two words, the same top score
+    tie = decode.forward(tie_model, "the cat", base=3)
+    assert np.sum(tie["logits"][:, 0] == tie["logits"][:, 0].max()) == 2
+    assert int(tie["next"][0, 0]) == best
+    for steps in (kink, tie):
+        env = {**check.exact_values(steps), **{k: v[0] for k, v in check.settings(steps).items()}}
+        for st_ in steps.entries():
+            if st_.given or not st_.formula:
+                continue
+            got = np.atleast_2d(formula.evaluate(steps.formula(st_.name).tree, env))
+            want = env[st_.name]
+            got = got.reshape(want.shape) if got.size == want.size else np.broadcast_to(got, want.shape)
+            np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12,
+                                       err_msg=f"{st_.name} = {st_.formula}")
+
+
 def test_intervals_hold_every_value_the_inputs_allow():
     """For every computed step of every worksheet: inputs moved anywhere within +-0.005
     (corners and random points) give a value inside the enclosure of those intervals."""
@@ -143,5 +176,12 @@ def test_functions_compute_what_they_say():
     np.testing.assert_allclose(ev("repeat(X[:, 1], 2) / 2"), [[-0.5, -0.5], [1, 1]])
     np.testing.assert_allclose(ev("positive(X)"), [[1, 0], [1, 1]])
     np.testing.assert_array_equal(ev("argmax(X)"), [[1, 1]])
+    # the two rules a worksheet states: ReLU's slope is 0 at 0; argmax takes the first on a tie
+    K = np.array([[0.0, 2.0, -1.0], [0.0, 2.0, 1.0]])
+    ek = lambda t: formula.evaluate(formula.parse(t, {"K": "K"}).tree, {"K": K})  # noqa: E731
+    np.testing.assert_array_equal(ek("positive(K)"), [[0, 1, 0], [0, 1, 1]])
+    np.testing.assert_array_equal(ek("argmax(K)"), [[0, 0, 1]])
+    lo, hi = formula.enclose(formula.parse("positive(K)", {"K": "K"}).tree, {"K": (K, K)})
+    np.testing.assert_array_equal(lo, [[0, 1, 0], [0, 1, 1]])
     assert float(ev("rank(X)")) == 2
     np.testing.assert_allclose(ev("(X - I) / 2"), [[1, -0.5], [2, 0.5]])

@@ -78,13 +78,9 @@ def columns(*blocks: np.ndarray) -> np.ndarray:
 
 
 def sgd(W: np.ndarray, grad: np.ndarray, lr: float) -> np.ndarray:
-    """``W - lr grad`` into :func:`fresh` memory, a slice of rows at a time so that the
-    scaled gradient is still in the cache when W is added (one pass over memory, not two)."""
-    out = fresh(W.shape)
-    rows = max(1, (1 << 17) // max(1, 8 * W.shape[1]))   # about 128 KiB a slice
-    for i in range(0, W.shape[0], rows):
-        np.multiply(grad[i:i + rows], -lr, out=out[i:i + rows])
-        out[i:i + rows] += W[i:i + rows]
+    """``W - lr grad`` into :func:`fresh` memory (no temporary of W's size)."""
+    out = np.multiply(grad, -lr, out=fresh(W.shape))
+    out += W
     return out
 
 

@@ -1,13 +1,13 @@
 """Sheets worked by hand, with only the printed page: the checker must mark them right.
 
-Each file in ``tests/handworked/`` was filled in by a person working the blank sheet of
-``--seed 0`` from its page images alone (no package, no calculator for powers, logs or
-roots: the page's tables), writing each box to 2 decimals or as a fraction and carrying
-their own written values forward, as a student does. Nothing here came from the code
-under test, so the files pin both the sheet (it gives what the work needs) and the
-checker (an honest student is right everywhere, including where they read a log or a
-power from the page's table rather than computing it, and where they wrote an exact
-answer that their own rounded inputs only approach).
+Each file in ``tests/handworked/`` was filled in by an AI assistant acting as a student,
+working the blank sheet of ``--seed 0`` from its page images alone: no package, no
+calculator for powers, logs or roots (the page's tables), each box written to 2 decimals
+or as a fraction, their own written values carried forward. Nothing here came from the
+code under test, so the files pin both the sheet (it gives what the work needs) and the
+checker (an honest student is right everywhere, also where they read a log or a power
+from the page's table, and where they wrote an exact answer that their own rounded
+inputs only approach).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ FILES = sorted(HERE.glob("*.toml"))
 
 
 def test_there_are_hand_worked_sheets():
-    assert {f.stem for f in FILES} >= {"infonce", "mrl", "head"}
+    assert {f.stem for f in FILES} == {"decode", "embed", "infonce", "mrl", "finetune", "head"}
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)

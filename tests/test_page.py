@@ -468,7 +468,7 @@ def environment(rng):
     values = {"X": rng.uniform(-2, 2, (3, 4)), "Y": rng.uniform(-2, 2, (3, 4)), "Z": rng.uniform(-2, 2, (4, 2)),
               "W": rng.uniform(0.2, 2, (2, 2)), "c": rng.uniform(-1, 1, (3, 1)), "r": rng.uniform(0, 1, (1, 4)),
               "ids": np.array([[2.0, 0.0, 3.0, 2.0]]), "s": np.array(0.5)}
-    values["W"][0, 1] = values["W"][0, 0]          # a tie for argmax
+    values["W"][1, 0] = values["W"][0, 0]          # a tie for argmax (within a column)
     return values
 
 

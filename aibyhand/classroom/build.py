@@ -171,18 +171,23 @@ def stale_worksheets(write: bool = False) -> list[str]:
     return stale
 
 
-def write_variants_index() -> Path:
-    """Choose every seed's draw anew (minutes) and write ``worksheets/variants.toml``."""
+def write_variants_index(index: dict | None = None) -> Path:
+    """Choose every seed's draw anew (``index`` None: tens of minutes) and write
+    ``worksheets/variants.toml``: the draws, and where each kept draw's random numbers
+    begin (so that a seed replays in one draw)."""
     from . import variants
 
-    index = variants.choose()
+    index = variants.choose() if index is None else index
+    begin = variants.starts_of(index)
     lines = ["# Which draw each seed 0-31 of each worksheet takes, so that no two of them share",
-             "# their final loss or more than a fifth of their boxes. Written by",
-             "# python -m aibyhand.classroom.build variants", ""]
+             "# their final loss or more than a fifth of their boxes; [start]: the random state",
+             "# each kept draw begins from. Written by python -m aibyhand.classroom.build variants", ""]
     lines += [f"{k} = [{', '.join(map(str, v))}]" for k, v in index.items()]
+    lines += ["", f"[{variants.STARTS}]"]
+    lines += [f"{k} = [\n" + "".join(f'  "{x}",\n' for x in v) + "]" for k, v in begin.items()]
     path = WORKSHEETS / variants.INDEX
     path.write_text("\n".join(lines) + "\n")
-    variants.read_index.cache_clear()
+    variants.reload_index()
     return path
 
 

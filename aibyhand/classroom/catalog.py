@@ -3,6 +3,8 @@ page by page, and fresh variants."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from .. import backbone, decode, embed, finetune, head, infonce, mrl, validate
 from ..steps import Steps
 from . import variants
@@ -146,7 +148,8 @@ MRL = Sheet((
          (_infonce_row(2, True), (box("loss"),)),
          (POW, NLOG)),
     Page("Back from width 2: each width's gradient lands in its first rows",
-         "As on the InfoNCE sheet: dS = (prob - I) / 3 (3 anchors), written turned, a row per "
+         "As on the InfoNCE sheet: dlogits = (prob - I) / 3 (3 anchors; I has 1 on its "
+         "diagonal, 0 elsewhere) and dS = dlogits / temperature, written turned, a row per "
          "positive; dA_hat = P_hat dS^T; along_A = how much of dA_hat points along each unit "
          "vector (a column of A_hat times the same column of dA_hat, added up); dA = (dA_hat - "
          "A_hat along_A) / |A|. Then add the widths: width 2 reaches rows 1-2 only, width 4 "
@@ -191,7 +194,7 @@ DECODE = Sheet((
           (None, box("word 1 / h", shows="H1 + G, at the last word")))),
     Page("Tied unembedding: a score for every word, and the next word",
          "The output layer is the input embeddings turned: logits = Etok^T h, a score for every "
-         "word. Softmax over the vocabulary (temperature 1; exponents from the table, anything "
+         "word. Softmax over the vocabulary, lmax the largest logit (exponents from the table, anything "
          "below its last entry is 0.00); the next word is the most likely one: write the word.",
          ((grey("word 1 / Etok", T=True), box("word 1 / logits"), box("word 1 / lpow"),
            box("word 1 / prob")),
@@ -232,8 +235,8 @@ FINETUNE = Sheet((
           (grey("W_down"), box("Y")))),
     Page("The loss before the step, at widths 4 and 2",
          "A is the first two columns of Y, P the last two; at width m keep their first m rows "
-         "(their lengths are given). Cosines as on the MRL sheet; temperature 1, so the logits "
-         "are S; the softmax of each row (tables), the loss per width, and the MRL loss: their "
+         "(their lengths are given). Cosines as on the MRL sheet; the logits are S / temperature; "
+         "the softmax of each row (tables), the loss per width, and the MRL loss: their "
          "sum (weights 1).",
          ((None, grey("m=4 / |P|")),
           (grey("m=4 / |A|", T=True), box("m=4 / S"), box("m=4 / pow"), box("m=4 / sum"),
@@ -244,11 +247,11 @@ FINETUNE = Sheet((
           (None, box("loss"))),
          (Table("pow", ("m=4 / pow", "m=2 / pow")), NLOG)),
     Page("The gradient at Y",
-         "At width 2, by hand: the unit vectors, dS = (prob - I) / 2 (2 anchors; temperature 1), "
+         "At width 2, by hand: the unit vectors, dS = (prob - I) / 2 / temperature (2 anchors), "
          "dA_hat = P_hat dS^T and dP_hat = A_hat dS, and back through each normalisation as on the "
          "InfoNCE sheet. Width 4's gradients are given. dY = [dA | dP]: rows 1-2 add width 2's "
          "gradient to width 4's rows 1-2; rows 3-4 are width 4's alone.",
-         ((box("m=2 / P_hat"), box("m=2 / dS", shows="(prob - I) / 2"), box("m=2 / A_hat")),
+         ((box("m=2 / P_hat"), box("m=2 / dS", shows="(prob - I) / 2 / temperature"), box("m=2 / A_hat")),
           (box("m=2 / dA_hat"), None, box("m=2 / dP_hat")),
           (box("m=2 / along_A"), None, box("m=2 / along_P")),
           (box("m=2 / dA"), None, box("m=2 / dP")),
@@ -303,27 +306,27 @@ WORKSHEETS = {
         Worksheet("infonce", 3, "InfoNCE",
                   "in-batch contrastive loss: cosine similarities, temperature, softmax per "
                   "anchor, -log p(own positive), and its gradient back to the embeddings",
-                  _PAIRS, _infonce, INFONCE, variants.infonce),
+                  _PAIRS, _infonce, INFONCE, partial(variants.make, "infonce")),
         Worksheet("mrl", 4, "Matryoshka (MRL) at widths 8, 4, 2",
                   "truncate embeddings to their first m coordinates, re-normalise, InfoNCE at "
                   "each width, weighted sum; each level's gradient lands in its first m rows",
                   {**_PAIRS, "dims": Field("ints", "widths, e.g. [8, 4, 2]"),
                    "weights": Field("vector", "one weight per width")},
-                  _mrl, MRL, variants.mrl),
+                  _mrl, MRL, partial(variants.make, "mrl")),
         Worksheet("decode", 1, "Decode",
                   "a tiny Transformer with a causal mask; the last token's hidden state through "
                   "the tied unembedding, softmax over the vocabulary, greedy next word",
                   {"sentence": Field("text", "the words to continue"),
                    "generate": Field("integer", "how many words to generate greedily"),
                    **_SOFTMAX, **_MODEL},
-                  _decode, DECODE, variants.decode, summary=_generated),
+                  _decode, DECODE, partial(variants.make, "decode"), summary=_generated),
         Worksheet("embed", 2, "Embed",
                   "the same backbone with a bidirectional mask, mean pooling, Dense up x4, Dense "
                   "down, L2 normalisation: an 8-d sentence embedding",
                   {"sentence": Field("text", "the words to embed"),
                    "pooling": Field("text", "mean or last"),
                    "base": _SOFTMAX["base"], **_MODEL, **_MODEL_HEAD},
-                  _embed, EMBED, variants.embed),
+                  _embed, EMBED, partial(variants.make, "embed")),
         Worksheet("finetune", 5, "Fine-tune an embedding model by MRL",
                   "one SGD step of a small projection head on the MRL loss at widths 4 and 2: "
                   "forward, loss per width, gradient, update of the top layer, loss after",
@@ -336,14 +339,14 @@ WORKSHEETS = {
                    "train_steps": Field("integer", "steps of the training run"),
                    "train_lr": Field("number", "learning rate of the training run"),
                    **_MODEL, **_MODEL_HEAD},
-                  _finetune, FINETUNE, variants.finetune, stem="finetune_mrl"),
+                  _finetune, FINETUNE, partial(variants.make, "finetune"), stem="finetune_mrl"),
         Worksheet("head", 6, "Projection head",
                   "why two identity Dense layers (768 -> 3072 -> 768): one matrix W_down W_up, its "
                   "rank, MRL truncation, distillation to a wider teacher at the expanded width",
                   {"X": Field("matrix", "pooled vectors, d_model x B"), **_HEAD,
                    "T": Field("matrix", "teacher embeddings, d_up x B"),
                    "dims": Field("ints", "Matryoshka widths of the output")},
-                  _head, HEAD, variants.head, stem="projection_head"),
+                  _head, HEAD, partial(variants.make, "head"), stem="projection_head"),
     ], key=lambda ws: ws.number)
 }
 

@@ -118,12 +118,12 @@ class Sheet:
                                ("nlog", "logs"), ("sqrt", "square roots")) if k in kinds]
         what = list(dict.fromkeys(what))
         tables = (", ".join(what[:-1]) + " and " + what[-1] if len(what) > 1 else what[0]) if what else ""
-        return ("Write fractions exactly or decimals to 2 places; round only what you write in a "
-                "box, and go on with your own numbers. "
+        return ("Write fractions exactly or decimals to 2 places (a half either way); round only "
+                "what you write in a box, and go on with your own numbers. "
                 + (f"No calculator: {tables} come from the table on the page. " if tables
                    else "No calculator is needed. ")
                 + "A B is a matrix product; A * B and A / B go entry by entry (a row or a column "
-                "stretches to fit). Check with aibyhand check, or on the sheet's web page.")
+                "stretches to fit). Check your boxes on the sheet's web page, or with aibyhand check.")
 
     def __post_init__(self):
         if self.prefix:
@@ -139,6 +139,22 @@ class Sheet:
 
     def boxes(self) -> list[Item]:
         return [it for _, it in self.items() if it.role == "box"]
+
+
+def grids(page: Page) -> list[list[tuple]]:
+    """The page's rows of slots, split into independent grids at empty rows (the sheet and
+    the web page lay each grid out on its own)."""
+    out, cur = [], []
+    for row in page.slots:
+        if len(row) == 0:
+            if cur:
+                out.append(cur)
+            cur = []
+        else:
+            cur.append(row)
+    if cur:
+        out.append(cur)
+    return out
 
 
 # -- which cells ----------------------------------------------------------------------

@@ -247,25 +247,10 @@ def item_title(item: Item, steps: Steps) -> str:
     return f"{item.name} = {layout.formula(item, steps)}"
 
 
-def _grids(page: Page) -> list[list[tuple]]:
-    """The page's rows of slots, split into independent grids at empty rows."""
-    out, cur = [], []
-    for row in page.slots:
-        if len(row) == 0:
-            if cur:
-                out.append(cur)
-            cur = []
-        else:
-            cur.append(row)
-    if cur:
-        out.append(cur)
-    return out
-
-
 def _page_html(k: int, page: Page, sheet: Sheet, steps: Steps) -> str:
     """One page of the sheet: its title, what to do, its grids, its tables, its hints."""
     grids = "\n".join('<p class="swipe" hidden>wider than the screen: swipe sideways for the rest</p>'
-                      f'<div class="scroll">{_grid_html(g, steps)}</div>' for g in _grids(page))
+                      f'<div class="scroll">{_grid_html(g, steps)}</div>' for g in layout.grids(page))
     tables = "".join(_table_html(g) for g in _sheet.page_tables(page, steps))
     return (f'<section class="page" id="page-{k}">\n'
             f'<h2>{k}. {_e(page.title)}</h2>\n<p class="todo">{_e(page.todo)}</p>\n{grids}\n'

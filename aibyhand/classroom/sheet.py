@@ -65,23 +65,23 @@ def layout_formula(item: Item, steps: Steps) -> str:
     return layout.formula(item, steps)
 
 
+def wrap_title(text: str, width: int) -> list[str]:
+    """A box's title in lines of at most ``width`` characters where it can: broken after
+    its ``=`` when the formula then fits a line, and never beside a ``/`` (a ``/ 2``
+    alone on a line reads as a new formula)."""
+    name, eq, rhs = text.partition(" = ")
+    rhs = rhs.replace(" / ", "\u00a0/\u00a0")       # in the formula only: a name may hold " / "
+    glued = name + eq + rhs
+    if len(glued) > width and eq and len(name) + 2 <= width and len(rhs) <= width:
+        lines = [name + " =", rhs]
+    else:
+        lines = textwrap.wrap(glued, width=width, break_long_words=False,
+                              break_on_hyphens=False) or [""]
+    return [line.replace("\u00a0", " ") for line in lines]
+
+
 def _label_w(labels) -> float:
     return 0.0 if not labels else max(len(str(r)) for r in labels) * TICK_CHAR + 0.06
-
-
-def _grids(page: Page) -> list[list[tuple]]:
-    """The page's slots split into independent grids at empty rows."""
-    out, cur = [], []
-    for row in page.slots:
-        if len(row) == 0:
-            if cur:
-                out.append(cur)
-            cur = []
-        else:
-            cur.append(row)
-    if cur:
-        out.append(cur)
-    return out
 
 
 class _Layout:
@@ -119,8 +119,7 @@ class _Layout:
                     room += self.col_w[k] + GAP
                     k += 1
                 room = max(room, 0.3)
-                p.title = textwrap.wrap(p.title[0], width=max(int(room / CHAR_W), 5),
-                                        break_long_words=False, break_on_hyphens=False) or [""]
+                p.title = wrap_title(p.title[0], max(int(room / CHAR_W), 5))
         self.title_lines = [max((len(p.title) for p in row if p), default=0) for row in self.cells]
         self.ticks = [any(p.cols for p in row if p) for row in self.cells]
         self.row_h = [n * TITLE_H + (TICK_H if t else 0) + max((p.value.shape[0] * CELL_H for p in row if p),
@@ -171,6 +170,8 @@ def _fit_label(label: str, width: float) -> str:
     """A column label that fits its cell, or none (a sentence over one column says no more
     than the page's title)."""
     label = str(label)
+    if " " in label:  # a sentence: in quotes, so that it does not read as two columns
+        label = f"\u201c{label}\u201d"
     return label if len(label) * TICK_CHAR <= width else ""
 
 
@@ -304,7 +305,7 @@ def pages(sheet: Sheet, steps: Steps, *, title: str, settings: str = "", source:
             p.lines(settings, size=7, color="0.4")
         p.lines(page.todo, size=7.5, color="0.25")
         p.y += 0.08
-        grids = [_fit(g, steps, usable, k) for g in _grids(page)]
+        grids = [_fit(g, steps, usable, k) for g in layout.grids(page)]
         shelves = _shelves(page_tables(page, steps), usable)
         tab_h = sum(h for _, h in shelves) + GAP * max(len(shelves) - 1, 0)
         need = sum(g.height for g in grids) + GAP * (len(grids) - 1) + (tab_h + 0.25 if shelves else 0)

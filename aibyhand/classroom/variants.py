@@ -26,7 +26,8 @@ from ..vocab import VOCAB
 
 DISTINCT = 32          # seeds 0 .. 31 are pairwise distinct
 MAX_SHARED = 0.2       # at most this share of two variants' boxes may be equal
-MAX_DRAWS = 20000
+MAX_DRAWS = 20000      # while choosing: an attempt with none in this many gives way to the next
+MAX_DRAWS_ONE = 200000 # a seed beyond the index has only its own attempt
 ATTEMPTS = 400         # draws per seed to find one far from the seeds before
 
 
@@ -61,6 +62,8 @@ def problems(name: str, data: dict) -> list[str]:
             tiny = (np.abs(v) < 0.015) & (v != 0)
             if tiny.mean() > 0.25 or np.abs(v).max() < 0.05:
                 out.append(f"{it.name}: a gradient too small for 2 decimals")
+    if name == "finetune":
+        out += _after_cosines(ws.sheet, steps)
     if name == "finetune" and "model" in data:
         texts = list(data.get("anchors", [])) + list(data.get("positives", []))
         from .. import backbone
@@ -79,6 +82,27 @@ def problems(name: str, data: dict) -> list[str]:
                 st.value.shape[0] == st.value.shape[1]:
             out.append(f"{st.name}: an own-positive probability below 0.02")
     return out
+
+
+AFTER_COSINES = "after / m=2 / S"
+MAX_AFTER_COSINE = 0.95   # an exact cosine this close to 1 leaves no room for rounding
+MAX_AFTER_DRIFT = 0.03    # how far an honest student's cosine after the step may drift
+
+
+def _after_cosines(sheet, steps) -> list[str]:
+    """The loss after the step takes the student's own outputs with the exact lengths
+    printed on the page: an honest student working to 2 decimals must still get
+    cosines inside [-1, 1], close to the exact ones."""
+    from . import check
+
+    exact = np.asarray(check.exact_values(steps)[AFTER_COSINES])
+    mine = np.asarray(check.honest(sheet, steps)[AFTER_COSINES])
+    if np.abs(exact).max() > MAX_AFTER_COSINE:
+        return [f"{AFTER_COSINES}: a cosine of {np.abs(exact).max():.3f}, too near 1 for rounding"]
+    if not np.all(np.abs(mine) <= 1) or np.abs(mine - exact).max() > MAX_AFTER_DRIFT:
+        return [f"{AFTER_COSINES}: an honest student's rounding moves a cosine by "
+                f"{np.abs(mine - exact).max():.3f}"]
+    return []
 
 
 def _uniform_column(step) -> bool:
@@ -149,6 +173,8 @@ def _make_now(name: str, seed: int) -> dict:
         if name in index and seed < len(index[name]):
             return _replay(name, seed, index[name][seed])
         return _distinct(name)[seed]
+    if name in ("decode", "embed"):
+        return _backbones_beyond(seed)[name == "embed"]
     return _attempt(name, seed, [seed, 0])
 
 
@@ -156,15 +182,46 @@ INDEX = "variants.toml"
 _CHOOSING: dict | None = None    # while choose() runs: the draws chosen so far, not the file
 
 
+STARTS = "start"   # the index's table of where each kept draw's random numbers begin
+
+
 @lru_cache(maxsize=None)
-def read_index() -> dict[str, tuple[int, ...]]:
-    """``worksheet name -> the draw each seed takes``; empty when the file is missing."""
+def _read() -> dict:
     from .worksheet import WORKSHEETS, read_toml
 
     path = WORKSHEETS / INDEX
-    if not path.exists():
-        return {}
-    return {k: tuple(int(x) for x in v) for k, v in read_toml(path).items()}
+    return read_toml(path) if path.exists() else {}
+
+
+def read_index() -> dict[str, tuple[int, ...]]:
+    """``worksheet name -> the draw each seed takes``; empty when the file is missing."""
+    return {k: tuple(int(x) for x in v) for k, v in _read().items() if k != STARTS}
+
+
+def reload_index() -> None:
+    """Forget what was read from the index and every variant made from it."""
+    for f in (_read, _make, _replay, _backbones_beyond):
+        f.cache_clear()
+
+
+def read_starts() -> dict[str, tuple[str, ...]]:
+    """``worksheet name -> each seed's random state where its kept draw begins`` (so a
+    seed replays in one draw, not all the draws its attempt rejected first)."""
+    return {k: tuple(v) for k, v in _read().get(STARTS, {}).items()}
+
+
+def _state_text(state: dict) -> str:
+    s = state["state"]
+    return f"{s['state']:x}:{s['inc']:x}:{state['has_uint32']:x}:{state['uinteger']:x}"
+
+
+def _state_of(text: str) -> dict:
+    s, inc, has, u = (int(x, 16) for x in text.split(":"))
+    return {"bit_generator": "PCG64", "state": {"state": s, "inc": inc}, "has_uint32": has,
+            "uinteger": u}
+
+
+_STARTS: dict[tuple, str] = {}   # (name, key) -> the state the accepted draw began from
 
 
 @lru_cache(maxsize=1024)   # while choosing, each Fine-tune draw replays Embed and Decode
@@ -180,6 +237,13 @@ def _replay(name: str, seed: int, draw: int) -> dict:
             raise RuntimeError(f"embed: seed {seed}, draw {draw} is not a usable variant; rebuild "
                                f"{INDEX} (python -m aibyhand.classroom.build variants)")
         return got
+    begin = read_starts().get(name, ())
+    if _CHOOSING is None and seed < len(begin) and begin[seed]:
+        rng = np.random.default_rng()
+        rng.bit_generator.state = _state_of(begin[seed])
+        data = _draw_once(name, seed, rng)
+        if data is not None and not problems(name, data):
+            return data
     return _attempt(name, seed, [seed, 1, draw])
 
 
@@ -203,7 +267,8 @@ def _choose(name: str) -> dict[str, tuple[int, ...]]:
     kept, draws = _Kept(name), []
     for seed in range(DISTINCT):
         for attempt in range(ATTEMPTS):
-            if kept.add(_attempt(name, seed, [seed, 1, attempt])):
+            got = _attempt(name, seed, [seed, 1, attempt], must=False)
+            if got is not None and kept.add(got):
                 draws.append(attempt)
                 break
         else:
@@ -211,23 +276,48 @@ def _choose(name: str) -> dict[str, tuple[int, ...]]:
     return {name: tuple(draws)}
 
 
-def _attempt(name: str, seed: int, key) -> dict:
-    """One acceptable draw. Embed builds on Decode's variant of the same seed (the same
-    backbone, and the sentence is Decode's prompt plus its next word); the fine-tune
-    notebook's model is Embed's."""
+def _attempt(name: str, seed: int, key, must: bool = True) -> dict | None:
+    """One acceptable draw (None, when not ``must``, if none comes in :data:`MAX_DRAWS`).
+    Embed builds on Decode's variant of the same seed (the same backbone, and the
+    sentence is Decode's prompt plus its next word); the fine-tune notebook's model is
+    Embed's."""
     rng = np.random.default_rng(key)
-    for _ in range(MAX_DRAWS):
-        if name == "embed":
-            data = _embed_on(make("decode", seed), rng)
-        elif name == "finetune":
-            data = _finetune(rng)
-            if data is not None:
-                data = _with_pairs(data, make("embed", seed)["model"])
-        else:
-            data = DRAW[name](rng)
+    for _ in range(MAX_DRAWS_ONE if must else MAX_DRAWS):
+        start = rng.bit_generator.state
+        data = _draw_once(name, seed, rng)
         if data is not None and not problems(name, data):
+            _STARTS[(name, tuple(key))] = _state_text(start)
             return data
-    raise RuntimeError(f"{name}: no acceptable variant in {MAX_DRAWS} draws for {key}")
+    if not must:
+        return None
+    raise RuntimeError(f"{name}: no acceptable variant in {MAX_DRAWS_ONE} draws for {key}")
+
+
+def _draw_once(name: str, seed: int, rng: np.random.Generator) -> dict | None:
+    """One candidate: Embed on Decode's variant of the same seed, Fine-tune with the
+    notebook's pairs on Embed's model, the others from their own draw."""
+    if name == "embed":
+        return _embed_on(make("decode", seed), rng)
+    if name == "finetune":
+        data = _finetune(rng)
+        return None if data is None else _with_pairs(data, make("embed", seed)["model"])
+    return DRAW[name](rng)
+
+
+def starts_of(index: dict[str, tuple[int, ...]]) -> dict[str, list[str]]:
+    """Where each seed's kept draw begins, for ``index`` (replayed where not yet known)."""
+    out = {}
+    for name, draws in index.items():
+        if name == "embed":          # Embed replays its own short stream
+            continue
+        row = []
+        for seed, draw in enumerate(draws):
+            key = (name, (seed, 1, draw))
+            if key not in _STARTS:
+                _attempt(name, seed, [seed, 1, draw])
+            row.append(_STARTS[key])
+        out[name] = row
+    return out
 
 
 @lru_cache(maxsize=None)
@@ -267,27 +357,38 @@ def _choose_backbones() -> dict[str, tuple[int, ...]]:
     dec, emb = _Kept("decode"), _Kept("embed")
     draws: dict[str, list[int]] = {"decode": [], "embed": []}
     for seed in range(DISTINCT):
-        for attempt in range(ATTEMPTS):
-            d = _attempt("decode", seed, [seed, 1, attempt])
-            near = dec.far(d)
-            if near is None:
-                continue
-            rng = np.random.default_rng([seed, 2])
-            for j in range(200):
-                cand = _embed_on(d, rng)
-                if (cand is not None and not problems("embed", cand) and emb.far(cand) is not None
-                        and notebook_pairs(cand["model"]) is not None):  # Fine-tune's notebook trains it
-                    break
-            else:
-                continue
-            dec.add(d, near)
-            emb.add(cand)
-            draws["decode"].append(attempt)
-            draws["embed"].append(j)
-            break
-        else:
-            raise RuntimeError(f"decode and embed: seed {seed} found no variant far from the ones before")
+        d, near, cand, attempt, j = _pair(seed, [seed, 1], dec.far, emb.far)
+        dec.add(d, near)
+        emb.add(cand)
+        draws["decode"].append(attempt)
+        draws["embed"].append(j)
     return {k: tuple(v) for k, v in draws.items()}
+
+
+def _pair(seed: int, key: list, far_decode=lambda d: (), far_embed=lambda e: ()) -> tuple:
+    """Decode's variant and Embed's on its backbone: the first attempt whose decode is
+    far (``far_decode``) and has, within 200 draws of Embed's own stream, an embed that
+    is far too and that the fine-tune notebook can train. ``(decode, its far() result,
+    embed, attempt, embed draw)``."""
+    for attempt in range(ATTEMPTS):
+        d = _attempt("decode", seed, [*key, attempt], must=False)
+        near = None if d is None else far_decode(d)
+        if near is None:
+            continue
+        rng = np.random.default_rng([seed, 2])
+        for j in range(200):
+            cand = _embed_on(d, rng)
+            if (cand is not None and not problems("embed", cand) and far_embed(cand) is not None
+                    and notebook_pairs(cand["model"]) is not None):  # Fine-tune's notebook trains it
+                return d, near, cand, attempt, j
+    raise RuntimeError(f"decode and embed: seed {seed} found no variant far from the ones before")
+
+
+@lru_cache(maxsize=64)
+def _backbones_beyond(seed: int) -> tuple[dict, dict]:
+    """Decode and Embed for a seed beyond the index: chosen together, as the kept ones are."""
+    d, _, e, _, _ = _pair(seed, [seed, 0])
+    return d, e
 
 
 def _share(a: np.ndarray, b: np.ndarray) -> float:
@@ -411,27 +512,48 @@ def _sparse(rng: np.random.Generator, shape, values, zeros: float, rows: bool = 
     return out
 
 
+def rows_apart(M: np.ndarray) -> bool:
+    """No two rows equal or opposite: else two rows of every product with M repeat each
+    other, boxes a student fills twice."""
+    M = np.asarray(M, float)
+    first = M[np.arange(len(M)), np.argmax(M != 0, axis=1)]          # each row's first non-zero
+    signed = M * np.where(first < 0, -1.0, 1.0)[:, None]             # a row and its opposite alike
+    return len(np.unique(signed, axis=0)) == len(M)
+
+
+def _weights(rng: np.random.Generator, shape, values, zeros: float) -> np.ndarray:
+    """:func:`_sparse` with a non-zero in every row and no two rows equal or opposite."""
+    while True:
+        W = _sparse(rng, shape, values, zeros, rows=True)
+        if rows_apart(W):
+            return W
+
+
 def _draw_backbone(rng: np.random.Generator) -> dict:
-    """Sparse small weights, every row of each weight matrix with a non-zero. Wq is even
-    (0, +-2), so every score K^T Q / 2 is whole."""
+    """Sparse small weights, every row of each weight matrix with a non-zero, and no two
+    rows of Wv, W1 or W2 equal or opposite. Wq is even (0, +-2), so every score K^T Q / 2
+    is whole."""
     d, V = D_MODEL, len(VOCAB)
     return {"Etok": _sparse(rng, (d, V), [-1.0, 1.0, 2.0], 0.4),
             "Pos": _sparse(rng, (d, MAX_LEN), [-1.0, 1.0], 0.7),
             "Wq": 2 * _sparse(rng, (d, d), [-1.0, 1.0], 0.7, rows=True),
             "Wk": _sparse(rng, (d, d), [-1.0, 1.0], 0.7, rows=True),
-            "Wv": _sparse(rng, (d, d), [-1.0, 1.0], 0.6, rows=True),
-            "W1": _sparse(rng, (D_FF, d), [-1.0, 1.0], 0.5, rows=True),
-            "W2": _sparse(rng, (d, D_FF), [-1.0, 1.0], 0.6, rows=True)}
+            "Wv": _weights(rng, (d, d), [-1.0, 1.0], 0.6),
+            "W1": _weights(rng, (D_FF, d), [-1.0, 1.0], 0.5),
+            "W2": _weights(rng, (d, D_FF), [-1.0, 1.0], 0.6)}
 
 
 def easy_attention(s) -> bool:
     """Whole scores, powers of 3 no smaller than 1/27 within a column, no column uniform
-    (where it sees more than one word), hidden values in +-12, no ReLU input exactly 0."""
+    (where it sees more than one word), no two columns alike, hidden values in +-12, no
+    ReLU input exactly 0."""
     scores, shift = s["scores"][0], (s["masked"] - s["max"])[0]
     seen = np.isfinite(shift)
     uniform = any(col[ok].size > 1 and np.ptp(col[ok]) == 0 for col, ok in zip(shift.T, seen.T))
+    # two queries attending alike would give two words the same context: nothing to see
+    alike = any(np.array_equal(a, b) for a, b in combinations(shift.T, 2))
     return (np.allclose(scores, np.round(scores), rtol=0, atol=1e-9) and shift[seen].min() >= -3
-            and not uniform and np.abs(s["H"]).max() <= 12
+            and not uniform and not alike and np.abs(s["H"]).max() <= 12
             and not np.any(np.isclose(s["F"], 0, rtol=0, atol=1e-9)))
 
 
@@ -504,11 +626,31 @@ def _backbone(rng) -> dict | None:
     return None
 
 
+TEMPERATURES = (1.0, 2.0, 3.0, 4.0, 5.0)
+SEEN = 3          # the vocabulary's softmax gives at least this many words a non-zero 0.0x
+
+
 def _decode(rng) -> dict | None:
+    """A backbone and its prompt, with the smallest of :data:`TEMPERATURES` at which the
+    next-word softmax is worth computing: at least :data:`SEEN` words get a probability
+    a 2-decimal table shows (not 0.00), the greedy word still leads clearly, and the
+    exponents fit a short table."""
+    from .. import decode
+    from . import tables
+
     got = _backbone(rng)
     if got is None:
         return None
-    return {"sentence": got["prompt"], "generate": 2, "temperature": 1.0, "base": 3, "model": got["model"]}
+    logits = decode.forward(got["model"], got["prompt"], base=3)["logits"][:, 0]
+    for T in TEMPERATURES:
+        x = (logits - logits.max()) / T
+        p = np.sort(3.0 ** x / np.sum(3.0 ** x))
+        D = tables.grid_of(x)
+        if D is not None and (3.0 ** x >= tables.SMALLEST).sum() >= SEEN and p[-1] - p[-2] >= 0.05 \
+                and D * -math.log(tables.SMALLEST, 3) <= tables.GRID_ENTRIES:
+            return {"sentence": got["prompt"], "generate": 2, "temperature": T, "base": 3,
+                    "model": got["model"]}
+    return None
 
 
 def _ternary_rows(n: int, most: int) -> np.ndarray:
@@ -537,6 +679,8 @@ def _embed_head(rng, x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     if den is None:
         return None
     W_up = _sparse(rng, (D_UP, D_MODEL), [-1.0, 1.0], 0.6, rows=True)
+    while len(np.unique(W_up, axis=0)) < len(W_up):                      # no two rows of U alike
+        W_up = _sparse(rng, (D_UP, D_MODEL), [-1.0, 1.0], 0.6, rows=True)
     U = W_up @ x                                                          # (16, 1)
     hits = np.round(TERNARY_16 @ U[:, 0] * den).astype(int)               # (C,) in units of 1/den
     values = np.unique(hits[(hits != 0) & (hits % den == 0)])             # whole Y: whole |Y|
@@ -550,12 +694,18 @@ def _embed_head(rng, x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         root = math.isqrt(sq)
         if root * root != sq or len(set(np.abs(target))) < 3:
             continue
-        rows = []
+        rows, used = [], set()
         for t in target:
-            match = np.flatnonzero(hits == t)
+            # the sparsest row not used yet (nor its negative): no two outputs repeat
+            match = np.array([k for k in np.flatnonzero(hits == t) if k not in used])
+            if not match.size:
+                break
             best = match[weight[match] == weight[match].min()]
-            rows.append(TERNARY_16[rng.choice(best)])
-        return W_up, np.array(rows) + 0.0
+            k = int(rng.choice(best))
+            used |= {k, int(np.flatnonzero((TERNARY_16 == -TERNARY_16[k]).all(axis=1))[0])}
+            rows.append(TERNARY_16[k])
+        else:
+            return W_up, np.array(rows) + 0.0
     return None
 
 
@@ -590,7 +740,7 @@ def _factor(rng, M: np.ndarray, d_up: int, most: int = 3) -> tuple[np.ndarray, n
     weight within +-most."""
     d_out, d_model = M.shape
     G = _unimodular(rng, 1, d_model)[0]
-    R = _sparse(rng, (d_up - d_model, d_model), [-2.0, -1.0, 1.0, 2.0], 0.2)
+    R = _sparse(rng, (d_up - d_model, d_model), [-2.0, -1.0, 1.0, 2.0], 0.2, rows=True)  # no dead unit
     S = _sparse(rng, (d_out, d_up - d_model), [-1.0, 1.0], 0.7)
     left = np.round((M - S @ R) @ np.linalg.inv(G))
     if np.abs(left).max() > most or np.abs(G).max() > 2:
@@ -726,27 +876,3 @@ _PAIRS_OF: dict = {}
 
 DRAW = {"infonce": _infonce, "mrl": _mrl, "decode": _decode, "head": _head}
 DRAW_ORDER = ("decode", "infonce", "mrl", "finetune", "head")   # decode also chooses embed
-
-
-def infonce(seed: int) -> dict:
-    return make("infonce", seed)
-
-
-def mrl(seed: int) -> dict:
-    return make("mrl", seed)
-
-
-def decode(seed: int) -> dict:
-    return make("decode", seed)
-
-
-def embed(seed: int) -> dict:
-    return make("embed", seed)
-
-
-def finetune(seed: int) -> dict:
-    return make("finetune", seed)
-
-
-def head(seed: int) -> dict:
-    return make("head", seed)

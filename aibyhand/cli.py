@@ -72,7 +72,8 @@ def _data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", metavar="FILE", help="a worksheet file with other numbers")
     p.add_argument("--seed", type=int, metavar="N",
                    help="a fresh variant: new small integers (N >= 0; the same N, the same sheet; "
-                        "0 is the worksheet file)")
+                        "0 is the worksheet file; 1-31 are ready at once, a larger N is searched "
+                        "for, up to a minute or two)")
 
 
 def main(argv=None) -> int:

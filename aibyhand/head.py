@@ -7,14 +7,14 @@ activation. Three facts, each a page of the sheet:
    (d_out x d_model) has rank at most min(d_model, d_out): at inference the wide middle
    adds no expressive power, and every output lies in a space of at most d_model
    dimensions.
-2. So why expand? One motivation discussed publicly for EmbeddingGemma (not something
+2. Matryoshka truncation after the head: the first m coordinates of each output,
+   re-normalised, are the smaller embeddings; their cosines show what each width keeps.
+3. So why expand? One motivation discussed publicly for EmbeddingGemma (not something
    its report states as the reason): the wide middle is a place where a wider teacher's
    embeddings could be matched, as in embedding-matching distillation (EmbedDistill),
    before the head compresses again. Here the matching loss is
    ``(1 / 2B) sum_b |u_b - t_b|^2`` with ``U = W_up X``; its gradient is
    ``dW_up = (U - T) X^T / B``.
-3. Matryoshka truncation after the head: the first m coordinates of each output,
-   re-normalised, are the smaller embeddings; their cosines show what each width keeps.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def forward(X, W_up, W_down, T, *, dims=(4, 2)) -> Steps:
     s.add("rank M", np.linalg.matrix_rank(M), "rank(M)")
     Y = s.add("Y", M @ X, "M X", note="the head's output", cols=cols)                   # (d_out, B)
     validate.finite_from(Y, "the head's output Y = M X", {"X": X, "M": M})
-    # 3. Matryoshka truncation of the output
+    # 2. Matryoshka truncation of the output
     E = ops.normalize(s, Y, "|Y|", "E", x="Y", cols=cols, note="the embedding")         # (d_out, B)
     for m in dims:
         if m < d_out:
@@ -76,7 +76,7 @@ def forward(X, W_up, W_down, T, *, dims=(4, 2)) -> Steps:
                               note=f"the first {m} coordinates, re-normalised")         # (m, B)
         s.add(f"cos{m}", E.T @ E, f"E{m}^T E{m}" if m < d_out else "E^T E",
               note=f"cosines at width {m}", rows=cols, cols=cols)                       # (B, B)
-    # 2. embedding matching at the expanded width
+    # 3. embedding matching at the expanded width
     U = s.add("U", W_up @ X, "W_up X", note="the expanded vectors", cols=cols)          # (d_up, B)
     validate.finite_from(U, "U = W_up X", {"X": X, "W_up": W_up})
     s.given("T", T, "teacher embeddings, as wide as U", cols=cols)                      # (d_up, B)

@@ -278,8 +278,8 @@ FINETUNE = Sheet((
 HEAD = Sheet((
     Page("Two Dense layers are one matrix",
          "M = W_down W_up (W_down on the left, W_up on top), then Y = M X for the two inputs "
-         "(M on the left, X on top). The rank of M: how many of its columns point in different "
-         "directions.",
+         "(M on the left, X on top). The rank of M: how many of its columns are independent (none "
+         "a combination of the others); two columns are, unless one is a multiple of the other.",
          ((None, grey("W_up"), grey("X")),
           (grey("W_down"), box("M"), box("Y")),
           (None, box("rank M"), None))),

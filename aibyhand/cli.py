@@ -13,6 +13,7 @@ import json
 import math
 import os
 import sys
+from collections import Counter
 from fractions import Fraction
 from pathlib import Path
 
@@ -167,7 +168,7 @@ def _sheet(args) -> int:
     if args.answers_template:
         if out is not None and out.suffix.lower() != ".toml":
             raise UsageError(f"-o: an answers file ends in .toml, got {str(out)!r}")
-        text = check.template(ws.sheet, steps, worksheet=ws.name, seed=args.seed)
+        text = check.template(ws.sheet, steps, worksheet=ws.name, seed=args.seed, data=args.data)
         return _write_text(out, _readable(text, source, "the answers file"), refuse_existing=True)
     if out is None:
         raise UsageError("-o FILE: expected where to write (.pdf, .png, .html, or .toml with --key)")
@@ -178,13 +179,13 @@ def _sheet(args) -> int:
         if not args.key:
             raise UsageError("-o FILE.toml writes the key as an answers file: add --key (or use "
                              "--answers-template for a blank one)")
-        return _write_text(out, _readable(key_answers(ws, steps, args.seed), source, "the key"))
+        return _write_text(out, _readable(key_answers(ws, steps, args.seed, args.data), source, "the key"))
     if suffix == ".html":
         if args.key:
             raise UsageError("--key: the web page checks answers as they are typed; it has no key")
         from .classroom import page
 
-        return _write_text(out, page.render(ws, data, source=label, parts=parts, seed=args.seed))
+        return _write_text(out, page.render(ws, data, source=label, parts=parts, seed=args.seed, data_file=args.data))
     from .classroom import sheet
 
     try:
@@ -217,10 +218,10 @@ def _write_text(out: Path | None, text: str, refuse_existing: bool = False) -> i
     return 0
 
 
-def key_answers(ws, steps, seed=None) -> str:
+def key_answers(ws, steps, seed=None, data=None) -> str:
     """The answer key as a filled answers file: exact fractions as strings where a value
     is one, otherwise 6 decimals."""
-    text = check.template(ws.sheet, steps, worksheet=ws.name, seed=seed)
+    text = check.template(ws.sheet, steps, worksheet=ws.name, seed=seed, data=data)
     values = {}
     for it in ws.sheet.boxes():
         value, _, _ = layout.shown(it, steps)
@@ -234,6 +235,9 @@ def key_answers(ws, steps, seed=None) -> str:
         line = lines[i]
         key = line.split(" = ", 1)[0] if " = " in line and not line.startswith("#") else None
         name = json.loads(key) if key and key.startswith('"') else key
+        if name == "student":
+            i += 1
+            continue
         if name in values:
             cells = values[name]
             if line.endswith(" = \"\""):
@@ -294,6 +298,10 @@ def _answers_and_sheet(args, path):
         raise WorksheetError(f"{path}: these answers are for seed {seed}, not the numbers in {args.data}")
     if seed is not None and not 0 <= seed <= MAX_SEED:
         raise WorksheetError(f"{path}: seed: expected an integer from 0 to {MAX_SEED}, got {seed}")
+    student = answers.get("student", "")
+    if not isinstance(student, str) or len(student) > check.NAME_LENGTH or not student.isprintable():
+        raise WorksheetError(f"{path}: student: expected a name in quotes (one line, at most "
+                             f"{check.NAME_LENGTH} characters), got {str(student)[:40]!r}")
     ws, data, source = _load(args, seed, seed_from=f"the seed in {path}")
     return ws, data, source, answers
 
@@ -301,17 +309,19 @@ def _answers_and_sheet(args, path):
 def _class(args) -> int:
     if args.plot and Path(args.plot).suffix.lower() != ".png":
         raise UsageError(f"--plot: expected a file ending in .png, got {args.plot!r}")
-    reports, problems = {}, []
+    marked, problems = [], []
     loaded = {}
-    for path in args.answers:
+    for path in dict.fromkeys(args.answers):  # a file given twice is one student
         try:
             ws, data, source, answers = _answers_and_sheet(args, path)
             key = (ws.name, source)
             if key not in loaded:
                 loaded[key] = ws.join(_parts(ws, data, source))
-            reports[Path(path).stem] = check.check(ws.sheet, loaded[key], answers, where=path)
+            marked.append((answers.get("student", "").strip() or Path(path).stem, path,
+                           check.check(ws.sheet, loaded[key], answers, where=path)))
         except WorksheetError as err:
             problems.append(str(err))
+    reports = _by_student(marked)
     _decided(2 if problems else 0 if all(r.ok for r in reports.values()) else 1)
     if args.json:
         print(json.dumps({name: r.to_json() for name, r in reports.items()}, indent=1))
@@ -328,6 +338,13 @@ def _class(args) -> int:
     if problems:
         return 2
     return 0 if all(r.ok for r in reports.values()) else 1
+
+
+def _by_student(marked) -> dict:
+    """``(name, path, report)`` keyed by the student's name (or the file's), with the
+    path added where two files give the same name: every file keeps its own line."""
+    names = Counter(name for name, _, _ in marked)
+    return {(name if names[name] == 1 else f"{name} ({path})"): r for name, path, r in marked}
 
 
 def _show(args) -> int:

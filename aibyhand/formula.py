@@ -509,7 +509,14 @@ def _call(node, env, point):
                 np.where(could, rows, -np.inf).max(axis=-2, keepdims=True))
     if name == "rank":
         if not point and not np.array_equal(lo, hi):
-            return np.array(0.0), np.array(float(min(lo2.shape[-2:])))
+            # Weyl: a matrix within `half` (Frobenius) of `mid` keeps every singular value of
+            # mid above `half`, so its rank is at least their count, and at most min(r, c)
+            with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: caught below
+                mid, half = (lo2 + hi2) / 2, np.sqrt(np.sum(((hi2 - lo2) / 2) ** 2))
+            if not (np.all(np.isfinite(mid)) and np.isfinite(half)):  # a box unread or infinite: any rank
+                return np.array(0.0), np.array(float(min(lo2.shape[-2:])))
+            kept = np.sum(np.linalg.svd(mid, compute_uv=False) > half * (1 + 1e-9))
+            return np.array(float(kept)), np.array(float(min(lo2.shape[-2:])))
         v = np.array(float(np.linalg.matrix_rank(lo2)))
         return v, v
     raise FormulaError(f"unknown function {name!r}")

@@ -190,3 +190,66 @@ def test_a_class_summary_and_its_chart(tmp_path, capsys):
               if line.startswith("  ")]
     assert sorted(missed) == sorted({c.item for c in picks})
     assert chart.read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_class_summary_keeps_every_file_apart(tmp_path, capsys):
+    """Files saved under the same name in different folders, and names written in the
+    files, each keep their own line: nobody's work is dropped from the summary."""
+    ws, steps = load("infonce")
+    full = answers_toml(ws, steps, {})
+    paths = []
+    for who in ("ana", "ben"):
+        (tmp_path / who).mkdir()
+        p = tmp_path / who / "answers-infonce.toml"
+        p.write_text(full)
+        paths.append(str(p))
+    named = tmp_path / "answers-infonce-cai.toml"
+    named.write_text(full.replace('worksheet = "infonce"\n', 'worksheet = "infonce"\nstudent = "Cai Lin"\n', 1))
+    assert main(["check", "infonce", *paths, str(named), paths[0], "--json"]) in (0, 1)
+    got = json.loads(capsys.readouterr().out)
+    assert sorted(got) == sorted([f"answers-infonce ({paths[0]})", f"answers-infonce ({paths[1]})", "Cai Lin"])
+
+
+@pytest.mark.parametrize("student", [7, "x" * 61, "two\nlines", ["a"]])
+def test_a_student_name_that_is_not_one_is_refused(tmp_path, capsys, student):
+    ws, steps = load("infonce")
+    p = tmp_path / "a.toml"
+    p.write_text(f"worksheet = \"infonce\"\nstudent = {json.dumps(student)}\n")
+    assert main(["check", "infonce", str(p)]) == 2
+    assert "student: expected a name in quotes" in capsys.readouterr().err
+
+
+def test_a_rank_is_checked_even_from_written_entries(tmp_path):
+    """The head sheet's rank M, after M written right: the true rank is right, a smaller one
+    wrong (a student writing 0 or 1 for a rank-2 matrix is not told "right")."""
+    ws, steps = load("head")
+    exact = check.exact_values(steps)
+    assert float(np.squeeze(exact["rank M"])) == 2
+    for rank, verdict in ((2, "right"), (1, "wrong"), (0, "wrong")):
+        boxes = {"M": exact["M"], "rank M": np.array([[float(rank)]])}
+        report = check.mark(ws.sheet, steps, boxes)
+        got = {m.cell.item: m.verdict for m in report.marks if m.cell.item == "rank M"}
+        assert got == {"rank M": verdict}, rank
+
+
+def test_what_a_student_wrote_is_shown_as_written():
+    assert check._show(6.0, ("the", "cat", "sat", "on", "mat", "dog", "ran", "park")) == "ran"
+    assert check._show(2.0) == "2" and check._show(0.3333) == "0.3333" and check._show(-0.00001) == "0"
+    assert check._show(0.25) == "0.25"
+
+
+def test_no_decimal_point_hint_where_the_answer_is_zero():
+    assert check.hint(0.03, (0.0, 0.0), "x", (0, 0), {"x": np.zeros((1, 1))}) != "check the decimal point"
+    assert check.hint(-1.0, (0.0, 0.0), "x", (0, 0), {"x": np.zeros((1, 1))}) != "check the decimal point"
+    assert check.hint(2.5, (0.25, 0.25), "x", (0, 0), {"x": np.zeros((1, 1))}) == "check the decimal point"
+
+
+def test_the_go_back_line_names_boxes_as_the_sheet_does(tmp_path):
+    ws, steps = load("decode")
+    exact = check.exact_values(steps)
+    x = next(it for it in ws.sheet.boxes() if it.name == "X")
+    wrong = exact[x.step].copy()
+    wrong[0, 0] += 1
+    text = check.mark(ws.sheet, steps, {"X": wrong}).format()
+    go_back = [line for line in text.splitlines() if line.startswith("go back to")]
+    assert go_back and "word 1 /" not in go_back[0] and "X_tok" in go_back[0]

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -173,7 +174,7 @@ def test_the_key_as_an_answers_file_is_all_right(tmp_path, capsys):
 def test_answers_template_has_every_box(capsys):
     code, out, _ = run(capsys, "sheet", "mrl", "--answers-template", "--seed", "4")
     parsed = tomllib.loads(out)
-    assert code == 0 and parsed.pop("worksheet") == "mrl" and parsed.pop("seed") == 4
+    assert code == 0 and parsed.pop("worksheet") == "mrl" and parsed.pop("seed") == 4 and parsed.pop("student") == ""
     ws = catalog.get("mrl")
     assert list(parsed) == [it.name for it in ws.sheet.boxes()]
 
@@ -200,3 +201,17 @@ def test_output_that_cannot_be_written_is_one_line(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 2 and "cannot write the output" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_sheet_from_a_numbers_file_says_how_to_check_it(capsys, tmp_path):
+    """The blank answers file and the key of a sheet made with --data name that file in
+    their check command, and that command checks them."""
+    data = Path(__file__).parent.parent / "worksheets" / "03_infonce.toml"
+    code, out, _ = run(capsys, "sheet", "infonce", "--data", str(data), "--answers-template")
+    assert code == 0 and f"# check: aibyhand check infonce this-file.toml --data {data}" in out
+    key = tmp_path / "key.toml"
+    code, _, _ = run(capsys, "sheet", "infonce", "--data", str(data), "--key", "-o", str(key))
+    assert code == 0 and f"--data {data}" in key.read_text()
+    assert run(capsys, "check", "infonce", str(key), "--data", str(data))[0] == 0
+    code, out, _ = run(capsys, "sheet", "infonce", "--answers-template")
+    assert code == 0 and "# check: aibyhand check infonce this-file.toml\n" in out

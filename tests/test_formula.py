@@ -185,3 +185,22 @@ def test_functions_compute_what_they_say():
     np.testing.assert_array_equal(lo, [[0, 1, 0], [0, 1, 1]])
     assert float(ev("rank(X)")) == 2
     np.testing.assert_allclose(ev("(X - I) / 2"), [[1, -0.5], [2, 0.5]])
+
+
+def test_a_rank_from_rounded_entries_is_bounded_below():
+    """A 4 x 3 matrix of rank 2 written to 2 decimals: every matrix within the rounding has
+    rank 2 or 3 (Weyl: the two large singular values stay far above the rounding), so the
+    enclosure is [2, 3], and neither 0 nor 1 is accepted as its rank."""
+    rng = np.random.default_rng(7)
+    M = rng.integers(-3, 4, (4, 2)) @ rng.integers(-3, 4, (2, 3)) / 3.0
+    assert np.linalg.matrix_rank(M) == 2
+    tree = formula.parse("rank(M)", {"M": "M"}).tree
+    lo, hi = formula.enclose(tree, {"M": (M - 0.005, M + 0.005)})
+    assert (float(lo), float(hi)) == (2.0, 3.0)
+    for _ in range(50):
+        r = np.linalg.matrix_rank(rng.uniform(M - 0.005, M + 0.005))
+        assert lo <= r <= hi
+    lo, hi = formula.enclose(tree, {"M": (M - 2.0, M + 2.0)})  # so wide that any rank could be
+    assert float(lo) < 2
+    M[0, 0] = np.inf  # a box written "inf": any rank, and no error
+    assert [float(x) for x in formula.enclose(tree, {"M": (M - 0.005, M + 0.005)})] == [0.0, 3.0]

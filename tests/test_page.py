@@ -320,6 +320,11 @@ def test_the_page_marks_every_box_as_check_does(browser, cases, tmp_path, key):
         assert file.name == stem + ".toml"
         assert file.read_text(encoding="utf-8") == check.template(case.sheet, case.steps, worksheet=case.name,
                                                                    seed=case.seed)
+        tab.fill("#student", "Zoë O'Brien")
+        file, saved = save(tab, tmp_path)
+        assert file.name == stem + "-zo-o-brien.toml"
+        assert saved["student"] == "Zoë O'Brien"
+        tab.fill("#student", "")
         honest = carry(case)
         middle = case.cells[len(case.cells) // 2].label
         sets = {
@@ -341,6 +346,7 @@ def test_the_page_marks_every_box_as_check_does(browser, cases, tmp_path, key):
             file, saved = save(tab, tmp_path)
             assert saved.pop("worksheet") == case.name
             assert saved.pop("seed", None) == case.seed
+            assert saved.pop("student") == ""
             for c in case.cells:
                 cell = saved[c.item] if isinstance(saved[c.item], str) else saved[c.item][c.row][c.col]
                 assert cell == answers[(c.item, c.row, c.col)], (what, c.label)

@@ -643,7 +643,7 @@ def parse_template(text: str):
         elif " = " in line and not line.startswith("#"):
             key = line.split(" = ", 1)[0]
             key = json.loads(key) if key.startswith('"') else key
-            if key not in ("worksheet", "seed"):
+            if key not in ("worksheet", "seed", "student"):
                 page_of[key] = page
     for key in page_of:
         v = data[key]
@@ -665,7 +665,7 @@ def fmt(v) -> str:
     return f"{v:.2f}"
 
 
-def fill(template: str, asks, written: dict, pages=None, page_of=None) -> str:
+def fill(template: str, asks, written: dict, pages=None, page_of=None, student="") -> str:
     """The template with the student's values in its ``""`` cells (in order); boxes on
     pages not in ``pages`` left blank."""
     values = []
@@ -677,7 +677,9 @@ def fill(template: str, asks, written: dict, pages=None, page_of=None) -> str:
     it = iter(values)
     out = []
     for line in template.splitlines():
-        if not line.startswith("#") and not line.startswith("worksheet"):
+        if line.startswith("student = "):
+            line = f"student = {json.dumps(student)}"
+        elif not line.startswith("#") and not line.startswith("worksheet"):
             line = re.sub(r'""', lambda _: next(it), line)
         out.append(line)
     assert next(it, None) is None
@@ -800,7 +802,7 @@ def classroom(tmp_path_factory):
         case["runs"] = runs
         for kind, run in runs.items():
             f = root / f"{name}-{seed}-{kind}.toml"
-            f.write_text(fill(template, asks, run.written))
+            f.write_text(fill(template, asks, run.written, student=f"{kind} {name} {seed}"))
             jobs.append((name, seed, kind, f))
         if seed == PARTIAL_SEED:
             f = root / f"{name}-{seed}-partial.toml"
@@ -828,7 +830,7 @@ def classroom(tmp_path_factory):
         except ValueError:
             got_json = None
         for name, seed, kind, f in group:
-            mine = got_json if len(group) == 1 or got_json is None else got_json.get(f.stem)
+            mine = got_json if len(group) == 1 or got_json is None else got_json.get(f"{kind} {name} {seed}")
             batch = None if len(group) == 1 or got_json is None else list(got_json.values())
             if batch is not None and len(batch) != len(group):
                 mine = None   # the command reported a file as unusable

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -47,23 +48,33 @@ from .worksheet import WorksheetError, digits, read_toml
 
 RHO = 0.005          # a number written to 2 decimals is within this of what was meant
 SLACK = 1e-9         # float rounding, relative
-META = ("worksheet", "seed")   # keys of an answers file that are not boxes
+META = ("worksheet", "seed", "student")   # keys of an answers file that are not boxes
+NAME_LENGTH = 60     # a student's name, as the class summary prints it
 BLANK, NOT_ASKED = "", "-"
 
 
 # -- the template and reading answers -------------------------------------------------
 
-def template(sheet: Sheet, steps: Steps, worksheet: str | None = None, seed: int | None = None) -> str:
+def check_args(data: str | None) -> str:
+    """What ``aibyhand check`` needs beyond the file: the numbers file a sheet was made from."""
+    return f" --data {shlex.quote(str(data))}" if data else ""
+
+
+def template(sheet: Sheet, steps: Steps, worksheet: str | None = None, seed: int | None = None,
+             data: str | None = None) -> str:
     """A blank answers file: every box ``""``, every cell not asked ``"-"``, each
-    matrix under a comment with its formula."""
+    matrix under a comment with its formula. ``data``: the numbers file the sheet was
+    made from, which checking needs again."""
     lines = [f"# answers for: {steps.title}",
              "# fill each \"\" with your value: a number (2 decimals), or a fraction in quotes "
              "such as \"3/13\"; \"-\" cells are not asked",
-             f"# check: aibyhand check {worksheet or 'NAME'} this-file.toml", ""]
+             f"# check: aibyhand check {worksheet or 'NAME'} this-file.toml" + check_args(data), ""]
     if worksheet is not None:
         lines.append(f'worksheet = "{worksheet}"')
     if seed is not None:
         lines.append(f"seed = {seed}")
+    if worksheet is not None:
+        lines.append('student = ""   # your name, for the class summary')
     if worksheet is not None or seed is not None:
         lines.append("")
     for k, page in enumerate(sheet.pages, start=1):
@@ -124,8 +135,9 @@ def parse_value(raw, where: str, words: tuple[str, ...] = ()) -> float:
         text = raw.strip().replace(" ", "")
         if text == BLANK:
             return math.nan
-        if text in words:
-            return float(words.index(text))
+        lower = [w.lower() for w in words]
+        if text.lower() in lower:  # "Sat" is the word sat
+            return float(lower.index(text.lower()))
         if text in ("inf", "+inf", "-inf"):
             return float(text)
         if len(text) <= 40 and _NUMBER.fullmatch(text):
@@ -137,6 +149,8 @@ def parse_value(raw, where: str, words: tuple[str, ...] = ()) -> float:
             except ZeroDivisionError:
                 raise WorksheetError(f"{where}: a fraction with denominator 0: {raw!r}") from None
     shown = repr(raw) if len(repr(raw)) <= 40 else repr(raw)[:37] + "..."
+    if words:
+        raise WorksheetError(f"{where}: expected one of the words {', '.join(words)}, got {shown}")
     raise WorksheetError(f"{where}: expected a number or a fraction like \"3/13\", got {shown}")
 
 
@@ -258,10 +272,11 @@ class Report:
                     if c[""]:
                         parts.append(f"{c['']} not done")
                     lines.append(f"  {status} {it.name} = {formula_of(it, self.steps)}   ({', '.join(parts)})")
+                    words = layout.words(it, self.steps)
                     for m in marks:
                         if m.verdict != "wrong":
                             continue
-                        text = f"           {m.cell.id}: you wrote {_show(m.wrote)}"
+                        text = f"           {m.cell.id}: you wrote {_show(m.wrote, words)}"
                         if reveal:
                             text += f", expected {format_number(m.expected, hand=True)}"
                             if not _close(m.follow, m.expected):
@@ -274,7 +289,9 @@ class Report:
                      f"{n['not done']} not done (of {len(self.marks)} boxes)")
         first = self.first_wrong
         if first is not None:
-            uses = [u for u in self.steps.uses(first.cell.step)]
+            prefix = self.sheet.prefix
+            uses = [u[len(prefix):] if prefix and u.startswith(prefix) else u
+                    for u in self.steps.uses(first.cell.step)]
             lines.append(f"go back to {first.cell.id} = {formula_of_cell(first, self)}"
                          + (f"; it uses {', '.join(uses)}" if uses else ""))
         return "\n".join(lines)
@@ -285,8 +302,14 @@ def formula_of_cell(m: Mark, report: Report) -> str:
     return formula_of(item, report.steps)
 
 
-def _show(x: float) -> str:
-    return format_number(x, hand=False, decimals=2) if math.isfinite(x) else ("inf" if x > 0 else "-inf")
+def _show(x: float, words: tuple[str, ...] = ()) -> str:
+    """What a student wrote, as they wrote it: a word, a whole number, or up to 4 decimals."""
+    if not math.isfinite(x):
+        return "inf" if x > 0 else "-inf"
+    if words and x.is_integer() and 0 <= x < len(words):
+        return words[int(x)]
+    text = f"{x:.4f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def _interval(iv) -> str:
@@ -467,9 +490,10 @@ def hint(y: float, iv, name: str, index: tuple, exact: Mapping[str, np.ndarray])
         return "a box holds a number"
     if _within(-y, iv) and abs(y) > RHO:
         return "check the sign"
-    if _within(y / 10, iv) or _within(y * 10, iv) or _within(y / 100, iv) or _within(y * 100, iv):
-        return "check the decimal point"
     lo, hi = iv
+    away = lo > 2 * RHO or hi < -2 * RHO  # only a value with digits to shift has a decimal point to misplace
+    if away and abs(y) > RHO and any(_within(y * f, iv) for f in (0.1, 10, 0.01, 100)):
+        return "check the decimal point"
     if lo - 3 * RHO <= y <= hi + 3 * RHO:
         return "close: check the last digit (round to 2 decimals)"
     v = exact[name]

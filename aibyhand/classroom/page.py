@@ -38,19 +38,21 @@ UNREADABLE = "write a number (2 decimals) or a fraction like 3/13"
 LABEL_CHAR_PX = 6.6     # one character of an 11 px row label, at most
 
 
-def render(ws, data, *, source: str = "", parts=None, seed: int | None = None) -> str:
+def render(ws, data, *, source: str = "", parts=None, seed: int | None = None,
+           data_file: str | None = None) -> str:
     """The interactive page of worksheet ``ws`` for ``data``, as one HTML document.
 
     ``source`` says where the numbers come from (shown under the settings); ``parts`` is
     what ``ws.run(data)`` returned, when the caller has run it already; ``seed`` (the
     variant the data is) goes into the saved answers file, as ``aibyhand sheet
-    --answers-template --seed N`` writes it.
+    --answers-template --seed N`` writes it; ``data_file``, the numbers file the data
+    came from, goes into the check command the page shows.
     """
     parts = ws.run(data) if parts is None else parts
     steps = ws.join(parts)
     sheet = ws.sheet
     title = f"Worksheet {ws.number}: {ws.title}"
-    data_json = graph(sheet, steps, worksheet=ws.name, seed=seed)
+    data_json = graph(sheet, steps, worksheet=ws.name, seed=seed, data_file=data_file)
     settings = "; ".join(x for x in (_sheet.settings_line(steps), source) if x)
     head = [f"<h1>{_e(title)}</h1>",
             f'<p class="instructions">{_e(sheet.opening())}</p>']
@@ -75,6 +77,8 @@ def render(ws, data, *, source: str = "", parts=None, seed: int | None = None) -
         "<body>",
         '<header class="bar">',
         f'<div id="progress" aria-live="polite">0 of {len(data_json["cells"])} boxes right</div>',
+        f'<input id="student" type="text" maxlength="{check.NAME_LENGTH}" autocomplete="name" '
+        'placeholder="your name" aria-label="your name (it goes into the saved file)">',
         '<button type="button" id="save" title="what you typed, as an answers file for aibyhand check">'
         "Save answers</button>",
         '<div id="status" aria-live="polite"></div>',
@@ -92,7 +96,8 @@ def render(ws, data, *, source: str = "", parts=None, seed: int | None = None) -
 
 # -- the graph the script marks with ----------------------------------------------------
 
-def graph(sheet: Sheet, steps: Steps, *, worksheet: str, seed: int | None = None) -> dict:
+def graph(sheet: Sheet, steps: Steps, *, worksheet: str, seed: int | None = None,
+          data_file: str | None = None) -> dict:
     """What the page's script needs to mark, as JSON-ready data.
 
     ``steps``: the steps the boxes depend on, in order; each has its ``shape`` (the
@@ -157,7 +162,8 @@ def graph(sheet: Sheet, steps: Steps, *, worksheet: str, seed: int | None = None
         "base": float(steps.meta.get("base", 3.0)),
         "steps": out_steps, "boxes": boxes, "cells": cells,
         "printed_on": {str(k): [n for n in names if n in keep] for k, names in printed_on.items()},
-        "toml": _template_pieces(sheet, steps, worksheet, seed, len(cells)),
+        "toml": _template_pieces(sheet, steps, worksheet, seed, len(cells), data_file),
+        "check_args": check.check_args(data_file),
         "id": _digest(worksheet, seed, out_steps),
         "unreadable": UNREADABLE,
     }
@@ -206,10 +212,11 @@ def _local(name: str, prefix: str) -> str:
     return name[len(prefix):] if prefix and name.startswith(prefix) else name
 
 
-def _template_pieces(sheet: Sheet, steps: Steps, worksheet: str, seed, n: int) -> list[str]:
-    """:func:`check.template`'s text cut at every box (its ``""``): the script writes the
-    typed values in between, in the order of :func:`layout.cells`."""
-    text = check.template(sheet, steps, worksheet=worksheet, seed=seed)
+def _template_pieces(sheet: Sheet, steps: Steps, worksheet: str, seed, n: int, data_file=None) -> list[str]:
+    """:func:`check.template`'s text cut at the student's name and at every box (each
+    ``""``): the script writes the name, then the typed values in the order of
+    :func:`layout.cells`, in between."""
+    text = check.template(sheet, steps, worksheet=worksheet, seed=seed, data=data_file)
     pieces, last, at = [], 0, 0
     for line in text.splitlines(keepends=True):
         if not line.lstrip().startswith("#"):
@@ -220,8 +227,8 @@ def _template_pieces(sheet: Sheet, steps: Steps, worksheet: str, seed, n: int) -
                 last = start + m.end()
         at += len(line)
     pieces.append(text[last:])
-    if len(pieces) != n + 1:
-        raise ValueError(f"the answers template has {len(pieces) - 1} boxes, the sheet {n}")
+    if len(pieces) != n + 2:  # the student's name, then the boxes
+        raise ValueError(f"the answers template has {len(pieces) - 2} boxes, the sheet {n}")
     return pieces
 
 
@@ -339,6 +346,8 @@ body{margin:0;font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,
 .bar{position:sticky;top:0;z-index:5;display:flex;flex-wrap:wrap;align-items:center;gap:4px 12px;
   padding:6px 12px;background:#fff;border-bottom:1px solid #c8c8c8;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 #progress{flex:1 1 0;min-width:0;font-size:14px}
+#student{font:inherit;font-size:16px;width:11em;max-width:40vw;min-height:40px;padding:0 8px;
+  border:1px solid #9a9a9a;border-radius:6px}
 #status{flex:1 1 100%;font-size:13px;line-height:1.3;color:#444}
 #status:empty{display:none}
 #status.error{color:#a0001c}
@@ -413,7 +422,8 @@ figure.table .note{margin:2px 0 0;font-size:11.5px;color:#555}
 @media (max-width:600px){body{font-size:14px}main{padding:4px 8px 40px}
   section.page{padding:10px 8px 8px;margin:10px 0}h1{font-size:1.15rem}
   .bar{padding:4px 8px;gap:2px 8px}#progress{font-size:12.5px;line-height:1.25}
-  button{min-height:36px;padding:0 10px;font-size:13px}#status{font-size:12px}}
+  button{min-height:36px;padding:0 10px;font-size:13px}#status{font-size:12px}
+  #student{width:7.5em;min-height:36px}}
 """
 
 
@@ -760,7 +770,17 @@ function call(node, env, point) {
     case "ln": return each(x, function (v) { return Math.log(npmax(v, 0)); });
     case "argmax": return point ? iv(argmax(lo2)) : couldBeLargest(lo2, hi2);
     case "rank":
-      if (!point && !sameMat(lo, hi)) return iv(scalar(0), scalar(Math.min(lo2.r, lo2.c)));
+      if (!point && !sameMat(lo, hi)) {  /* Weyl, as formula.py: at least the singular values above the radius */
+        var mid = new Mat(lo2.r, lo2.c), half = 0;
+        for (var t = 0; t < mid.d.length; t++) {
+          mid.d[t] = (lo2.d[t] + hi2.d[t]) / 2;
+          half += Math.pow((hi2.d[t] - lo2.d[t]) / 2, 2);
+        }
+        half = Math.sqrt(half);
+        if (!isFinite(half) || !mid.d.every(isFinite)) return iv(scalar(0), scalar(Math.min(lo2.r, lo2.c)));
+        var kept = singular(mid).filter(function (v) { return v > half * (1 + 1e-9); }).length;
+        return iv(scalar(kept), scalar(Math.min(lo2.r, lo2.c)));
+      }
       return iv(scalar(rank(lo2)));
   }
   fail("unknown function " + name);
@@ -790,8 +810,13 @@ function couldBeLargest(lo, hi) {
   }
   return iv(first, last);
 }
-/* numpy.linalg.matrix_rank: singular values (one-sided Jacobi) above max * max(r, c) * eps */
+/* numpy.linalg.matrix_rank: singular values above max * max(r, c) * eps */
 function rank(a) {
+  var s = singular(a);
+  var tol = Math.max.apply(null, s.concat([0])) * Math.max(a.r, a.c) * EPS;
+  return s.filter(function (v) { return v > tol; }).length;
+}
+function singular(a) {  /* singular values, by one-sided Jacobi */
   for (var t = 0; t < a.d.length; t++) if (!isFinite(a.d[t])) fail("rank of a matrix with a number missing");
   var m = a.r >= a.c ? copy(a) : transpose(a), R = m.r, C = m.c, at = function (i, j) { return m.d[i * C + j]; };
   for (var sweep = 0; sweep < 60; sweep++) {
@@ -822,8 +847,7 @@ function rank(a) {
     for (var h = 0; h < R; h++) n2 += at(h, j) * at(h, j);
     s.push(Math.sqrt(n2));
   }
-  var tol = Math.max.apply(null, s.concat([0])) * Math.max(a.r, a.c) * EPS;
-  return s.filter(function (v) { return v > tol; }).length;
+  return s;
 }
 
 /* -- marking: aibyhand.classroom.check.mark -------------------------------------------- */
@@ -877,7 +901,9 @@ function exactValues() {  /* the exact chain, from the givens (only a hint needs
 function hint(y, lo, hi, name, i, j) {
   if (!isFinite(y)) return "a box holds a number";
   if (within(-y, lo, hi) && Math.abs(y) > RHO) return "check the sign";
-  if (within(y / 10, lo, hi) || within(y * 10, lo, hi) || within(y / 100, lo, hi) || within(y * 100, lo, hi))
+  var away = lo > 2 * RHO || hi < -2 * RHO;  /* only a value with digits to shift has a decimal point to misplace */
+  if (away && Math.abs(y) > RHO &&
+      (within(y * 0.1, lo, hi) || within(y * 10, lo, hi) || within(y * 0.01, lo, hi) || within(y * 100, lo, hi)))
     return "check the decimal point";
   if (lo - 3 * RHO <= y && y <= hi + 3 * RHO) return "close: check the last digit (round to 2 decimals)";
   var v;
@@ -993,7 +1019,7 @@ function mark(written) {
 function parseCell(raw, words) {  /* {value} (NaN: blank) or {bad: why} */
   var text = raw.trim().replace(/ /g, "");
   if (text === "") return {value: NaN};
-  var w = words.indexOf(text);
+  var w = words.map(function (x) { return x.toLowerCase(); }).indexOf(text.toLowerCase());  /* "Sat" is sat */
   if (w >= 0) return {value: w};
   if (text === "inf" || text === "+inf") return {value: Infinity};
   if (text === "-inf") return {value: -Infinity};
@@ -1105,31 +1131,38 @@ function tomlString(s) {
   }
   return out + '"';
 }
+var STUDENT = document.getElementById("student");
+function studentName() { return STUDENT.value.replace(/[\u0000-\u001f\u007f]/g, " ").trim(); }
 function answersText() {
-  var text = G.toml[0];
-  for (var n = 0; n < CELLS.length; n++) text += tomlString(INPUTS[n] ? INPUTS[n].value : "") + G.toml[n + 1];
+  var text = G.toml[0] + tomlString(studentName()) + G.toml[1];
+  for (var n = 0; n < CELLS.length; n++) text += tomlString(INPUTS[n] ? INPUTS[n].value : "") + G.toml[n + 2];
   return text;
 }
+function fileName() {  /* answers-WORKSHEET[-seed-N][-name].toml: a class's files do not overwrite each other */
+  var slug = studentName().toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40);
+  return slug ? G.file.replace(/\.toml$/, "-" + slug + ".toml") : G.file;
+}
 function save() {
-  var a = document.createElement("a");
+  var a = document.createElement("a"), file = fileName();
   a.href = URL.createObjectURL(new Blob([answersText()], {type: "application/toml"}));
-  a.download = G.file;
+  a.download = file;
   document.body.appendChild(a);
   a.click();
   setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 2000);
   var unread = INPUTS.filter(function (el) { return el && el.hasAttribute("data-bad"); }).length;
   status.className = "";
-  status.textContent = "Saved " + G.file + ". Check it with: aibyhand check " + G.worksheet + " " + G.file +
+  status.textContent = "Saved " + file + ". Check it with: aibyhand check " + G.worksheet + " " + file + G.check_args +
     (unread ? " (first fix the " + unread + " box" + (unread > 1 ? "es" : "") + " that cannot be read)" : "");
 }
 /* what is typed survives a reload of the page (a phone drops a tab it does not show) */
 function remember() {
   if (restoring) return;
   var typed = INPUTS.map(function (el) { return el ? el.value : ""; });
-  try { localStorage.setItem(G.id, JSON.stringify(typed)); } catch (e) { /* storage off: nothing kept */ }
+  try { localStorage.setItem(G.id, JSON.stringify(typed)); localStorage.setItem("aibyhand:student", STUDENT.value); } catch (e) { /* storage off: nothing kept */ }
 }
 function restore() {
   try {
+    STUDENT.value = localStorage.getItem("aibyhand:student") || "";
     var got = JSON.parse(localStorage.getItem(G.id) || "null");
     if (!Array.isArray(got) || got.length !== INPUTS.length) return;
     restoring = true;
@@ -1155,6 +1188,7 @@ document.addEventListener("keydown", function (e) {  /* Enter: the next box */
   for (var k = n + 1; k < INPUTS.length; k++) if (INPUTS[k]) { INPUTS[k].focus(); return; }
 });
 document.getElementById("save").addEventListener("click", save);
+STUDENT.addEventListener("input", remember);
 window.addEventListener("resize", markWide);
 
 /* for tests and the curious: the evaluator on plain arrays (a number, or a list of rows),

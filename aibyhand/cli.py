@@ -320,14 +320,14 @@ def _class(args) -> int:
             marked.append((answers.get("student", "").strip() or Path(path).stem, path,
                            check.check(ws.sheet, loaded[key], answers, where=path)))
         except WorksheetError as err:
-            problems.append(str(err))
+            problems.append((path, str(err)))
     reports = _by_student(marked)
     _decided(2 if problems else 0 if all(r.ok for r in reports.values()) else 1)
     if args.json:
         print(json.dumps({name: r.to_json() for name, r in reports.items()}, indent=1))
-    elif reports:
-        print(check.summary(reports))
-    for p in problems:
+    elif reports or problems:
+        print(check.summary(reports, unread=[path for path, _ in problems]))
+    for _, p in problems:
         _fail("check", p)
     if args.plot and reports:
         from . import plots

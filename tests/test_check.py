@@ -253,3 +253,59 @@ def test_the_go_back_line_names_boxes_as_the_sheet_does(tmp_path):
     text = check.mark(ws.sheet, steps, {"X": wrong}).format()
     go_back = [line for line in text.splitlines() if line.startswith("go back to")]
     assert go_back and "word 1 /" not in go_back[0] and "X_tok" in go_back[0]
+
+
+def test_a_file_that_cannot_be_read_keeps_its_line_in_the_summary(tmp_path, capsys):
+    ws, steps = load("infonce")
+    good = tmp_path / "ana.toml"
+    good.write_text(answers_toml(ws, steps, {}))
+    bad = tmp_path / "ben.toml"
+    bad.write_text('worksheet = "infonce"\nloss = "0.3.3"\n')
+    assert main(["check", "infonce", str(good), str(bad)]) == 2
+    got = capsys.readouterr()
+    rows = got.out.splitlines()
+    assert rows[1].split()[0] == "ana" and rows[2] == f"{bad}  cannot be read (the reason is below)"
+    assert str(bad) in got.err and "loss" in got.err
+
+
+def test_the_next_word_is_one_the_written_probabilities_allow():
+    """A student whose own prob ties "cat" (row 1) and "on" (row 5) at the top: either is
+    follow-through; "sat" (row 3, between them) is wrong, though it lies between the two
+    in the vocabulary's order."""
+    ws, steps = load("decode")
+    exact = check.exact_values(steps)
+    prob = exact["word 1 / prob"].copy()
+    prob[:] = 0.05
+    prob[1, 0] = prob[5, 0] = 0.35
+    verdicts = {}
+    for word in ("cat", "on", "sat", "ran"):
+        words = layout.words(next(it for it in ws.sheet.boxes() if it.name == "next"), steps)
+        boxes = {"prob": prob, "next": np.array([[float(words.index(word))]])}
+        report = check.mark(ws.sheet, steps, boxes)
+        verdicts[word] = next(m.verdict for m in report.marks if m.cell.item == "next")
+    assert verdicts == {"cat": "follow", "on": "follow", "sat": "wrong", "ran": "right"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_box_after_blank_boxes_is_not_right_for_any_value(name):
+    """Only the last box written, every box before it blank: its exact value is right,
+    and the value 1 away (or, for a word, every other word) is wrong, on every sheet.
+    Blank boxes stand for their exact values within rounding; a run of them must not
+    widen until anything is right."""
+    ws, steps = load(name)
+    exact = check.exact_values(steps)
+    last = ws.sheet.boxes()[-1]
+    value, _, _ = layout.shown(last, steps)
+    ask = layout.mask_of(last, steps)
+    words = layout.words(last, steps)
+    i = tuple(np.argwhere(ask)[0])
+    right = np.full(value.shape, np.nan)
+    right[i] = value[i]
+    wrongs = [float(w) for w in range(len(words)) if w != value[i]] if words else [value[i] + 1, value[i] - 1]
+    verdict = lambda v: next(m.verdict for m in check.mark(ws.sheet, steps, {last.name: v}).marks  # noqa: E731
+                             if m.cell.item == last.name and m.cell.index == (i if not last.T else i[::-1]))
+    assert verdict(right) == "right"
+    for w in wrongs:
+        bad = right.copy()
+        bad[i] = w
+        assert verdict(bad) == "wrong", (name, last.name, w)

@@ -331,6 +331,8 @@ def test_the_page_marks_every_box_as_check_does(browser, cases, tmp_path, key):
             "honest": typed(case, honest),
             "one slip": typed(case, carry(case, slip=middle)),
             "first page": typed(case, honest, only=lambda c: c.item in first_page(case)),
+            "last page, a slip": typed(case, carry(case, slip=case.cells[-1].label),
+                                       only=lambda c: c.item in last_page(case)),
             "garbage": garbage(case, np.random.default_rng(len(case.cells) + (case.seed or 0))),
             "fractions": typed(case, honest, write=fraction),
             "from the tables": typed(case, carry(case, table=True)),
@@ -388,6 +390,12 @@ def from_file(case: Case, data: dict) -> dict[tuple, str]:
 def first_page(case: Case) -> set[str]:
     """The boxes on a sheet's first page."""
     return {it.name for k, it in case.sheet.items() if k == 1 and it.role == "box"}
+
+
+def last_page(case: Case) -> set[str]:
+    """The boxes on a sheet's last page (every box before them blank)."""
+    last = len(case.sheet.pages)
+    return {it.name for k, it in case.sheet.items() if k == last and it.role == "box"}
 
 
 def shown_values(case: Case) -> set[str]:

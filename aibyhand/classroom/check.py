@@ -3,8 +3,9 @@
 A student carries their own written values forward. So each box is judged against the
 value its formula gives from the student's *own* earlier boxes (the exact values where
 a box is blank), within what the rounding of those boxes allows: every written number
-may be up to 0.005 from what the student meant (decimals to 2 places), and interval
-arithmetic (:func:`aibyhand.formula.enclose`) carries that through the formula. Then
+may be up to 0.005 from what the student meant (decimals to 2 places), a blank box up to
+0.01 from its value, and interval arithmetic (:func:`aibyhand.formula.enclose`) carries
+that through the formula. Then
 
 - **right**: the value is what the exact chain gives, within rounding;
 - **follow-through**: it is not, but it is what the student's own earlier values give
@@ -33,7 +34,7 @@ import math
 import shlex
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -48,6 +49,7 @@ from .worksheet import WorksheetError, digits, read_toml
 
 RHO = 0.005          # a number written to 2 decimals is within this of what was meant
 SLACK = 1e-9         # float rounding, relative
+SKIPPED = 2 * RHO    # how far a box left blank may be from the value it stands for
 META = ("worksheet", "seed", "student")   # keys of an answers file that are not boxes
 NAME_LENGTH = 60     # a student's name, as the class summary prints it
 BLANK, NOT_ASKED = "", "-"
@@ -401,6 +403,10 @@ def mark(sheet: Sheet, steps: Steps, boxes: Mapping[str, np.ndarray], *, where: 
         if name not in boxed:
             follow[name], clean[name], ref[name] = tuple(F), tuple(C), R
             continue
+        # argmax's interval spans the rows that could be largest; a row between two of
+        # them that could not is no answer: judged by the set itself
+        could = [_could_be_largest(formula.enclose(tree[2], env)) for env in (f_env, c_env)] \
+            if tree[0] == "call" and tree[1] == "argmax" else None
         it = boxed[name]
         mine = boxes.get(it.name)
         fl, fh, cl, ch = (x.copy() for x in (*F, *C))
@@ -419,13 +425,18 @@ def mark(sheet: Sheet, steps: Steps, boxes: Mapping[str, np.ndarray], *, where: 
             f_iv, c_iv = (float(F[0][i]), float(F[1][i])), (float(C[0][i]), float(C[1][i]))
             if math.isnan(y):
                 verdict = ""
-                fl[i], fh[i] = min(f_iv[0], c_iv[0]) - RHO, max(f_iv[1], c_iv[1]) + RHO
-                cl[i], ch[i] = c_iv[0] - RHO, c_iv[1] + RHO
+                cl[i], ch[i] = _skipped(float(R[i]), c_iv, float(R[i]))
+                mid = (f_iv[0] + f_iv[1]) / 2
+                fl[i], fh[i] = _skipped(mid if math.isfinite(mid) else float(R[i]), f_iv, float(R[i]))
             else:
                 # the exact value is right whatever the boxes before it say (a length the
                 # page says is whole, written whole from drifted inputs)
-                verdict = ("right" if _within(y, c_iv) or _within(y, (e, e)) else
-                           "follow" if _within(y, f_iv) else "wrong")
+                if could is not None:
+                    f_ok, c_ok = (_one_of(y, x[:, i[-1]]) for x in could)
+                    verdict = "right" if c_ok or y == e else "follow" if f_ok else "wrong"
+                else:
+                    verdict = ("right" if _within(y, c_iv) or _within(y, (e, e)) else
+                               "follow" if _within(y, f_iv) else "wrong")
                 fl[i], fh[i] = y - RHO, y + RHO
                 if verdict == "right":
                     R[i] = y
@@ -435,6 +446,17 @@ def mark(sheet: Sheet, steps: Steps, boxes: Mapping[str, np.ndarray], *, where: 
         follow[name], clean[name], ref[name] = (fl, fh), (cl, ch), R
     order = [marks[(c.step, c.index)] for c in layout.cells(sheet, steps)]
     return Report(order, sheet, steps, where)
+
+
+def _could_be_largest(bounds) -> np.ndarray:
+    """Which rows could hold their column's largest entry, for entries within ``bounds``."""
+    lo, hi = (np.atleast_2d(np.asarray(b, float)) for b in bounds)
+    return hi >= lo.max(axis=-2, keepdims=True)
+
+
+def _one_of(y: float, rows: np.ndarray) -> bool:
+    """Whether ``y`` is the index of a row marked True."""
+    return float(y).is_integer() and 0 <= y < len(rows) and bool(rows[int(y)])
 
 
 def honest(sheet: Sheet, steps: Steps, decimals: int = 2) -> dict[str, np.ndarray]:
@@ -462,6 +484,15 @@ def honest(sheet: Sheet, steps: Steps, decimals: int = 2) -> dict[str, np.ndarra
             v[c.index] = round(float(v[c.index]), decimals)
         env[name] = v
     return env
+
+
+def _skipped(v: float, iv, ref: float) -> tuple[float, float]:
+    """What a student who did not write a box may carry on from it: the formula's bounds
+    ``iv`` rounded once (RHO), but never more than SKIPPED from ``v`` (their own value)
+    and reaching ``ref`` (the exact chain's): a run of blank boxes widens nothing
+    further, so a later box is not right for any value at all."""
+    lo, hi = iv
+    return (min(max(lo - RHO, v - SKIPPED), ref - RHO), max(min(hi + RHO, v + SKIPPED), ref + RHO))
 
 
 def _carried(v: float, iv) -> tuple[float, float]:
@@ -514,13 +545,18 @@ def check(sheet: Sheet, steps: Steps, answers: Mapping | str | Path, *, where: s
     return mark(sheet, steps, written(sheet, steps, answers, where), where=where)
 
 
-def summary(reports: Mapping[str, Report]) -> str:
-    """One line per student, then the boxes the class missed most."""
-    width = max(len(n) for n in [*reports, "student"])
+def summary(reports: Mapping[str, Report], unread: Sequence[str] = ()) -> str:
+    """One line per student, then the boxes the class missed most. ``unread``: files that
+    could not be read, each on a line of its own (why: on stderr), so nobody is missed."""
+    width = max(len(n) for n in [*reports, *unread, "student"])
     lines = [f"{'student':<{width}}  right  follow  wrong  not done"]
     for name, r in reports.items():
         n = r.counts()
         lines.append(f"{name:<{width}}  {n['right']:>5}  {n['follow']:>6}  {n['wrong']:>5}  {n['not done']:>8}")
+    for path in unread:
+        lines.append(f"{path:<{width}}  cannot be read (the reason is below)")
+    if not reports:
+        return "\n".join(lines)
     missed = missed_most(reports)
     lines.append("")
     if missed:

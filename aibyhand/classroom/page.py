@@ -430,7 +430,7 @@ figure.table .note{margin:2px 0 0;font-size:11.5px;color:#555}
 SCRIPT = r"""
 (function () {
 "use strict";
-var RHO = 0.005, SLACK = 1e-9, EPS = Math.pow(2, -52);
+var RHO = 0.005, SLACK = 1e-9, SKIPPED = 2 * RHO, EPS = Math.pow(2, -52);
 var NUMBER = /^[+-]?(\d{1,12}(\.\d{0,12})?|\.\d{1,12})(\/\d{1,12}(\.\d{0,12})?)?$/;
 var G = JSON.parse(document.getElementById("graph").textContent);
 
@@ -810,6 +810,16 @@ function couldBeLargest(lo, hi) {
   }
   return iv(first, last);
 }
+/* check._could_be_largest: for each row and column, could it be the column's largest */
+function couldBeLargestRows(x) {
+  var lo = as2d(x.lo), hi = as2d(x.hi);
+  var top = reduce(lo, "col", "max"), out = new Mat(lo.r, lo.c);
+  for (var r = 0; r < lo.r; r++) for (var c = 0; c < lo.c; c++) out.d[r * lo.c + c] = hi.d[r * lo.c + c] >= top.d[c] ? 1 : 0;
+  return out;
+}
+function oneOf(y, rows, col) {  /* check._one_of: y is the index of a row that could be largest */
+  return Number.isInteger(y) && y >= 0 && y < rows.r && rows.d[y * rows.c + col] === 1;
+}
 /* numpy.linalg.matrix_rank: singular values above max * max(r, c) * eps */
 function rank(a) {
   var s = singular(a);
@@ -945,6 +955,10 @@ function isLog(tree) { return tree[0] === "neg" && tree[1][0] === "log"; }
 function exactAt(name, p) {
   try { return exactValues()[name].d[p]; } catch (err) { return null; }
 }
+/* check._skipped */
+function skipped(v, lo, hi, ref) {
+  return [pymin(pymax(lo - RHO, v - SKIPPED), ref - RHO), pymax(pymin(hi + RHO, v + SKIPPED), ref + RHO)];
+}
 /* check._carried */
 function carried(v, lo, hi) { return [pymax(v - RHO, pymin(v, lo)), pymin(v + RHO, pymax(v, hi))]; }
 /* written: box index -> the matrix the sheet shows (NaN: blank). One verdict per cell.
@@ -971,6 +985,10 @@ function mark(written) {
       C = readLog(C, fit(ev(st.tree[1][2], over(clean), false), st.shape), st.snap);
     }
     if (!box) { follow[name] = F; clean[name] = C; ref[name] = iv(R); return; }
+    /* argmax: judged by the set of rows that could be largest, as check.mark */
+    var could = st.tree[0] === "call" && st.tree[1] === "argmax" ?
+      [couldBeLargestRows(ev(st.tree[2], over(follow), false)), couldBeLargestRows(ev(st.tree[2], over(clean), false))]
+      : null;
     var fl = copy(F.lo), fh = copy(F.hi), cl = copy(C.lo), ch = copy(C.hi), cols = st.shape[1];
     if (box.rest === "grey") {  /* the cells the sheet prints are used as printed */
       var asked = {}, rest = REST[name], restValue = fromRows(st.rest);
@@ -991,14 +1009,21 @@ function mark(written) {
       var f0 = F.lo.d[p], f1 = F.hi.d[p], c0 = C.lo.d[p], c1 = C.hi.d[p], verdict;
       if (y !== y) {
         verdict = "";
-        fl.d[p] = pymin(f0, c0) - RHO;
-        fh.d[p] = pymax(f1, c1) + RHO;
-        cl.d[p] = c0 - RHO;
-        ch.d[p] = c1 + RHO;
+        var cs = skipped(R.d[p], c0, c1, R.d[p]), mid = (f0 + f1) / 2;
+        var fs = skipped(isFinite(mid) ? mid : R.d[p], f0, f1, R.d[p]);
+        fl.d[p] = fs[0];
+        fh.d[p] = fs[1];
+        cl.d[p] = cs[0];
+        ch.d[p] = cs[1];
       } else {
-        var e = within(y, c0, c1) ? null : exactAt(name, p);  /* the exact value is right */
-        verdict = within(y, c0, c1) || (e !== null && within(y, e, e)) ? "right"
-          : within(y, f0, f1) ? "follow" : "wrong";
+        if (could) {
+          var ex = exactAt(name, p);
+          verdict = oneOf(y, could[1], j) || y === ex ? "right" : oneOf(y, could[0], j) ? "follow" : "wrong";
+        } else {
+          var e = within(y, c0, c1) ? null : exactAt(name, p);  /* the exact value is right */
+          verdict = within(y, c0, c1) || (e !== null && within(y, e, e)) ? "right"
+            : within(y, f0, f1) ? "follow" : "wrong";
+        }
         fl.d[p] = y - RHO;
         fh.d[p] = y + RHO;
         if (verdict === "right") R.d[p] = y;

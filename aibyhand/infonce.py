@@ -70,7 +70,7 @@ def _forward(A: np.ndarray, P: np.ndarray, temperature: float, base: float,
     nP = ops.norms(s, P, "|P|", x="P", what=what[1], cols=p)                        # (1, B)
     # the same number as A^T P / (|A|^T |P|), normalised first so that no product of two
     # large (or two tiny) lengths can overflow (or underflow) on the way
-    S = s.add("S", (A / nA).T @ (P / nP), "A^T P / (|A|^T |P|)", note="cos(a_i, p_j)",
+    S = s.add("S", ops.matmul(ops.divide(A, nA).T, ops.divide(P, nP)), "A^T P / (|A|^T |P|)", note="cos(a_i, p_j)",
               rows=a, cols=p)                                                       # (B, B)
     logits = s.add("logits", S / temperature, "S / temperature", rows=a, cols=p)  # (B, B)
     ops.softmax(s, logits, base, axis=1, of="logits", rows=a, cols=p)             # prob: (B, B)
@@ -105,10 +105,10 @@ def backward(steps: Steps) -> Steps:
     g = Steps("InfoNCE backward", s.meta)
     dlogits = g.add("dlogits", (s["prob"] - np.eye(B)) / B, f"(prob - I) / {B}", rows=a, cols=p)  # (B, B)
     dS = g.add("dS", dlogits / temperature, "dlogits / temperature", rows=a, cols=p)  # (B, B)
-    A_hat = g.add("A_hat", s["A"] / s["|A|"], "A / |A|", note="unit anchors", cols=a)  # (d, B)
-    P_hat = g.add("P_hat", s["P"] / s["|P|"], "P / |P|", note="unit positives", cols=p)  # (d, B)
-    g.add("dA_hat", P_hat @ dS.T, "P_hat dS^T", cols=a)                               # (d, B)
-    g.add("dP_hat", A_hat @ dS, "A_hat dS", cols=p)                                   # (d, B)
+    A_hat = g.add("A_hat", ops.divide(s["A"], s["|A|"]), "A / |A|", note="unit anchors", cols=a)  # (d, B)
+    P_hat = g.add("P_hat", ops.divide(s["P"], s["|P|"]), "P / |P|", note="unit positives", cols=p)  # (d, B)
+    g.add("dA_hat", ops.matmul(P_hat, dS.T), "P_hat dS^T", cols=a)                    # (d, B)
+    g.add("dP_hat", ops.matmul(A_hat, dS), "A_hat dS", cols=p)                        # (d, B)
     # A_hat . dA_hat = row sums of S * dS, P_hat . dP_hat = column sums: B x B work, not d x B
     SdS = s["S"] * dS                                                                 # (B, B)
     ops.normalize_backward(g, g, "A_hat", "|A|", "dA_hat", "along_A", "dA", cols=a,

@@ -104,9 +104,9 @@ def backward(steps: Steps) -> Steps:
     for m in dims:
         g.extend(infonce.backward(s.sub(f"m={m}")), prefix=f"m={m}")
     for x, cols in (("A", a), ("P", p)):
-        total = np.zeros((d, B))                                             # (d, B)
+        total = ops.zeros((d, B))                                            # (d, B)
         for m, w in zip(dims, weights):
-            total[:m] += w * g[f"m={m} / d{x}"]                               # zero below row m
+            total[:m] += g[f"m={m} / d{x}"] if w == 1 else w * g[f"m={m} / d{x}"]  # zero below row m
         terms = [(f"{w:g} " if w != 1 else "") + (f"m={m} / d{x}" if m == d else f"pad(m={m} / d{x}, {d})")
                  for m, w in zip(dims, weights)]
         g.add(f"d{x}", total, " + ".join(terms), note="each width's gradient in its first m rows",

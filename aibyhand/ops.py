@@ -31,7 +31,7 @@ class _Block:
 _FREE: dict[int, list[np.ndarray]] = {}   # bytes -> raw memory no array uses
 _KEEP = 512 << 20                        # at most this much waits for reuse
 _kept = [0]
-LARGE = 1 << 20                          # results from this size on are recycled
+LARGE = 1 << 17                          # results from this size on are recycled (glibc maps them)
 
 
 def _release(raw: np.ndarray) -> None:
@@ -69,6 +69,18 @@ def fresh(shape) -> np.ndarray:
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a @ b`` of two matrices, into :func:`fresh` memory."""
     return np.matmul(a, b, out=fresh((a.shape[0], b.shape[1])))
+
+
+def divide(a: np.ndarray, b) -> np.ndarray:
+    """``a / b`` (``b`` broadcast, as a row of lengths), into :func:`fresh` memory."""
+    return np.divide(a, b, out=fresh(np.broadcast_shapes(a.shape, np.shape(b))))
+
+
+def zeros(shape) -> np.ndarray:
+    """Zeros of ``shape``, in :func:`fresh` memory."""
+    out = fresh(shape)
+    out.fill(0.0)
+    return out
 
 
 def columns(*blocks: np.ndarray) -> np.ndarray:
@@ -153,9 +165,10 @@ def normalize_backward(g: Steps, s: Steps, unit: str, norm: str, d_unit: str, al
     dots = np.einsum("ij,ij->j", y, dy) if dots is None else dots
     yg = g.add(along, dots[None, :], f"colsum({unit} * {d_unit})",
                note=f"the part of {d_unit} along {unit}", cols=cols)  # (1, B)
-    # dy - y yg, written so NumPy builds the result in one temporary (no fresh array per step)
-    return g.add(out, (y * -yg + dy) / lengths_, f"({d_unit} - {unit} * {along}) / {norm}",
-                 cols=cols)  # (d, B)
+    dx = np.multiply(y, -yg, out=fresh(y.shape))                      # dy - y yg, in place
+    dx += dy
+    dx /= lengths_
+    return g.add(out, dx, f"({d_unit} - {unit} * {along}) / {norm}", cols=cols)  # (d, B)
 
 
 def softmax(s: Steps, L: np.ndarray, base: float, *, axis: int, of: str,

@@ -70,8 +70,8 @@ def _forward(A: np.ndarray, P: np.ndarray, temperature: float, base: float,
     nP = ops.norms(s, P, "|P|", x="P", what=what[1], cols=p)                        # (1, B)
     # the same number as A^T P / (|A|^T |P|), normalised first so that no product of two
     # large (or two tiny) lengths can overflow (or underflow) on the way
-    S = s.add("S", ops.matmul(ops.divide(A, nA).T, ops.divide(P, nP)), "A^T P / (|A|^T |P|)", note="cos(a_i, p_j)",
-              rows=a, cols=p)                                                       # (B, B)
+    S = s.add("S", ops.matmul(ops.divide(A, nA).T, ops.divide(P, nP)), "A^T P / (|A|^T |P|)",
+              note="cos(a_i, p_j)", rows=a, cols=p)                                 # (B, B)
     logits = s.add("logits", S / temperature, "S / temperature", rows=a, cols=p)  # (B, B)
     ops.softmax(s, logits, base, axis=1, of="logits", rows=a, cols=p)             # prob: (B, B)
     # -log_b prob_ii taken as log_b sum_i - (logits_ii - max_i): prob_ii itself can underflow to 0

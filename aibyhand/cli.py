@@ -13,6 +13,7 @@ import json
 import math
 import os
 import sys
+import unicodedata
 from collections import Counter
 from fractions import Fraction
 from pathlib import Path
@@ -299,7 +300,8 @@ def _answers_and_sheet(args, path):
     if seed is not None and not 0 <= seed <= MAX_SEED:
         raise WorksheetError(f"{path}: seed: expected an integer from 0 to {MAX_SEED}, got {seed}")
     student = answers.get("student", "")
-    if not isinstance(student, str) or len(student) > check.NAME_LENGTH or not student.isprintable():
+    if not isinstance(student, str) or len(student) > check.NAME_LENGTH or any(
+            unicodedata.category(ch) == "Cc" for ch in student):  # as the page: no control characters
         raise WorksheetError(f"{path}: student: expected a name in quotes (one line, at most "
                              f"{check.NAME_LENGTH} characters), got {str(student)[:40]!r}")
     ws, data, source = _load(args, seed, seed_from=f"the seed in {path}")

@@ -282,7 +282,9 @@ def test_the_next_word_is_one_the_written_probabilities_allow():
         words = layout.words(next(it for it in ws.sheet.boxes() if it.name == "next"), steps)
         boxes = {"prob": prob, "next": np.array([[float(words.index(word))]])}
         report = check.mark(ws.sheet, steps, boxes)
-        verdicts[word] = next(m.verdict for m in report.marks if m.cell.item == "next")
+        mark = next(m for m in report.marks if m.cell.item == "next")
+        verdicts[word] = mark.verdict
+        assert mark.hint == (check.LARGEST_HINT if mark.verdict == "wrong" else "")
     assert verdicts == {"cat": "follow", "on": "follow", "sat": "wrong", "ran": "right"}
 
 
@@ -309,3 +311,29 @@ def test_a_box_after_blank_boxes_is_not_right_for_any_value(name):
         bad = right.copy()
         bad[i] = w
         assert verdict(bad) == "wrong", (name, last.name, w)
+
+
+def test_a_name_the_page_saves_is_a_name_check_reads(tmp_path, capsys):
+    """A non-breaking space, a zero-width space, an accent: what the page keeps, check reads."""
+    ws, steps = load("infonce")
+    p = tmp_path / "a.toml"
+    p.write_text(answers_toml(ws, steps, {}).replace(
+        'worksheet = "infonce"\n', 'worksheet = "infonce"\nstudent = "Ana\\u00a0L\\u200bée"\n', 1))
+    assert main(["check", "infonce", str(p), str(p.with_name("b.toml"))]) == 2  # b.toml is missing
+    assert "Ana\u00a0L\u200bée" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_an_honest_student_who_leaves_boxes_blank_is_never_wrong(name):
+    """Every run of one or two blank boxes in an honest 2-decimal file (worked on scrap
+    paper and carried on): nothing wrong, nothing follow-through, default and seed 1."""
+    for seed in (None, 1):
+        ws, steps = load(name, seed)
+        boxes = work(ws, steps)
+        names = list(boxes)
+        for k in range(len(names)):
+            for run in (1, 2):
+                blank = names[k:k + run]
+                b = {n: (np.full_like(v, np.nan) if n in blank else v) for n, v in boxes.items()}
+                c = check.mark(ws.sheet, steps, b).counts()
+                assert c["wrong"] == c["follow"] == 0, (name, seed, blank)

@@ -4,7 +4,7 @@ A student carries their own written values forward. So each box is judged agains
 value its formula gives from the student's *own* earlier boxes (the exact values where
 a box is blank), within what the rounding of those boxes allows: every written number
 may be up to 0.005 from what the student meant (decimals to 2 places), a blank box up to
-0.01 from its value, and interval arithmetic (:func:`aibyhand.formula.enclose`) carries
+0.025 from its value (worked on scrap paper, rounded, carried), and interval arithmetic (:func:`aibyhand.formula.enclose`) carries
 that through the formula. Then
 
 - **right**: the value is what the exact chain gives, within rounding;
@@ -49,7 +49,8 @@ from .worksheet import WorksheetError, digits, read_toml
 
 RHO = 0.005          # a number written to 2 decimals is within this of what was meant
 SLACK = 1e-9         # float rounding, relative
-SKIPPED = 2 * RHO    # how far a box left blank may be from the value it stands for
+SKIPPED = 5 * RHO    # how far a box left blank may be from the value it stands for
+LARGEST_HINT = "the row of the largest entry: compare them again"
 META = ("worksheet", "seed", "student")   # keys of an answers file that are not boxes
 NAME_LENGTH = 60     # a student's name, as the class summary prints it
 BLANK, NOT_ASKED = "", "-"
@@ -152,7 +153,8 @@ def parse_value(raw, where: str, words: tuple[str, ...] = ()) -> float:
                 raise WorksheetError(f"{where}: a fraction with denominator 0: {raw!r}") from None
     shown = repr(raw) if len(repr(raw)) <= 40 else repr(raw)[:37] + "..."
     if words:
-        raise WorksheetError(f"{where}: expected one of the words {', '.join(words)}, got {shown}")
+        raise WorksheetError(f"{where}: expected one of the words {', '.join(words)} (or its "
+                             f"number, 0 to {len(words) - 1}), got {shown}")
     raise WorksheetError(f"{where}: expected a number or a fraction like \"3/13\", got {shown}")
 
 
@@ -305,7 +307,8 @@ def formula_of_cell(m: Mark, report: Report) -> str:
 
 
 def _show(x: float, words: tuple[str, ...] = ()) -> str:
-    """What a student wrote, as they wrote it: a word, a whole number, or up to 4 decimals."""
+    """What a student wrote, as the checker read it: a word (in a word box), a whole
+    number, or up to 4 decimals."""
     if not math.isfinite(x):
         return "inf" if x > 0 else "-inf"
     if words and x.is_integer() and 0 <= x < len(words):
@@ -441,8 +444,9 @@ def mark(sheet: Sheet, steps: Steps, boxes: Mapping[str, np.ndarray], *, where: 
                 if verdict == "right":
                     R[i] = y
                 cl[i], ch[i] = _carried(float(R[i]), c_iv)
-            marks[(name, i)] = Mark(c, verdict, y, e, f_iv,
-                                    hint(y, f_iv, name, i, exact) if verdict == "wrong" else "")
+            nudge = "" if verdict != "wrong" else LARGEST_HINT if could is not None else \
+                hint(y, f_iv, name, i, exact)
+            marks[(name, i)] = Mark(c, verdict, y, e, f_iv, nudge)
         follow[name], clean[name], ref[name] = (fl, fh), (cl, ch), R
     order = [marks[(c.step, c.index)] for c in layout.cells(sheet, steps)]
     return Report(order, sheet, steps, where)

@@ -164,6 +164,7 @@ def graph(sheet: Sheet, steps: Steps, *, worksheet: str, seed: int | None = None
         "printed_on": {str(k): [n for n in names if n in keep] for k, names in printed_on.items()},
         "toml": _template_pieces(sheet, steps, worksheet, seed, len(cells), data_file),
         "check_args": check.check_args(data_file),
+        "largest_hint": check.LARGEST_HINT, "skipped": check.SKIPPED,
         "id": _digest(worksheet, seed, out_steps),
         "unreadable": UNREADABLE,
     }
@@ -430,9 +431,10 @@ figure.table .note{margin:2px 0 0;font-size:11.5px;color:#555}
 SCRIPT = r"""
 (function () {
 "use strict";
-var RHO = 0.005, SLACK = 1e-9, SKIPPED = 2 * RHO, EPS = Math.pow(2, -52);
+var RHO = 0.005, SLACK = 1e-9, EPS = Math.pow(2, -52);
 var NUMBER = /^[+-]?(\d{1,12}(\.\d{0,12})?|\.\d{1,12})(\/\d{1,12}(\.\d{0,12})?)?$/;
 var G = JSON.parse(document.getElementById("graph").textContent);
+var SKIPPED = G.skipped;  /* check.SKIPPED */
 
 function FormulaError(message) { this.name = "FormulaError"; this.message = message; }
 FormulaError.prototype = Object.create(Error.prototype);
@@ -1031,7 +1033,7 @@ function mark(written) {
         cl.d[p] = cc[0];
         ch.d[p] = cc[1];
       }
-      out[n] = {verdict: verdict, hint: verdict === "wrong" ? hint(y, f0, f1, name, i, j) : ""};
+      out[n] = {verdict: verdict, hint: verdict !== "wrong" ? "" : could ? G.largest_hint : hint(y, f0, f1, name, i, j)};
     });
     follow[name] = iv(fl, fh);
     clean[name] = iv(cl, ch);
@@ -1157,7 +1159,7 @@ function tomlString(s) {
   return out + '"';
 }
 var STUDENT = document.getElementById("student");
-function studentName() { return STUDENT.value.replace(/[\u0000-\u001f\u007f]/g, " ").trim(); }
+function studentName() { return STUDENT.value.replace(/[\u0000-\u001f\u007f-\u009f]/g, " ").trim(); }
 function answersText() {
   var text = G.toml[0] + tomlString(studentName()) + G.toml[1];
   for (var n = 0; n < CELLS.length; n++) text += tomlString(INPUTS[n] ? INPUTS[n].value : "") + G.toml[n + 2];

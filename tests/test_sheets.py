@@ -91,7 +91,11 @@ def template_cells(text: str) -> set:
 def test_the_boxes_drawn_empty_are_the_answers_templates_cells(ws, seed):
     data, steps = load(ws, seed)
     figs, drawn = sheet.worksheet_pages(ws, data)
+    # what a person sees: every cell drawn is a box or a printed number (a cell the sheet does
+    # not ask is not drawn, so no empty cell looks like a box to fill that is not one)
+    cells = sum(1 for f in figs for ax in f.axes for p in ax.patches if abs(p.get_height() - sheet.CELL_H) < 1e-9)
     sheet.close(figs)
+    assert cells == len(drawn)
     empty = {(name, r, c) for name, r, c, text in drawn if text == ""}
     assert empty == template_cells(check.template(ws.sheet, steps))
     assert empty == {(c.item, c.row, c.col) for c in layout.cells(ws.sheet, steps)}

@@ -9,7 +9,7 @@ one step of the worksheet's computation (:class:`~aibyhand.steps.Steps`), possib
 transposed, as
 
 - ``box``: cells the student computes (all of them, or a chosen part such as the
-  diagonal; the rest of the step is printed or left shaded), or
+  diagonal; the rest of the step is printed, or left out of the sheet), or
 - ``grey``: printed numbers, for a given or for a step no box on the sheet asks for.
 
 A step a box asks for is never printed elsewhere on the sheet: a later page that needs

@@ -3,7 +3,7 @@
 The page is laid out as the printed sheet (:mod:`aibyhand.classroom.sheet`): every page in
 order, each grid of slots with the same rows and columns, so that in a product the left
 factor sits in the result's row and the top factor in its column; printed numbers on
-grey, cells a box does not ask shaded, the page's tables under it. Every box is an
+grey, cells a box does not ask left out (as on paper), the page's tables under it. Every box is an
 ``<input data-step="NAME" data-row="R" data-col="C">`` (``NAME`` as on the sheet and in
 the answers file, ``R``, ``C`` 0-based in the matrix the sheet shows).
 
@@ -292,7 +292,7 @@ def _grid_html(grid: list[tuple], steps: Steps) -> str:
 
 
 def _item_html(it: Item, steps: Steps, row: int, col: int, span: int) -> str:
-    """One matrix on a page: its title, column and row labels, and its cells (grey, shaded, or an input)."""
+    """One matrix on a page: its title, column and row labels, and its cells (grey, an input, or left out)."""
     value, rows, cols = layout.shown(it, steps)
     ask = layout.mask_of(it, steps)
     words = layout.words(it, steps)
@@ -386,12 +386,12 @@ section.page{background:#fff;border:1px solid #d8d8d4;border-radius:6px;padding:
   text-align:right;white-space:nowrap;align-self:start}
 .rlab div{line-height:var(--ch)}
 .m{display:grid;grid-template-columns:repeat(var(--n),var(--cw));grid-auto-rows:var(--ch);gap:1px;
-  background:var(--line);border:1px solid var(--line);width:max-content;align-self:start;justify-self:start;
-  margin-right:16px;margin-bottom:8px}
+  padding:1px;width:max-content;align-self:start;justify-self:start;margin-right:16px;margin-bottom:8px}
 .c{position:relative;display:flex;align-items:center;justify-content:center;font-size:14px;
   font-variant-numeric:tabular-nums;white-space:nowrap;overflow:hidden}
 .c.g{background:#e7e7e5}
-.c.s{background:repeating-linear-gradient(135deg,#cfcfcb 0 4px,#c4c4c0 4px 8px)}
+.c.g,.c.b{outline:1px solid var(--line)}
+.c.s{visibility:hidden}  /* a cell the sheet does not ask is not drawn, as on paper */
 .c.b{background:#fff}
 .c.b input{width:100%;height:100%;min-width:0;border:0;margin:0;padding:0 3px;background:transparent;
   font:inherit;font-size:16px;text-align:center;color:var(--box);border-radius:0;

@@ -5,7 +5,7 @@ A page is a small spreadsheet: the items in a row of slots share their top line,
 items in a column share their left edge, so in a product the left factor's rows line up
 with the result's rows and the top factor's columns with its columns. Boxes are empty
 on the blank sheet and filled in blue on the key; printed numbers are on grey; cells a
-box does not ask are shaded. Pages are 8.27 x 11 inches, which prints unscaled on A4
+box does not ask are not drawn. Pages are 8.27 x 11 inches, which prints unscaled on A4
 and on Letter. :func:`pages` returns the figures, :func:`save` writes a PDF (all pages)
 or PNG files (one per page) with fixed metadata, so the same sheet always gives the
 same bytes. A sheet that cannot fit its pages is refused with one line, never drawn off
@@ -32,7 +32,7 @@ CHAR_W = 0.058                                     # one character of a 6.5 pt t
 TICK_CHAR = 0.040
 NUMBER_PT, TITLE_PT, TICK_PT = 6.5, 6.5, 5.0
 KEY_COLOR, GIVEN_COLOR, BOX_COLOR = "#1f4e9c", "black", "0.35"
-GREY, SHADE = "0.90", "0.80"
+GREY = "0.90"
 TABLE_CELL_W, TABLE_CELL_H, TABLE_PT = 0.31, 0.135, 5.2
 MAX_TITLE_W = 2.6
 
@@ -184,28 +184,33 @@ def _draw_item(page: _Page, p: Placed, x: float, y: float, label_w: float, title
                   color="0.1" if p.item.role == "box" else "0.35")
     y += title_lines * TITLE_H
     gx = x + label_w
+    printed = p.item.role == "grey" or p.item.rest == "grey"
+    drawn_cell = np.ones(p.value.shape, dtype=bool) if printed else np.asarray(p.ask, dtype=bool)
     if p.cols:
         for j, c in enumerate(p.cols):
+            if not drawn_cell[:, j].any():
+                continue  # no cell of this column is on the sheet
             page.text(gx + (j + 0.5) * cw, y + TICK_H - 0.015, _fit_label(c, cw), fontsize=TICK_PT,
                       ha="center", va="bottom", color="0.45")
     if ticks:
         y += TICK_H
     if p.rows:
         for i, r in enumerate(p.rows):
+            if not drawn_cell[i].any():
+                continue
             page.text(gx - 0.04, y + (i + 0.5) * CELL_H, str(r), fontsize=TICK_PT, ha="right",
                       va="center", color="0.45")
     n, m = p.value.shape
     for (i, j), v in np.ndenumerate(p.value):
         cx, cy = gx + j * cw, y + i * CELL_H
         box = p.ask[i, j]
-        shown = not box and (p.item.role == "grey" or p.item.rest == "grey")
-        face = "white" if box else (GREY if shown else SHADE)
-        page.ax.add_patch(Rectangle((cx, cy), cw, CELL_H, facecolor=face, edgecolor=BOX_COLOR,
-                                    lw=0.7 if box else 0.35))
+        shown = not box and printed
+        if not drawn_cell[i, j]:
+            continue  # a cell the sheet does not ask is not drawn: every empty box is one to fill
+        page.ax.add_patch(Rectangle((cx, cy), cw, CELL_H, facecolor="white" if box else GREY,
+                                    edgecolor=BOX_COLOR, lw=0.7 if box else 0.35))
         if box and not key:
             drawn.append((p.item.name, i, j, ""))
-            continue
-        if not (box or shown):
             continue
         text = layout.cell_text(v, p.words)
         # narrow cells (a wide page) get smaller digits, so a number never leaves its box

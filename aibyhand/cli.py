@@ -13,7 +13,6 @@ import json
 import math
 import os
 import sys
-import unicodedata
 from collections import Counter
 from fractions import Fraction
 from pathlib import Path
@@ -299,11 +298,7 @@ def _answers_and_sheet(args, path):
         raise WorksheetError(f"{path}: these answers are for seed {seed}, not the numbers in {args.data}")
     if seed is not None and not 0 <= seed <= MAX_SEED:
         raise WorksheetError(f"{path}: seed: expected an integer from 0 to {MAX_SEED}, got {seed}")
-    student = answers.get("student", "")
-    if not isinstance(student, str) or len(student) > check.NAME_LENGTH or any(
-            unicodedata.category(ch) == "Cc" for ch in student):  # as the page: no control characters
-        raise WorksheetError(f"{path}: student: expected a name in quotes (one line, at most "
-                             f"{check.NAME_LENGTH} characters), got {str(student)[:40]!r}")
+    check.student_of(answers, path)
     ws, data, source = _load(args, seed, seed_from=f"the seed in {path}")
     return ws, data, source, answers
 
@@ -319,7 +314,7 @@ def _class(args) -> int:
             key = (ws.name, source)
             if key not in loaded:
                 loaded[key] = ws.join(_parts(ws, data, source))
-            marked.append((answers.get("student", "").strip() or Path(path).stem, path,
+            marked.append((check.student_of(answers, path) or Path(path).stem, path,
                            check.check(ws.sheet, loaded[key], answers, where=path)))
         except WorksheetError as err:
             problems.append((path, str(err)))

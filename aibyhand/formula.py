@@ -447,6 +447,13 @@ def _matmul(a, b, point):
 _BINARY = {"add": _add, "sub": _sub, "mul": _mul, "div": _div, "matmul": _matmul}
 
 
+def could_be_largest(lo, hi) -> np.ndarray:
+    """Which rows could hold their column's largest entry, for entries between ``lo`` and
+    ``hi``: those whose high end reaches the column's best low end."""
+    lo, hi = np.atleast_2d(lo), np.atleast_2d(hi)
+    return hi >= lo.max(axis=-2, keepdims=True)
+
+
 def _call(node, env, point):
     name = node[1]
     if name in ("pad", "padcols", "repeat", "atlast"):
@@ -502,8 +509,7 @@ def _call(node, env, point):
         if point:
             v = np.argmax(lo2, axis=-2)[..., None, :].astype(float)
             return v, v
-        # every row whose high end reaches the column's best low end could be the largest
-        could = hi2 >= lo2.max(axis=-2, keepdims=True)
+        could = could_be_largest(lo2, hi2)
         rows = np.arange(lo2.shape[-2])[:, None]
         return (np.where(could, rows, np.inf).min(axis=-2, keepdims=True),
                 np.where(could, rows, -np.inf).max(axis=-2, keepdims=True))

@@ -4,8 +4,8 @@ A student carries their own written values forward. So each box is judged agains
 value its formula gives from the student's *own* earlier boxes (the exact values where
 a box is blank), within what the rounding of those boxes allows: every written number
 may be up to 0.005 from what the student meant (decimals to 2 places), a blank box up to
-0.025 from its value (worked on scrap paper, rounded, carried), and interval arithmetic (:func:`aibyhand.formula.enclose`) carries
-that through the formula. Then
+0.025 from its value (worked on scrap paper, rounded, carried), and interval arithmetic
+(:func:`aibyhand.formula.enclose`) carries that through the formula. Then
 
 - **right**: the value is what the exact chain gives, within rounding;
 - **follow-through**: it is not, but it is what the student's own earlier values give
@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import json
 import math
-import shlex
 import re
+import shlex
+import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -118,6 +119,17 @@ LIMIT_VALUE = 1e12
 def read_answers(path: str | Path) -> dict:
     """An answers file as a mapping (bounded in size and nesting; one-line errors)."""
     return read_toml(Path(path))
+
+
+def student_of(answers: Mapping, where: str) -> str:
+    """The student's name in an answers file (``""`` if none): one line of at most
+    NAME_LENGTH characters, no control characters (the page saves nothing else)."""
+    name = answers.get("student", "")
+    if not isinstance(name, str) or len(name) > NAME_LENGTH or any(
+            unicodedata.category(ch) == "Cc" for ch in name):
+        raise WorksheetError(f"{where}: student: expected a name in quotes (one line, at most "
+                             f"{NAME_LENGTH} characters), got {str(name)[:40]!r}")
+    return name.strip()
 
 
 def parse_value(raw, where: str, words: tuple[str, ...] = ()) -> float:
@@ -293,9 +305,7 @@ class Report:
                      f"{n['not done']} not done (of {len(self.marks)} boxes)")
         first = self.first_wrong
         if first is not None:
-            prefix = self.sheet.prefix
-            uses = [u[len(prefix):] if prefix and u.startswith(prefix) else u
-                    for u in self.steps.uses(first.cell.step)]
+            uses = [layout.local(u, self.sheet.prefix) for u in self.steps.uses(first.cell.step)]
             lines.append(f"go back to {first.cell.id} = {formula_of_cell(first, self)}"
                          + (f"; it uses {', '.join(uses)}" if uses else ""))
         return "\n".join(lines)
@@ -408,7 +418,7 @@ def mark(sheet: Sheet, steps: Steps, boxes: Mapping[str, np.ndarray], *, where: 
             continue
         # argmax's interval spans the rows that could be largest; a row between two of
         # them that could not is no answer: judged by the set itself
-        could = [_could_be_largest(formula.enclose(tree[2], env)) for env in (f_env, c_env)] \
+        could = [formula.could_be_largest(*formula.enclose(tree[2], env)) for env in (f_env, c_env)] \
             if tree[0] == "call" and tree[1] == "argmax" else None
         it = boxed[name]
         mine = boxes.get(it.name)
@@ -450,12 +460,6 @@ def mark(sheet: Sheet, steps: Steps, boxes: Mapping[str, np.ndarray], *, where: 
         follow[name], clean[name], ref[name] = (fl, fh), (cl, ch), R
     order = [marks[(c.step, c.index)] for c in layout.cells(sheet, steps)]
     return Report(order, sheet, steps, where)
-
-
-def _could_be_largest(bounds) -> np.ndarray:
-    """Which rows could hold their column's largest entry, for entries within ``bounds``."""
-    lo, hi = (np.atleast_2d(np.asarray(b, float)) for b in bounds)
-    return hi >= lo.max(axis=-2, keepdims=True)
 
 
 def _one_of(y: float, rows: np.ndarray) -> bool:

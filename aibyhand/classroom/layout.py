@@ -46,8 +46,12 @@ class Item:
     @property
     def name(self) -> str:
         """The name on the sheet (and in the answers file): ``S``, ``A_hat^T``, ``m=4 / S``."""
-        local = self.step[len(self.prefix):] if self.step.startswith(self.prefix) else self.step
-        return local + ("^T" if self.T else "")
+        return local(self.step, self.prefix) + ("^T" if self.T else "")
+
+
+def local(step: str, prefix: str) -> str:
+    """A step's name as the sheet writes it: without the sheet's ``prefix``."""
+    return step[len(prefix):] if prefix and step.startswith(prefix) else step
 
 
 def box(step: str, *, T: bool = False, ask: str = "all", rest: str = "grey",

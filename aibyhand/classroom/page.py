@@ -152,7 +152,7 @@ def graph(sheet: Sheet, steps: Steps, *, worksheet: str, seed: int | None = None
         boxes.append({"item": it.name, "step": it.step, "T": it.T, "page": k, "rest": it.rest,
                       "shape": list(value.shape), "words": list(layout.words(it, steps)),
                       "formula": check.formula_of(it, steps),
-                      "uses": [_local(u, sheet.prefix) for u in steps.uses(it.step)]})
+                      "uses": [layout.local(u, sheet.prefix) for u in steps.uses(it.step)]})
     cells = [[index[c.item], c.row, c.col, c.label] for c in layout.cells(sheet, steps)]
     keep = set(needed)
     return {
@@ -206,11 +206,6 @@ def _number(x: float, nan_as_null: bool = False):
 def _rows(v: np.ndarray, nan_as_null: bool = False) -> list:
     """A matrix as JSON rows (non-finite numbers as strings, NaN as null if asked)."""
     return [[_number(x, nan_as_null) for x in row] for row in np.atleast_2d(v)]
-
-
-def _local(name: str, prefix: str) -> str:
-    """A step's name as the sheet writes it (without the sheet's prefix)."""
-    return name[len(prefix):] if prefix and name.startswith(prefix) else name
 
 
 def _template_pieces(sheet: Sheet, steps: Steps, worksheet: str, seed, n: int, data_file=None) -> list[str]:
@@ -800,19 +795,19 @@ function argmax(a) {  /* each column's first largest row, as NumPy (a NaN counts
   }
   return m;
 }
-/* every row whose high end reaches the column's best low end could be the largest */
+/* argmax's interval: the first and the last row that could be the largest */
 function couldBeLargest(lo, hi) {
-  var top = reduce(lo, "col", "max"), first = new Mat(1, lo.c), last = new Mat(1, lo.c);
+  var could = couldBeLargestRows(iv(lo, hi)), first = new Mat(1, lo.c), last = new Mat(1, lo.c);
   for (var c = 0; c < lo.c; c++) {
     first.d[c] = Infinity;
     last.d[c] = -Infinity;
     for (var r = 0; r < lo.r; r++) {
-      if (hi.d[r * lo.c + c] >= top.d[c]) { first.d[c] = Math.min(first.d[c], r); last.d[c] = r; }
+      if (could.d[r * lo.c + c]) { first.d[c] = Math.min(first.d[c], r); last.d[c] = r; }
     }
   }
   return iv(first, last);
 }
-/* check._could_be_largest: for each row and column, could it be the column's largest */
+/* formula.could_be_largest: a row whose high end reaches its column's best low end */
 function couldBeLargestRows(x) {
   var lo = as2d(x.lo), hi = as2d(x.hi);
   var top = reduce(lo, "col", "max"), out = new Mat(lo.r, lo.c);

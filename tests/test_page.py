@@ -405,7 +405,7 @@ def shown_values(case: Case) -> set[str]:
     steps, sheet = case.steps, case.sheet
     exact = check.exact_values(steps)
     printed = {it.step for _, it in sheet.items() if it.role == "grey"}
-    texts = [page.STYLE, page.SCRIPT, page.UNREADABLE, sheet.opening(), _sheet.settings_line(steps),
+    texts = [page.asset("page.css"), page.asset("page.js"), page.UNREADABLE, sheet.opening(), _sheet.settings_line(steps),
              case.ws.title, str(case.ws.number), steps.title, f"variant --seed {case.seed}",
              check.template(sheet, steps, worksheet=case.name, seed=case.seed),
              json.dumps({k: float(v[0]) for k, v in check.settings(steps).items()})]

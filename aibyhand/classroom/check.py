@@ -37,14 +37,13 @@ import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
 from .. import formula
 from ..steps import Steps, format_number, matrix
-from . import layout, tables
+from . import layout, spelling, tables
 from .layout import Cell, Sheet
 from .worksheet import WorksheetError, digits, read_toml
 
@@ -112,7 +111,6 @@ def formula_of(item, steps: Steps) -> str:
     return layout.formula(item, steps)
 
 
-_NUMBER = re.compile(r"[+-]?(\d{1,12}(\.\d{0,12})?|\.\d{1,12})(/\d{1,12}(\.\d{0,12})?)?")
 LIMIT_VALUE = 1e12
 
 
@@ -134,40 +132,28 @@ def student_of(answers: Mapping, where: str) -> str:
 
 def parse_value(raw, where: str, words: tuple[str, ...] = ()) -> float:
     """One written cell: a number, a fraction in quotes, ``""`` (blank: NaN), or one of
-    ``words`` (its index). Bounded: no huge numbers, no exponents, nothing slow."""
+    ``words`` (its index), as :mod:`aibyhand.classroom.spelling` reads a box. A box that
+    cannot be read raises :class:`~aibyhand.classroom.spelling.Unreadable` (a
+    WorksheetError) with its ``reason``. Bounded: no huge numbers, no exponents, nothing slow."""
     if isinstance(raw, bool):
-        raise WorksheetError(f"{where}: expected a number or a fraction like \"3/13\", got {raw!r}")
+        raise spelling.Unreadable(spelling.REASONS["other"], f"{where}: {spelling.REASONS['other']}; got {raw!r}")
     if isinstance(raw, int):
         if abs(raw) > LIMIT_VALUE:
-            raise WorksheetError(f"{where}: expected a number of at most 12 digits, got one of "
-                                 f"{digits(raw)} digits")
+            raise spelling.Unreadable(spelling.REASONS["long"], f"{where}: expected a number of at most 12 digits, "
+                                      f"got one of {digits(raw)} digits")
         return float(raw)
     if isinstance(raw, float):
         if not math.isfinite(raw) or abs(raw) > LIMIT_VALUE:
-            raise WorksheetError(f"{where}: expected a number between -1e12 and 1e12, got {raw!r}")
+            reason = spelling.REASONS["long" if math.isfinite(raw) else "other"]
+            raise spelling.Unreadable(reason, f"{where}: expected a number between -1e12 and 1e12, got {raw!r}")
         return raw
     if isinstance(raw, str):
-        text = raw.strip().replace(" ", "")
-        if text == BLANK:
-            return math.nan
-        lower = [w.lower() for w in words]
-        if text.lower() in lower:  # "Sat" is the word sat
-            return float(lower.index(text.lower()))
-        if text in ("inf", "+inf", "-inf"):
-            return float(text)
-        if len(text) <= 40 and _NUMBER.fullmatch(text):
-            if "/" in text and "." in text:
-                raise WorksheetError(f"{where}: write a fraction with whole numbers, like 3/13; "
-                                     f"got {raw!r}")
-            try:
-                return float(Fraction(text))
-            except ZeroDivisionError:
-                raise WorksheetError(f"{where}: a fraction with denominator 0: {raw!r}") from None
-    shown = repr(raw) if len(repr(raw)) <= 40 else repr(raw)[:37] + "..."
-    if words:
-        raise WorksheetError(f"{where}: expected one of the words {', '.join(words)} (or its "
-                             f"number, 0 to {len(words) - 1}), got {shown}")
-    raise WorksheetError(f"{where}: expected a number or a fraction like \"3/13\", got {shown}")
+        try:
+            return spelling.value(spelling.read(raw, words), words)
+        except spelling.Unreadable as err:
+            shown = repr(raw) if len(repr(raw)) <= 40 else repr(raw)[:37] + "..."
+            raise spelling.Unreadable(err.reason, f"{where}: {err.reason}; got {shown}") from None
+    raise WorksheetError(f"{where}: expected a number or a fraction like \"3/13\", got {str(raw)[:40]!r}")
 
 
 def written(sheet: Sheet, steps: Steps, answers: Mapping, where: str) -> dict[str, np.ndarray]:

@@ -1,7 +1,6 @@
 (function () {
 "use strict";
 var RHO = 0.005, SLACK = 1e-9, EPS = Math.pow(2, -52);
-var NUMBER = /^[+-]?(\d{1,12}(\.\d{0,12})?|\.\d{1,12})(\/\d{1,12}(\.\d{0,12})?)?$/;
 var G = JSON.parse(document.getElementById("graph").textContent);
 var SKIPPED = G.skipped;  /* check.SKIPPED */
 
@@ -611,25 +610,49 @@ function mark(written) {
   return out;
 }
 
-/* -- reading what is typed: check.parse_value -------------------------------------------- */
-function parseCell(raw, words) {  /* {value} (NaN: blank) or {bad: why} */
-  var text = raw.trim().replace(/ /g, "");
-  if (text === "") return {value: NaN};
-  var w = words.map(function (x) { return x.toLowerCase(); }).indexOf(text.toLowerCase());  /* "Sat" is sat */
-  if (w >= 0) return {value: w};
-  if (text === "inf" || text === "+inf") return {value: Infinity};
-  if (text === "-inf") return {value: -Infinity};
-  if (text.length <= 40 && NUMBER.test(text)) {
-    var parts = text.split("/");
-    if (parts.length === 1) return {value: Number(text)};
-    if (parts[0].indexOf(".") >= 0 || parts[1].indexOf(".") >= 0) {
-      return {bad: "write a fraction with whole numbers, like 3/13"};
-    }
-    var den = Number(parts[1]);
-    if (den === 0) return {bad: "a fraction with denominator 0"};
-    return {value: Number(parts[0]) / den};
+/* -- reading what is typed: spelling.read and spelling.value ----------------------------- */
+var SPACE = "\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+var INVISIBLE = /[\ufeff\u200b\u200c\u200d\u2060\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+var MINUS = /[\u2212\u2010\u2011\u2012\u2013\ufe63]/g;
+var ENDS = new RegExp("^[" + SPACE + "]+|[" + SPACE + "]+$", "g");
+var SLASH = new RegExp("[" + SPACE + "]*/[" + SPACE + "]*", "g");
+var AFTER_SIGN = new RegExp("(^|/)([+-])[" + SPACE + "]+", "g");
+var PART = "[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)";
+var NUMBER = new RegExp("^(" + PART + ")(?:/(" + PART + "))?$");
+var COMMA = /^[+-]?[0-9]+,[0-9]+$/;
+var OTHER_DIGIT = /(?![0-9])\p{Nd}/u;
+var REASONS = G.reasons, DIGITS = G.digits;
+function tidy(raw) {
+  var text = raw.replace(INVISIBLE, "").normalize("NFKC").replace(MINUS, "-").replace(ENDS, "");
+  return text.replace(SLASH, "/").replace(AFTER_SIGN, "$1$2");
+}
+/* {text} (blank "", a number, a fraction, or the word as words spells it) or {reason} */
+function spell(raw, words) {
+  var text = tidy(raw);
+  if (text === "") return {text: ""};
+  var lower = words.map(function (w) { return w.toLowerCase(); }), w = lower.indexOf(text.toLowerCase());
+  if (w >= 0) return {text: words[w]};
+  var m = NUMBER.exec(text);
+  if (m) {
+    if (text.match(/[0-9]+/g).some(function (run) { return run.length > DIGITS; })) return {reason: REASONS.long};
+    if (m[2] !== undefined && Number(m[2]) === 0) return {reason: REASONS.zero};
+    return {text: text};
   }
-  return {bad: G.unreadable + (words.length ? ", or a word: " + words.join(", ") : "")};
+  if (/%$/.test(text)) return {reason: REASONS.percent};
+  if (COMMA.test(text)) return {reason: REASONS.comma};
+  if (OTHER_DIGIT.test(text)) return {reason: REASONS.digits};
+  return {reason: REASONS.other + (words.length ? ", or one of the words " + words.join(", ") : "")};
+}
+function spelled(text, words) {  /* spelling.value */
+  if (text === "") return NaN;
+  var w = words.indexOf(text);
+  if (w >= 0) return w;
+  var parts = text.split("/");
+  return parts.length === 1 ? Number(parts[0]) : Number(parts[0]) / Number(parts[1]);
+}
+function parseCell(raw, words) {  /* {value} (NaN: blank) or {bad: why} */
+  var got = spell(raw, words);
+  return got.reason === undefined ? {value: spelled(got.text, words)} : {bad: got.reason};
 }
 
 /* -- the page ------------------------------------------------------------------------- */
@@ -734,10 +757,20 @@ function answersText() {
   for (var n = 0; n < CELLS.length; n++) text += tomlString(INPUTS[n] ? INPUTS[n].value : "") + G.toml[n + 2];
   return text;
 }
-function fileName() {  /* answers-WORKSHEET[-seed-N][-name].toml: a class's files do not overwrite each other */
-  var slug = studentName().toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40);
-  return slug ? G.file.replace(/\.toml$/, "-" + slug + ".toml") : G.file;
+/* names.slug: letters, marks and digits of every script, lowercased; a run of anything else
+   one "-"; at most 40 characters; a hash of the name where case, punctuation or spacing was lost */
+function fnv1a(text) {
+  var bytes = new TextEncoder().encode(text), h = 0x811c9dc5;
+  for (var i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0;
+  return ("0000000" + h.toString(16)).slice(-8);
 }
+function slug(name) {
+  var nfc = name.normalize("NFC"), ends = /^-+|-+$/g;
+  var s = nfc.toLowerCase().replace(/[^\p{L}\p{M}\p{N}]+/gu, "-").replace(ends, "");
+  s = Array.from(s).slice(0, 40).join("").replace(ends, "") || "student";
+  return nfc === s.replace(/-/g, " ") ? s : s + "-" + fnv1a(nfc);
+}
+function fileName() { return "answers-" + G.worksheet + "-" + slug(studentName()) + ".toml"; }
 function save() {
   var a = document.createElement("a"), file = fileName();
   a.href = URL.createObjectURL(new Blob([answersText()], {type: "application/toml"}));
@@ -811,7 +844,10 @@ window.aibyhand = {
     Object.keys(bounds).forEach(function (k) { env[k] = iv(plain(bounds[k][0]), plain(bounds[k][1])); });
     return run(tree, env, false);
   },
-  answers: answersText
+  answers: answersText,
+  slug: slug,
+  spell: spell,
+  value: function (raw, words) { var got = parseCell(raw, words || []); return got.bad === undefined ? got.value : null; }
 };
 restore();
 refresh();

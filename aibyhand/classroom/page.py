@@ -32,12 +32,11 @@ from pathlib import Path
 import numpy as np
 
 from ..steps import Steps
-from . import check, layout, sheet as _sheet, tables
+from . import check, layout, sheet as _sheet, spelling, tables
 from .layout import Item, Page, Sheet
 
 __all__ = ["render", "graph", "asset"]
 
-UNREADABLE = "write a number (2 decimals) or a fraction like 3/13"
 LABEL_CHAR_PX = 6.6     # one character of an 11 px row label, at most
 
 
@@ -160,7 +159,6 @@ def graph(sheet: Sheet, steps: Steps, *, worksheet: str, seed: int | None = None
     keep = set(needed)
     return {
         "worksheet": worksheet, "seed": seed, "title": steps.title,
-        "file": f"answers-{worksheet}" + (f"-seed-{seed}" if seed is not None else "") + ".toml",
         "settings": {k: float(v[0]) for k, v in check.settings(steps).items()},
         "base": float(steps.meta.get("base", 3.0)),
         "steps": out_steps, "boxes": boxes, "cells": cells,
@@ -169,7 +167,7 @@ def graph(sheet: Sheet, steps: Steps, *, worksheet: str, seed: int | None = None
         "check_args": check.check_args(data_file),
         "largest_hint": check.LARGEST_HINT, "skipped": check.SKIPPED,
         "id": _digest(worksheet, seed, out_steps),
-        "unreadable": UNREADABLE,
+        "reasons": spelling.REASONS, "digits": spelling.DIGITS,
     }
 
 

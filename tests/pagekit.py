@@ -1,11 +1,8 @@
-"""What the page tests share: Debian's Chromium through playwright (no browser is
-downloaded), and the file name a student's answers are saved under."""
+"""What the page tests share: Debian's Chromium through playwright (no browser is downloaded)."""
 
 from __future__ import annotations
 
 import os
-import re
-import unicodedata
 
 import pytest
 
@@ -48,24 +45,3 @@ def open_page(browser, html: str, folder, name: str = "page.html", **context):
     tab.goto(path.as_uri())
     return ctx, tab, errors
 
-
-def slug(name: str) -> str:
-    """``names.slug`` (PLAN.md): the page must save under the name the class tools look for."""
-    try:
-        from aibyhand.classroom import names
-    except ImportError:
-        return spec_slug(name)
-    return names.slug(name)
-
-
-def spec_slug(name: str) -> str:
-    """The rule as PLAN.md states it, written out for the tests until ``names.py`` lands."""
-    nfc = unicodedata.normalize("NFC", name)
-    kept = "".join(ch if unicodedata.category(ch)[0] in "LMN" else "-" for ch in nfc.lower())
-    s = re.sub("-+", "-", kept).strip("-")[:40].strip("-") or "student"
-    if nfc == s.replace("-", " "):
-        return s
-    h = 0x811C9DC5
-    for b in nfc.encode("utf-8"):
-        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
-    return f"{s}-{h:08x}"

@@ -26,7 +26,8 @@ from aibyhand import formula
 from aibyhand.classroom import catalog, check, layout, page, sheet as _sheet, spelling, tables
 from aibyhand.classroom.worksheet import WorksheetError
 from aibyhand.steps import format_number
-from pagekit import browser, slug  # noqa: F401  (browser: a fixture)
+from aibyhand.classroom.names import slug
+from pagekit import browser  # noqa: F401  (a fixture)
 
 SEEDS = (None, 1, 2)
 # InfoNCE seed 14: an exponent between two entries of the page's table

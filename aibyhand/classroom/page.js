@@ -765,9 +765,9 @@ function fnv1a(text) {
   return ("0000000" + h.toString(16)).slice(-8);
 }
 function slug(name) {
-  var nfc = name.normalize("NFC"), ends = /^-+|-+$/g;
-  var s = nfc.toLowerCase().replace(/[^\p{L}\p{M}\p{N}]+/gu, "-").replace(ends, "");
-  s = Array.from(s).slice(0, 40).join("").replace(ends, "") || "student";
+  var nfc = name.normalize("NFC");
+  var s = nfc.toLowerCase().replace(/[^\p{L}\p{M}\p{N}]+/gu, "-").replace(/^-+|-+$/g, "");
+  s = Array.from(s).slice(0, 40).join("") || "student";
   return nfc === s.replace(/-/g, " ") ? s : s + "-" + fnv1a(nfc);
 }
 function fileName() { return "answers-" + G.worksheet + "-" + slug(studentName()) + ".toml"; }

@@ -17,12 +17,14 @@ from collections import Counter
 from fractions import Fraction
 from pathlib import Path
 
+from . import output
 from .arguments import Parser
 from .classroom import catalog, check, layout
 from .classroom.worksheet import MAX_BYTES, WorksheetError, to_toml
 
 
 MAX_SEED = 10**9 - 1   # an answers file records its seed; nine digits fit on a sheet
+SHEET_SUFFIXES = (".pdf", ".png", ".html", ".toml")
 
 
 class UsageError(ValueError):
@@ -161,17 +163,19 @@ def _parts(ws, data, source):
 
 
 def _sheet(args) -> int:
+    out = args.output
+    if args.answers_template:
+        out = out and output.check(out, suffixes=(".toml",), exist_ok=False)
+    elif out is None:
+        raise UsageError("-o FILE: expected where to write (.pdf, .png, .html, or .toml with --key)")
+    else:
+        out = output.check(out, suffixes=SHEET_SUFFIXES)
     ws, data, source = _load(args)
     parts = _parts(ws, data, source)  # a bad value: one line, before any drawing
     steps = ws.join(parts)
-    out = Path(args.output) if args.output else None
     if args.answers_template:
-        if out is not None and out.suffix.lower() != ".toml":
-            raise UsageError(f"-o: an answers file ends in .toml, got {str(out)!r}")
         text = check.template(ws.sheet, steps, worksheet=ws.name, seed=args.seed, data=args.data)
-        return _write_text(out, _readable(text, source, "the answers file"), refuse_existing=True)
-    if out is None:
-        raise UsageError("-o FILE: expected where to write (.pdf, .png, .html, or .toml with --key)")
+        return _write_text(out, _readable(text, source, "the answers file"), exist_ok=False)
     label = (f"--seed {args.seed}" if args.seed is not None
              else f"numbers: {Path(args.data).name}" if args.data else "--seed 0")
     suffix = out.suffix.lower()
@@ -206,15 +210,11 @@ def _readable(text: str, source: str, what: str) -> str:
     return text
 
 
-def _write_text(out: Path | None, text: str, refuse_existing: bool = False) -> int:
+def _write_text(out: Path | None, text: str, exist_ok: bool = True) -> int:
     if out is None:
         print(text, end="")
         return 0
-    if refuse_existing and out.exists():
-        raise UsageError(f"-o {out}: the file exists (answers in it?); choose another name or "
-                         f"remove it first")
-    out.write_text(text)
-    print(f"wrote {out}")
+    print(f"wrote {output.write(out, text, suffixes=(out.suffix.lower(),), exist_ok=exist_ok)}")
     return 0
 
 
@@ -304,8 +304,8 @@ def _answers_and_sheet(args, path):
 
 
 def _class(args) -> int:
-    if args.plot and Path(args.plot).suffix.lower() != ".png":
-        raise UsageError(f"--plot: expected a file ending in .png, got {args.plot!r}")
+    if args.plot:
+        output.check(args.plot, flag="--plot", suffixes=(".png",))
     marked, problems = [], []
     loaded = {}
     for path in dict.fromkeys(args.answers):  # a file given twice is one student
@@ -330,8 +330,7 @@ def _class(args) -> int:
         from . import plots
 
         fig = plots.missed(check.missed_most(reports), len(reports), title=f"{args.name}: boxes the class missed")
-        fig.savefig(args.plot, dpi=110, metadata={"Software": None})
-        print(f"wrote {args.plot}")
+        print(f"wrote {output.write(args.plot, plots.png(fig), flag='--plot', suffixes=('.png',))}")
     if problems:
         return 2
     return 0 if all(r.ok for r in reports.values()) else 1
@@ -345,6 +344,8 @@ def _by_student(marked) -> dict:
 
 
 def _show(args) -> int:
+    if args.save:
+        output.check(args.save, flag="--save", suffixes=(".toml",), exist_ok=False)
     ws, data, source = _load(args)
     if args.decimals is not None and not 0 <= args.decimals <= 17:
         raise UsageError(f"--decimals: expected 0 to 17, got {args.decimals}")
@@ -352,9 +353,8 @@ def _show(args) -> int:
     decimals = 4 if hand else args.decimals
     parts = _parts(ws, data, source)
     if args.save:
-        if Path(args.save).exists():
-            raise UsageError(f"--save {args.save}: the file exists; choose another name")
-        Path(args.save).write_text(to_toml(data, f"Worksheet {ws.number}: {ws.title} ({source})"))
+        output.write(args.save, to_toml(data, f"Worksheet {ws.number}: {ws.title} ({source})"),
+                     flag="--save", suffixes=(".toml",), exist_ok=False)
     steps = ws.join(parts)
     if args.sheet:
         from .classroom import printout

@@ -6,6 +6,8 @@ it once, as the cell's result.
 
 from __future__ import annotations
 
+import io
+
 import matplotlib
 
 matplotlib.rcParams["svg.hashsalt"] = "aibyhand"  # reproducible files
@@ -157,3 +159,11 @@ def _axes(ax, figsize):
 def _done(fig):
     plt.close(fig)
     return fig
+
+
+def png(fig, *, dpi: float = 110) -> bytes:
+    """A figure as PNG bytes, with no software stamp (so the same figure gives the same
+    bytes), for :func:`aibyhand.output.write`."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()

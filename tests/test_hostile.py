@@ -1481,3 +1481,139 @@ def test_subprocess(sub_results, case_id):
         assert "Traceback" not in got[2] and got[0] == codes, got
         return
     assert_outcome(got, codes, needles, forbid)
+
+
+# == (f) outputs: every file a command writes =========================================
+
+def _plot_args(f, path):
+    return ["check", "infonce", f.key_path("infonce"), _wrong(f), "--plot", path]
+
+
+OUTPUTS = {  # what writes a file: (its suffix, its option, the command line for a path)
+    "sheet .pdf": (".pdf", "-o", lambda f, p: ["sheet", "infonce", "-o", p]),
+    "sheet .png": (".png", "-o", lambda f, p: ["sheet", "head", "-o", p]),
+    "sheet .html": (".html", "-o", lambda f, p: ["sheet", "infonce", "-o", p]),
+    "key .toml": (".toml", "-o", lambda f, p: ["sheet", "infonce", "--key", "-o", p]),
+    "template .toml": (".toml", "-o", lambda f, p: ["sheet", "infonce", "--answers-template", "-o", p]),
+    "show --save": (".toml", "--save", lambda f, p: ["show", "infonce", "--save", p]),
+    "check --plot": (".png", "--plot", _plot_args),
+}
+
+
+def _full(f, suffix):
+    """A name that leads to /dev/full: every write to it fails, as on a full disk."""
+    p = f.new(suffix, stem="full")
+    p.symlink_to("/dev/full")
+    return p
+
+
+UNWRITABLE = {  # where an output cannot go, for a suffix: (the path, what the error names)
+    "in a missing folder": lambda f, s: (f.root / "nowhere" / f"x{s}", ["nowhere"]),
+    "under a regular file": lambda f, s: (f.key_path("infonce") / f"x{s}", [f"x{s}"]),
+    "a folder": lambda f, s: (_folder_named(f, f"folder{s}"), [f"folder{s}"]),
+    "a full device": lambda f, s: (_full(f, s), ["full", "no space"]),
+    "no permission (/proc)": lambda f, s: (Path("/proc/self") / f"x{s}", [f"x{s}"]),
+    "no permission (/sys)": lambda f, s: (Path("/sys") / f"x{s}", [f"x{s}"]),
+    "an unknown extension": lambda f, s: (f.new(".docx", stem="unknown"), [".docx", s]),
+    "no extension": lambda f, s: (f.new("", stem="bare"), ["bare", s]),
+}
+
+
+def _listing(root: Path) -> set:
+    return {p for p in root.rglob("*")}
+
+
+@pytest.mark.parametrize("where", list(UNWRITABLE))
+@pytest.mark.parametrize("what", list(OUTPUTS))
+def test_an_output_that_cannot_be_written(files, what, where):
+    """Exit 2, one line naming the option, the file and why; nothing half-written left."""
+    suffix, flag, argv = OUTPUTS[what]
+    path, needles = UNWRITABLE[where](files, suffix)
+    before = _listing(files.root)
+    assert_outcome(run_cli(*argv(files, path)), 2, [flag, *needles])
+    left = _listing(files.root) - before
+    made_by_case = {p for p in left if p.stem.startswith(("case", "full", "unknown", "bare", "infonce-answers"))}
+    assert left == made_by_case, f"left behind: {sorted(map(str, left - made_by_case))}"
+
+
+@pytest.mark.parametrize("what", list(OUTPUTS))
+def test_an_output_to_a_good_name_is_written(files, what):
+    """The same commands, to a name that can be written: exit 0 and a file that is not empty."""
+    suffix, _, argv = OUTPUTS[what]
+    path = files.new(suffix, stem="good")
+    code, out, err = run_cli(*argv(files, path))
+    assert code == (1 if what == "check --plot" else 0) and err == "", err   # the plot's class has a wrong box
+    assert path.stat().st_size > 0
+    assert not list(path.parent.glob(".*.part")), "a temporary file was left"
+
+
+def test_a_write_that_fails_midway_leaves_the_old_file_and_nothing_else(files):
+    """A disk that fills while writing (a file size limit: ``ulimit -f``, which binds
+    root too): exit 2 naming the file, the file that was there is as it was, no part of
+    the new one is left, and a sheet's PNG pages are all written or none."""
+    keep = files.new(".pdf", stem="keep")
+    keep.write_bytes(b"someone's work")
+    keep.chmod(0o640)
+    pages = files.new(".png", stem="pages")
+    for argv, path in ((["sheet", "infonce", "-o", keep], keep), (["sheet", "head", "-o", pages], pages),
+                       (["sheet", "infonce", "--key", "-o", keep.with_suffix(".toml")], keep.with_suffix(".toml")),
+                       (["sheet", "infonce", "-o", keep.with_suffix(".html")], keep.with_suffix(".html"))):
+        before = _listing(files.root)
+        limit = 1 if path.suffix == ".toml" else 16   # KB: the key is about 2 KB, the others 40 KB or more
+        got = run_sub(f"ulimit -f {limit}; AIBYHAND {' '.join(map(str, argv))}", files.root)
+        assert_outcome(got, 2, [path.name, "larger than a file may be here"])
+        assert _listing(files.root) == before, sorted(map(str, _listing(files.root) - before))
+    assert keep.read_bytes() == b"someone's work" and (keep.stat().st_mode & 0o777) == 0o640
+
+
+def test_write_keeps_the_mode_of_the_file_it_replaces_and_writes_through_a_link(files):
+    from aibyhand import output
+
+    target = files.new(".html", stem="target")
+    target.write_text("old")
+    target.chmod(0o604)
+    link = files.new(".html", stem="link")
+    link.symlink_to(target)
+    assert output.write(link, "new", suffixes=(".html",)) == link
+    assert link.is_symlink() and target.read_text() == "new" and (target.stat().st_mode & 0o777) == 0o604
+    fresh = files.new(".toml", stem="fresh")
+    output.write(fresh, b"x = 1\n", exist_ok=False)
+    assert (fresh.stat().st_mode & 0o777) == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_write_all_writes_every_file_or_none(files):
+    from aibyhand import output
+
+    good = files.new(".png", stem="good-first")
+    with pytest.raises(output.OutputError) as info:
+        output.write_all([(good, b"page 1"), (_full(files, ".png"), b"page 2")])
+    assert "no space" in str(info.value) and not good.exists()
+
+
+def _output_error(call, exc, head):
+    """``call`` raises ``exc`` with one line starting ``head: ``."""
+    with pytest.raises(exc) as info:
+        call()
+    message = str(info.value)
+    assert "\n" not in message and message.startswith(f"{head}: "), message
+
+
+def test_write_refuses_what_is_not_a_file_name(files):
+    from aibyhand import output
+
+    _output_error(lambda: output.write(5, b""), TypeError, "-o")
+    _output_error(lambda: output.write(b"x.pdf", b""), TypeError, "-o")
+    _output_error(lambda: output.write(None, b"", flag="--plot"), TypeError, "--plot")
+    _output_error(lambda: output.write("", b""), output.OutputError, "-o")
+    _output_error(lambda: output.write(str(files.root / "nul\0.pdf"), b""), output.OutputError, "-o")
+    p = files.new(".pdf")
+    _output_error(lambda: output.write(p, b"", suffixes=(".png",)), output.OutputError, f"-o {p}")
+    fifo = _fifo(files)
+    _output_error(lambda: output.write(fifo, b""), output.OutputError, f"-o {fifo}")
+    assert issubclass(output.OutputError, ValueError)

@@ -14,6 +14,7 @@ the page.
 
 from __future__ import annotations
 
+import io
 import math
 import textwrap
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import output
 from ..steps import Steps, format_number
 from . import layout, tables
 from .layout import Item, Page, Sheet
@@ -399,22 +401,22 @@ def close(figs) -> None:
 
 
 def save(figs, path: str | Path) -> list[Path]:
-    """Write the pages: one PDF, or one PNG per page (``name.png``, ``name-2.png`` ...)."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".pdf", ".png"):
-        close(figs)
-        raise ValueError(f"-o: expected a file name ending in .pdf, .png or .html, got {str(path)!r}")
-    written = []
+    """Write the pages: one PDF, or one PNG per page (``name.png``, ``name-2.png`` ...),
+    drawn in memory first, then written by :func:`aibyhand.output.write_all` (all or
+    nothing; one line naming the file when it cannot be)."""
     try:
-        if suffix == ".pdf":
-            save_pdf(figs, path)
-            written.append(path)
+        path = output.check(path, suffixes=(".pdf", ".png"))
+        if path.suffix.lower() == ".pdf":
+            buf = io.BytesIO()
+            save_pdf(figs, buf)
+            files = [(path, buf.getvalue())]
         else:
+            files = []
             for k, fig in enumerate(figs, start=1):
-                out = path if k == 1 else path.with_name(f"{path.stem}-{k}{path.suffix}")
-                fig.savefig(out, **PNG_OPTIONS)
-                written.append(out)
+                buf = io.BytesIO()
+                fig.savefig(buf, format="png", **PNG_OPTIONS)
+                files.append((path if k == 1 else path.with_name(f"{path.stem}-{k}{path.suffix}"),
+                              buf.getvalue()))
     finally:
         close(figs)
-    return written
+    return output.write_all(files)

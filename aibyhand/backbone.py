@@ -121,11 +121,13 @@ def forward(params, sentences, *, mask: str, base: float = math.e) -> Steps:
         sentence's length and words).
     """
     p = check_params(params)
-    if mask not in MASKS:
-        raise ValueError(f"mask: expected one of {', '.join(MASKS)}, got {mask!r}")
+    mask = validate.one_of("mask", mask, MASKS)
     base = validate.base("base", base)
     ids, lengths, words = vocab.encode(sentences, p["Pos"].shape[1])
     B, n = ids.shape
+    if B * n * n > validate.MAX_BATCH**2:
+        raise ValueError(f"sentence: {B:,} sentences of up to {n:,} words make {B * n * n:,} attention "
+                         f"scores; expected at most {validate.MAX_BATCH**2:,}")
     d_k = p["Wq"].shape[0]
     root = math.isqrt(d_k)
     sqrt_dk = str(root) if root * root == d_k else f"sqrt({d_k})"

@@ -175,8 +175,7 @@ def forward(params, sentences, *, pooling: str = "mean", mask: str = "bidirectio
         The backbone's steps, then ``x`` (d_model x B, pooled), ``W_up``, ``W_down``,
         ``U``, ``Y``, ``|Y|`` and ``E`` (d_out x B, unit columns).
     """
-    if pooling not in POOLINGS:
-        raise ValueError(f"pooling: expected one of {', '.join(POOLINGS)}, got {pooling!r}")
+    pooling = validate.one_of("pooling", pooling, POOLINGS)
     W_up, W_down = _head_params(params)
     s = backbone.forward(params, sentences, mask=mask, base=base)        # the one switch: the mask
     s.title = "Embed"

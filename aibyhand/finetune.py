@@ -28,6 +28,7 @@ __all__ = ["head_step", "step", "train", "updated", "HEAD", "TRAINABLE"]
 
 HEAD = ("W_up", "W_down")
 TRAINABLE = (*backbone.PARAMS, *HEAD)
+MAX_STEPS = 100_000      # steps of one train() call
 
 
 def head_step(Xa, Xp, W_up, W_down, *, dims=(8, 4, 2), temperature: float = 1.0, lr: float,
@@ -71,6 +72,7 @@ def head_step(Xa, Xp, W_up, W_down, *, dims=(8, 4, 2), temperature: float = 1.0,
     Xa = validate.array("Xa", Xa, what="(d_model, B)", finite=False)
     Xp = validate.array("Xp", Xp, what="(d_model, B)", finite=False)
     validate.same_shape("Xp", Xp, "Xa", Xa)
+    validate.batch("Xa", Xa.shape[1])
     _, W_up, W_down = embed.check_head(Xa, W_up, W_down, x_name="Xa", finite=False)
     lr = validate.positive("lr", lr)
     update = validate.choices("update", update, HEAD)
@@ -192,6 +194,7 @@ def step(params, anchors, positives, *, dims=(8, 4, 2), temperature: float = 1.0
     after = validate.boolean("after", after)
     anchors, positives = _pairs(anchors, positives, _max_len(params))
     B = len(anchors)
+    validate.batch("anchors", B)
     e = embed.forward(params, anchors + positives, base=base)
     _nonzero_at_every_width(e["E"], e["x"], dims, e.step("E").cols, ("anchors", "positives"), "params")
     p = {**backbone.check_params(params), **dict(zip(HEAD, embed._head_params(params)))}
@@ -255,7 +258,8 @@ def updated(steps: Steps) -> dict[str, np.ndarray]:
 def train(params, anchors, positives, *, n_steps: int, dims=(8, 4, 2), temperature: float = 1.0,
           lr: float, base: float = math.e, freeze_backbone: bool = False) -> tuple[dict, Steps]:
     """A short SGD run of :func:`step` (same model, loss and arguments), full batch:
-    every step uses all the pairs. Returns the trained weights and the history.
+    every step uses all the pairs; ``n_steps`` from 0 to :data:`MAX_STEPS`. Returns the
+    trained weights and the history.
 
     Returns
     -------
@@ -268,9 +272,11 @@ def train(params, anchors, positives, *, n_steps: int, dims=(8, 4, 2), temperatu
         ``loss before/after`` and ``top-1 before/after``, ``E before`` and ``E after``
         (d_out x 2B: the anchors' then the positives' embeddings).
     """
-    n_steps = validate.integer("n_steps", n_steps, minimum=0)
+    n_steps = validate.integer("n_steps", n_steps, minimum=0, maximum=MAX_STEPS)
     lr = validate.positive("lr", lr)
     freeze_backbone = validate.boolean("freeze_backbone", freeze_backbone)
+    backbone.check_params(params)
+    embed._head_params(params)
     anchors, positives = _pairs(anchors, positives, _max_len(params))
     B = len(anchors)
     losses, top1 = [], []

@@ -52,6 +52,7 @@ def forward(A, P, *, temperature: float = 0.05, base: float = math.e) -> Steps:
     A = validate.array("A", A, what="(d, B)")
     P = validate.array("P", P, what="(d, B)")
     validate.same_shape("P", P, "A", A)
+    validate.batch("A", A.shape[1])
     temperature = validate.scale("temperature", temperature, "logits")
     base = validate.base("base", base)
     return _forward(A, P, temperature, base)

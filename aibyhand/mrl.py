@@ -52,6 +52,7 @@ def forward(A, P, *, dims=(8, 4, 2), weights=None, temperature: float = 1.0,
     A = validate.array("A", A, what="(d, B)")
     P = validate.array("P", P, what="(d, B)")
     validate.same_shape("P", P, "A", A)
+    validate.batch("A", A.shape[1])
     dims = validate.dims("dims", dims, A.shape[0])
     w = validate.weights("weights", weights, len(dims))
     temperature = validate.scale("temperature", temperature, "logits")
@@ -154,6 +155,7 @@ def top1(A, P, dims) -> np.ndarray:
     A = validate.array("A", A, what="(d, B)")
     P = validate.array("P", P, what="(d, B)")
     validate.same_shape("P", P, "A", A)
+    validate.batch("A", A.shape[1])
     dims = validate.dims("dims", dims, A.shape[0])
     out = []
     for m in dims:

@@ -19,10 +19,12 @@ import math
 
 import numpy as np
 
-from . import validate, finetune, mrl
+from . import embed, finetune, mrl, validate
 from .steps import Steps
 
 WIDTHS = (768, 512, 256, 128, 64, 32)
+MAX_NUMBERS = 2**25      # entries of one array pairs() or init_head() makes: 256 MB of float64
+MAX_STEPS = 100_000      # SGD steps of one train() call
 
 
 def pairs(n: int, *, d: int = 768, k: int = 256, nuisance: int = 96, noise: float = 0.6,
@@ -32,9 +34,20 @@ def pairs(n: int, *, d: int = 768, k: int = 256, nuisance: int = 96, noise: floa
     Each pair's meaning ``z`` (k numbers, the i-th of spread ``(1 + i)^-decay``: some
     aspects of meaning matter more than others) enters both vectors through the same
     map ``M`` (d x k). Each vector adds its own noise: isotropic of size ``noise``, and
-    ``strength`` times a draw in a ``nuisance``-dimensional subspace.
+    ``strength`` times a draw in a ``nuisance``-dimensional subspace. ``noise``,
+    ``strength`` and ``decay`` are >= 0; ``seed`` >= 0; no array made has more than
+    :data:`MAX_NUMBERS` entries (``d`` times ``n``, ``k`` or ``nuisance``).
     """
-    n = validate.integer("n", n, minimum=1)
+    n = validate.integer("n", n, minimum=1, maximum=MAX_NUMBERS)
+    d = validate.integer("d", d, minimum=1, maximum=MAX_NUMBERS)
+    k = validate.integer("k", k, minimum=1, maximum=MAX_NUMBERS)
+    nuisance = validate.integer("nuisance", nuisance, minimum=0, maximum=MAX_NUMBERS)
+    for name, cols in (("n", n), ("k", k), ("nuisance", nuisance)):
+        _fits(name, d, cols)
+    noise = _at_least_0("noise", noise)
+    strength = _at_least_0("strength", strength)
+    decay = _at_least_0("decay", decay)
+    seed = validate.integer("seed", seed, minimum=0)
     rng = np.random.default_rng([seed, 7])
     world = np.random.default_rng(12345)           # the same map for every split and seed
     M = world.normal(size=(d, k)) / math.sqrt(k)   # (d, k)
@@ -44,18 +57,54 @@ def pairs(n: int, *, d: int = 768, k: int = 256, nuisance: int = 96, noise: floa
     z = rng.normal(size=(k, n)) * spread[:, None]  # (k, n): what the pair means
     def view():
         return M @ z + strength * (N @ rng.normal(size=(nuisance, n))) + noise * rng.normal(size=(d, n))
-    return view(), view()
+    Xa, Xp = view(), view()
+    validate.finite_from(Xa + Xp, "the pairs", {"noise": np.array(noise), "strength": np.array(strength)})
+    return Xa, Xp
+
+
+def _fits(name: str, d: int, cols: int) -> None:
+    """A (d, cols) array of at most MAX_NUMBERS entries."""
+    if d * cols > MAX_NUMBERS:
+        raise ValueError(f"{name}: {d} x {cols} = {d * cols:,} numbers in one array; expected at "
+                         f"most {MAX_NUMBERS:,} (256 MB of float64)")
+
+
+def _at_least_0(name: str, x) -> float:
+    x = validate.number(name, x)
+    if x < 0:
+        raise ValueError(f"{name}: expected a number >= 0, got {x:g}")
+    return x
 
 
 def init_head(d: int = 768, d_up: int = 3072, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """A random head, scaled so that its outputs start at the inputs' size."""
+    """A random head, scaled so that its outputs start at the inputs' size: ``W_up``
+    (d_up, d) and ``W_down`` (d, d_up), each of at most :data:`MAX_NUMBERS` entries."""
+    d = validate.integer("d", d, minimum=1, maximum=MAX_NUMBERS)
+    d_up = validate.integer("d_up", d_up, minimum=1, maximum=MAX_NUMBERS)
+    _fits("d_up", d, d_up)
+    seed = validate.integer("seed", seed, minimum=0)
     rng = np.random.default_rng([seed, 8])
     return rng.normal(size=(d_up, d)) / math.sqrt(d), rng.normal(size=(d, d_up)) / math.sqrt(d_up)
 
 
 def train(Xa, Xp, W_up, W_down, *, dims, steps: int, batch: int = 128, lr: float,
           temperature: float = 0.05, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """SGD on random batches of the training pairs; returns the head and the loss per step."""
+    """SGD on random batches of the training pairs; returns the head and the loss per step.
+
+    ``Xa``, ``Xp`` (d, N): the pairs; ``batch``: 1 to N pairs a step, drawn without
+    replacement; ``steps``: 0 to :data:`MAX_STEPS`; ``dims``, ``temperature``, ``lr`` as in
+    :func:`aibyhand.finetune.head_step`.
+    """
+    Xa = validate.array("Xa", Xa, what="(d, N)")
+    Xp = validate.array("Xp", Xp, what="(d, N)")
+    validate.same_shape("Xp", Xp, "Xa", Xa)
+    _, W_up, W_down = embed.check_head(Xa, W_up, W_down, x_name="Xa")
+    validate.dims("dims", dims, W_down.shape[0])
+    steps = validate.integer("steps", steps, minimum=0, maximum=MAX_STEPS)
+    batch = validate.integer("batch", batch, minimum=1, maximum=min(Xa.shape[1], validate.MAX_BATCH))
+    lr = validate.positive("lr", lr)
+    temperature = validate.scale("temperature", temperature, "logits")
+    seed = validate.integer("seed", seed, minimum=0)
     rng = np.random.default_rng([seed, 9])
     losses = []
     for _ in range(steps):
@@ -68,8 +117,16 @@ def train(Xa, Xp, W_up, W_down, *, dims, steps: int, batch: int = 128, lr: float
 
 
 def top1(Xa, Xp, W_up, W_down, widths=WIDTHS) -> np.ndarray:
-    """Top-1 retrieval of each anchor among all positives, at every width."""
+    """Top-1 retrieval of each anchor among all positives, at every width: ``Xa``, ``Xp``
+    (d, N) pooled pairs through the head ``W_up`` (d_up, d), ``W_down`` (d_out, d_up),
+    then :func:`aibyhand.mrl.top1` at ``widths`` (each 1 to d_out)."""
+    Xa, W_up, W_down = embed.check_head(Xa, W_up, W_down, x_name="Xa")
+    Xp = validate.array("Xp", Xp, what="(d, N)")
+    validate.same_shape("Xp", Xp, "Xa", Xa)
+    validate.batch("Xa", Xa.shape[1])
+    widths = validate.dims("widths", widths, W_down.shape[0])
     Y_a, Y_p = W_down @ (W_up @ Xa), W_down @ (W_up @ Xp)
+    validate.finite_from(Y_a + Y_p, "the head's outputs", {"Xa": Xa, "Xp": Xp, "W_up": W_up, "W_down": W_down})
     return mrl.top1(Y_a, Y_p, widths)
 
 
@@ -91,6 +148,14 @@ def experiment(*, n_train: int = 4096, n_test: int = 1024, pretrain: int = 60,
         truncated, no head), ``loss pretrain``, ``loss single``, ``loss MRL`` (one per
         step) and ``losses`` (their first step and last ten, per width).
     """
+    n_train = validate.integer("n_train", n_train, minimum=128)  # one batch of 128
+    n_test = validate.integer("n_test", n_test, minimum=1, maximum=validate.MAX_BATCH)
+    pretrain = validate.integer("pretrain", pretrain, minimum=0, maximum=MAX_STEPS)
+    steps = validate.integer("steps", steps, minimum=0, maximum=MAX_STEPS)
+    lr = validate.positive("lr", lr)
+    pretrain_lr = validate.positive("pretrain_lr", pretrain_lr)
+    temperature = validate.scale("temperature", temperature, "logits")
+    seed = validate.integer("seed", seed, minimum=0)
     Xa, Xp = pairs(n_train, seed=seed)
     Ta, Tp = pairs(n_test, seed=seed + 1)
     W_up, W_down, pre = train(Xa, Xp, *init_head(seed=seed), dims=(768,), steps=pretrain,

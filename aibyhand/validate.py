@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+MAX_BATCH = 4096   # pairs in one batch: a B x B matrix of 2^24 entries (128 MB of float64)
+
 
 def array(name: str, x, *, ndim: int | None = 2, what: str = "", finite: bool = True) -> np.ndarray:
     """``x`` as a finite, row-major float64 array (the same array when it already is one).
@@ -74,6 +76,13 @@ def finite_from(result: np.ndarray, what: str, inputs: dict) -> None:
                          f"an overflow in {what}")
 
 
+def batch(name: str, B: int, what: str = "pairs") -> None:
+    """At most MAX_BATCH columns: every pair is scored against every other, B x B."""
+    if B > MAX_BATCH:
+        raise ValueError(f"{name}: {B:,} {what} in one batch make {B:,} x {B:,} matrices; expected at "
+                         f"most {MAX_BATCH:,} columns")
+
+
 def same_shape(name: str, x: np.ndarray, other_name: str, other: np.ndarray) -> None:
     if x.shape != other.shape:
         raise ValueError(f"{name}: expected the shape of {other_name} {other.shape}, "
@@ -101,7 +110,11 @@ def number(name: str, x) -> float:
 
 
 def _short(x) -> str:
-    text = repr(x)
+    """``repr(x)`` on one line, at most 40 characters (an array's repr has line breaks)."""
+    try:
+        text = " ".join(repr(x).split())
+    except Exception:  # noqa: BLE001  a repr that fails still gets a message
+        text = f"<{type(x).__name__}>"
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -132,16 +145,30 @@ def base(name: str, x) -> float:
 def boolean(name: str, x) -> bool:
     """True or False only: a string such as "False" is an error, not a true value."""
     if not isinstance(x, (bool, np.bool_)):
-        raise TypeError(f"{name}: expected True or False, got {type(x).__name__} {x!r}")
+        raise TypeError(f"{name}: expected True or False, got {type(x).__name__} {_short(x)}")
     return bool(x)
 
 
-def integer(name: str, x, *, minimum: int | None = None) -> int:
+def integer(name: str, x, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """An integer (not a bool, not a float that happens to be whole) in the bounds given."""
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral):
         raise TypeError(f"{name}: expected an integer, got {type(x).__name__} {_short(x)}")
     x = int(x)
-    if minimum is not None and x < minimum:
-        raise ValueError(f"{name}: expected an integer >= {minimum}, got {x}")
+    if (minimum is not None and x < minimum) or (maximum is not None and x > maximum):
+        shown = x if abs(x) < 10**40 else f"an integer of {len(str(abs(x)))} digits" \
+            if abs(x) < 10**4000 else "an integer of more than 4000 digits"
+        if maximum is None:
+            raise ValueError(f"{name}: expected an integer >= {minimum}, got {shown}")
+        if minimum is None:
+            raise ValueError(f"{name}: expected an integer <= {maximum:,}, got {shown}")
+        raise ValueError(f"{name}: expected an integer from {minimum:,} to {maximum:,}, got {shown}")
+    return x
+
+
+def one_of(name: str, x, allowed: Sequence[str]) -> str:
+    """One of the strings ``allowed`` (never compared as an array)."""
+    if not isinstance(x, str) or x not in allowed:
+        raise ValueError(f"{name}: expected one of {', '.join(allowed)}, got {_short(x)}")
     return x
 
 
@@ -168,7 +195,7 @@ def weights(name: str, x, n: int) -> np.ndarray:
     if x is None:
         return np.ones(n)
     if isinstance(x, (str, bytes, numbers.Number)):
-        raise TypeError(f"{name}: expected a sequence of {n} numbers, got {type(x).__name__} {x!r}")
+        raise TypeError(f"{name}: expected a sequence of {n} numbers, got {type(x).__name__} {_short(x)}")
     w = array(name, x, ndim=1, what=f"of {n} numbers")
     if w.shape != (n,):
         raise ValueError(f"{name}: expected {n} weights (one per width), got {w.shape[0]}")
@@ -181,10 +208,10 @@ def choices(name: str, x, allowed: Sequence[str]) -> tuple[str, ...]:
     """A non-empty subset of ``allowed``, as a tuple in ``allowed``'s order."""
     if isinstance(x, str) or not isinstance(x, (Sequence, set, frozenset)):
         raise TypeError(f"{name}: expected a sequence of names from {', '.join(allowed)}, got "
-                        f"{type(x).__name__} {x!r}")
-    bad = [v for v in x if v not in allowed]
+                        f"{type(x).__name__} {_short(x)}")
+    bad = [v for v in x if not isinstance(v, str) or v not in allowed]
     if bad or not x:
-        raise ValueError(f"{name}: expected one or more of {', '.join(allowed)}, got {tuple(x)!r}")
+        raise ValueError(f"{name}: expected one or more of {', '.join(allowed)}, got {_short(tuple(x))}")
     return tuple(v for v in allowed if v in x)
 
 

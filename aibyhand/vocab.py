@@ -5,6 +5,7 @@ Token ``k`` is column ``k`` of the token-embedding matrix ``Etok`` (d_model x V)
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,15 +27,24 @@ def encode(sentences, max_len: int, vocab: Sequence[str] = VOCAB,
     """
     if isinstance(sentences, str):
         sentences = [sentences]
-    elif not isinstance(sentences, Sequence) or not sentences:
-        raise ValueError(f"{name}: expected a sentence or a non-empty list of sentences, got "
-                         f"{sentences!r}")
+    elif isinstance(sentences, (bytes, bytearray)):
+        raise TypeError(f"{name}: expected a string of words, got {type(sentences).__name__} "
+                        f"{_short(sentences)} (decode it to a string first)")
+    elif not isinstance(sentences, Sequence):
+        raise TypeError(f"{name}: expected a sentence (a string) or a non-empty list of them, got "
+                        f"{type(sentences).__name__} {_short(sentences)}")
+    elif not sentences:
+        raise ValueError(f"{name}: expected a sentence or a non-empty list of sentences, got an "
+                         f"empty {type(sentences).__name__}")
+    if isinstance(max_len, bool) or not isinstance(max_len, numbers.Integral) or max_len < 1:
+        raise ValueError(f"max_len: expected an integer >= 1, got {_short(max_len)}")
     index = {w: k for k, w in enumerate(vocab)}
     words = []
     for b, sentence in enumerate(sentences):
         where = name if len(sentences) == 1 else f"{name}[{b}]"
         if not isinstance(sentence, str):
-            raise TypeError(f"{where}: expected a string of words, got {type(sentence).__name__}")
+            raise TypeError(f"{where}: expected a string of words, got {type(sentence).__name__} "
+                            f"{_short(sentence)}")
         toks = tuple(sentence.split())
         if not toks:
             raise ValueError(f"{where}: expected at least one word, got an empty sentence")
@@ -51,3 +61,8 @@ def encode(sentences, max_len: int, vocab: Sequence[str] = VOCAB,
     for b, toks in enumerate(words):
         ids[b, :len(toks)] = [index[w] for w in toks]
     return ids, np.array([len(t) for t in words]), tuple(words)
+
+
+def _short(x) -> str:
+    text = " ".join(repr(x).split())
+    return text if len(text) <= 40 else text[:37] + "..."

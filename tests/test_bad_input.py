@@ -150,7 +150,7 @@ FINETUNE_CASES = [
     (lambda: finetune.step(M, ["the cat"], ["the dog"], lr=0), ValueError, ["lr", "> 0"]),
     (lambda: finetune.step(M, ["the cat"], ["the dog"], dims=(6,), lr=0.1), ValueError, ["dims", "<= the embedding width 5"]),
     (lambda: finetune.step(reshaped("W_up", (16, 3)), ["the cat"], ["the dog"], lr=0.1), ValueError, ["W_up", "(any, 4)"]),
-    (lambda: finetune.train(M, ["the cat"], ["the dog"], n_steps=-1, lr=0.1), ValueError, ["n_steps", ">= 0"]),
+    (lambda: finetune.train(M, ["the cat"], ["the dog"], n_steps=-1, lr=0.1), ValueError, ["n_steps", "from 0 to 100,000", "-1"]),
 ]
 
 

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aibyhand import backbone, decode, embed, finetune, formula, head, infonce, mrl
+from aibyhand import backbone, decode, embed, finetune, formula, head, infonce, mrl, scale, vocab
 from aibyhand.classroom import catalog, check as checker
 from aibyhand.classroom.worksheet import Field, WorksheetError, parse as parse_fields, read_toml, to_toml
 from aibyhand.cli import main
@@ -106,10 +106,18 @@ Xp = Xa + 0.3 * rng.normal(size=(4, 3))
 INPUTS = {"A": A, "P": P, "M": M, "M8": M8, "X": X, "Wu": Wu, "Wd": Wd, "T": T, "Xa": Xa, "Xp": Xp}
 PRISTINE = copy.deepcopy(INPUTS)
 
+SCALE_PAIRS = scale.pairs(8, d=16, k=4, nuisance=2)      # (16, 8) each
+SCALE_HEAD = scale.init_head(16, 32)                      # (32, 16), (16, 32)
+INPUTS.update({"SCALE_PAIRS": SCALE_PAIRS, "SCALE_HEAD": SCALE_HEAD})
+PRISTINE = copy.deepcopy(INPUTS)
 LOSS = float(infonce.forward(A, P)["loss"])
 MRL_LOSS = float(mrl.forward(A, P)["loss"])
 TOP1 = mrl.top1(A, P, (8, 4, 2))
 E_HEAD = np.array(embed.head(X, Wu, Wd)["E"])
+
+
+def without_head(params):
+    return {k: v for k, v in params.items() if k not in ("W_up", "W_down")}
 
 
 def put(x, index, value):
@@ -192,8 +200,10 @@ def not_using_masked(call_on_data, key=None):
     return check
 
 
-def err(exc, *names):
-    return ("err", exc, names)
+def err(exc, *names, says=()):
+    """An ``exc`` whose one-line message starts with one of ``names`` and holds every
+    string of ``says`` (the value that came, what is allowed)."""
+    return ("err", exc, names, tuple(says))
 
 
 def ok(check=None):
@@ -231,6 +241,8 @@ def run_api(call, spec):
             assert "\n" not in message, f"not one line: {message!r}"
             assert _names_in_head(message) & set(names), (
                 f"the message should start with one of {names} (as 'name: expected ...'): {message!r}")
+            for needle in (spec[3] if kind == "err" else ()):
+                assert needle in message, f"{needle!r} not in {message!r}"
             return
     if kind == "err":
         shown = repr(result) if isinstance(result, Steps) else repr(result)[:200]
@@ -472,6 +484,100 @@ API_CASES = [
     ("train lr 1e300", lambda: finetune.train(M8, ["the cat", "dog"], ["the dog", "cat"], n_steps=2, lr=1e300), either(VE, ["lr"])),
     ("updated dict", lambda: finetune.updated({}), err(TE, "steps")),
     ("updated mrl steps", lambda: finetune.updated(mrl.forward(A, P)), err(VE, "steps")),
+    # -- one line, naming the value that came: an array's repr has line breaks
+    ("generate n a 2-D array", lambda: decode.generate(M, "the", np.ones((2, 2))), err(TE, "n", says=["ndarray"])),
+    ("head_step after a 2-D array", lambda: finetune.head_step(Xa, Xp, Wu, Wd, lr=0.1, after=np.ones((3, 3))), err(TE, "after")),
+    ("head_step update a 2-D array", lambda: finetune.head_step(Xa, Xp, Wu, Wd, lr=0.1, update=np.array([["W_up"]])), err(TE, "update")),
+    ("head_step update [1]", lambda: finetune.head_step(Xa, Xp, Wu, Wd, lr=0.1, update=[1]), err(VE, "update")),
+    ("mrl weights a 2-D array", lambda: mrl.forward(A, P, weights=np.ones((3, 3))), err(VE, "weights")),
+    ("infonce temperature an array", lambda: infonce.forward(A, P, temperature=np.ones((2, 2))), err(TE, "temperature")),
+    ("embed pooling an array", lambda: embed.forward(M, SENTENCE, pooling=np.array(["mean", "last"])), err(VE, "pooling", says=["mean, last"])),
+    ("embed mask an array", lambda: embed.forward(M, SENTENCE, mask=np.array(["causal"] * 2)), err(VE, "mask")),
+    ("backbone mask 0", lambda: backbone.forward(M, "the", mask=0), err(VE, "mask", says=["causal, bidirectional", "0"])),
+    # -- sentences: bytes and other things that are not words
+    ("embed a bytes sentence", lambda: embed.forward(M, b"the cat"), err(TE, "sentence", says=["bytes", "b'the cat'"])),
+    ("embed a bytes sentence in a list", lambda: embed.forward(M, ["the", b"cat"]), err(TE, "sentence", says=["sentence[1]", "bytes"])),
+    ("decode a bytearray", lambda: decode.forward(M, bytearray(b"the")), err(TE, "sentence", says=["bytearray"])),
+    ("decode a set of sentences", lambda: decode.forward(M, {"the cat"}), err(TE, "sentence", says=["set"])),
+    ("decode an int", lambda: decode.forward(M, 7), err(TE, "sentence", says=["int 7"])),
+    ("embed a tuple of sentences works", lambda: embed.forward(M, ("the cat", "dog")), ok()),
+    ("vocab.encode max_len 0", lambda: vocab.encode("the", 0), err(VE, "max_len")),
+    ("vocab.encode max_len None", lambda: vocab.encode("the", None), err(VE, "max_len")),
+    # -- sizes whose B x B (or n x n) matrices would not fit: refused before any is made
+    ("infonce 5000 pairs", lambda: infonce.forward(np.ones((1, 5000)), np.ones((1, 5000))), err(VE, "A", says=["5,000", "4,096"])),
+    ("infonce 4096 pairs works", lambda: infonce.forward(np.eye(2, 4096, k=0) + 1, np.eye(2, 4096) + 1, temperature=1), ok()),
+    ("mrl 5000 pairs", lambda: mrl.forward(np.ones((2, 5000)), np.ones((2, 5000)), dims=(2, 1)), err(VE, "A", says=["4,096"])),
+    ("top1 5000 pairs", lambda: mrl.top1(np.ones((2, 5000)), np.ones((2, 5000)), (2,)), err(VE, "A", says=["4,096"])),
+    ("head_step 5000 pairs", lambda: finetune.head_step(np.ones((4, 5000)), np.ones((4, 5000)), Wu, Wd, lr=0.1), err(VE, "Xa", says=["4,096"])),
+    ("step 5000 pairs", lambda: finetune.step(M8, ["the cat"] * 5000, ["dog"] * 5000, lr=0.1), err(VE, "anchors", says=["4,096"])),
+    ("backbone 5000 words", lambda: backbone.forward({**M, "Pos": np.ones((4, 5000))}, "the " * 5000, mask="causal"),
+     err(VE, "sentence", says=["5,000 words"])),
+    # -- finetune.train: bounded, and params checked before anything runs
+    ("train n_steps 10^9", lambda: finetune.train(M8, ["the cat"], ["the dog"], n_steps=10 ** 9, lr=0.1), err(VE, "n_steps", says=["100,000", "1000000000"])),
+    ("train n_steps 10^400", lambda: finetune.train(M8, ["the cat"], ["the dog"], n_steps=10 ** 400, lr=0.1), err(VE, "n_steps", says=["401 digits"])),
+    ("train params None", lambda: finetune.train(None, ["the cat"], ["the dog"], n_steps=1, lr=0.1), err(TE, "params")),
+    ("train params a list", lambda: finetune.train([("Etok", 1)], ["the cat"], ["the dog"], n_steps=1, lr=0.1), err(TE, "params")),
+    ("train params without a head", lambda: finetune.train(without_head(M8), ["the cat"], ["the dog"], n_steps=1, lr=0.1), err(VE, "params", says=["W_up"])),
+    # -- scale: the at-scale experiment's pieces
+    ("scale.init_head d 0", lambda: scale.init_head(d=0, d_up=8), err(VE, "d", says=["got 0"])),
+    ("scale.init_head d_up 0", lambda: scale.init_head(d=8, d_up=0), err(VE, "d_up")),
+    ("scale.init_head d -1", lambda: scale.init_head(d=-1), err(VE, "d")),
+    ("scale.init_head d 1.5", lambda: scale.init_head(d=1.5), err(TE, "d", says=["1.5"])),
+    ("scale.init_head d None", lambda: scale.init_head(d=None), err(TE, "d")),
+    ("scale.init_head d 10^400", lambda: scale.init_head(d=10 ** 400), err(VE, "d")),
+    ("scale.init_head 2^20 x 2^20", lambda: scale.init_head(d=2 ** 20, d_up=2 ** 20), err(VE, "d_up", says=["33,554,432"])),
+    ("scale.init_head seed -1", lambda: scale.init_head(d=4, d_up=8, seed=-1), err(VE, "seed", says=["-1"])),
+    ("scale.init_head seed '1'", lambda: scale.init_head(d=4, d_up=8, seed="1"), err(TE, "seed")),
+    ("scale.init_head np.int64 works", lambda: scale.init_head(d=np.int64(4), d_up=8), ok(lambda r: r[0].shape == (8, 4) and r[1].shape == (4, 8))),
+    ("scale.pairs seed -1", lambda: scale.pairs(4, d=8, k=2, nuisance=2, seed=-1), err(VE, "seed", says=["-1"])),
+    ("scale.pairs seed 1.5", lambda: scale.pairs(4, d=8, k=2, nuisance=2, seed=1.5), err(TE, "seed")),
+    ("scale.pairs seed None", lambda: scale.pairs(4, d=8, k=2, nuisance=2, seed=None), err(TE, "seed")),
+    ("scale.pairs n 0", lambda: scale.pairs(0, d=8, k=2), err(VE, "n")),
+    ("scale.pairs d 0", lambda: scale.pairs(4, d=0, k=2), err(VE, "d")),
+    ("scale.pairs k 0", lambda: scale.pairs(4, d=8, k=0), err(VE, "k")),
+    ("scale.pairs nuisance -1", lambda: scale.pairs(4, d=8, k=2, nuisance=-1), err(VE, "nuisance")),
+    ("scale.pairs nuisance 0 works", lambda: scale.pairs(4, d=8, k=2, nuisance=0), ok()),
+    ("scale.pairs noise -1", lambda: scale.pairs(4, d=8, k=2, noise=-1), err(VE, "noise", says=[">= 0"])),
+    ("scale.pairs noise nan", lambda: scale.pairs(4, d=8, k=2, noise=math.nan), err(VE, "noise")),
+    ("scale.pairs noise 'x'", lambda: scale.pairs(4, d=8, k=2, noise="x"), err(TE, "noise")),
+    ("scale.pairs noise a list", lambda: scale.pairs(4, d=8, k=2, noise=[1, 2]), err(TE, "noise")),
+    ("scale.pairs strength inf", lambda: scale.pairs(4, d=8, k=2, strength=math.inf), err(VE, "strength")),
+    ("scale.pairs strength 1e308", lambda: scale.pairs(4, d=8, k=2, nuisance=2, strength=1e308), either(VE, ["noise", "strength"])),
+    ("scale.pairs decay -1", lambda: scale.pairs(4, d=8, k=2, decay=-1), err(VE, "decay")),
+    ("scale.pairs decay 1e308 works", lambda: scale.pairs(4, d=8, k=2, decay=1e308), ok()),
+    ("scale.pairs 10^9 pairs", lambda: scale.pairs(10 ** 9), err(VE, "n", says=["33,554,432"])),
+    ("scale.train batch > pairs", lambda: scale.train(*SCALE_PAIRS, *SCALE_HEAD, dims=(16,), steps=1, batch=9, lr=0.1), err(VE, "batch", says=["9", "1 to 8"])),
+    ("scale.train batch 0", lambda: scale.train(*SCALE_PAIRS, *SCALE_HEAD, dims=(16,), steps=1, batch=0, lr=0.1), err(VE, "batch")),
+    ("scale.train steps -1", lambda: scale.train(*SCALE_PAIRS, *SCALE_HEAD, dims=(16,), steps=-1, batch=4, lr=0.1), err(VE, "steps")),
+    ("scale.train steps 10^12", lambda: scale.train(*SCALE_PAIRS, *SCALE_HEAD, dims=(16,), steps=10 ** 12, batch=4, lr=0.1), err(VE, "steps", says=["100,000"])),
+    ("scale.train steps 2.0", lambda: scale.train(*SCALE_PAIRS, *SCALE_HEAD, dims=(16,), steps=2.0, batch=4, lr=0.1), err(TE, "steps")),
+    ("scale.train lr 0 with 0 steps", lambda: scale.train(*SCALE_PAIRS, *SCALE_HEAD, dims=(16,), steps=0, batch=4, lr=0), err(VE, "lr")),
+    ("scale.train dims > d_out", lambda: scale.train(*SCALE_PAIRS, *SCALE_HEAD, dims=(17,), steps=0, batch=4, lr=0.1), err(VE, "dims")),
+    ("scale.train W_up shape", lambda: scale.train(*SCALE_PAIRS, SCALE_HEAD[0][:, :3], SCALE_HEAD[1], dims=(16,), steps=1, batch=4, lr=0.1), err(VE, "W_up")),
+    ("scale.train Xa None", lambda: scale.train(None, SCALE_PAIRS[1], *SCALE_HEAD, dims=(16,), steps=1, batch=4, lr=0.1), err(TE, "Xa")),
+    ("scale.train Xp shape", lambda: scale.train(SCALE_PAIRS[0], SCALE_PAIRS[1][:, :4], *SCALE_HEAD, dims=(16,), steps=1, batch=4, lr=0.1), err(VE, "Xp")),
+    ("scale.train Xa nan", lambda: scale.train(put(SCALE_PAIRS[0], (0, 0), np.nan), SCALE_PAIRS[1], *SCALE_HEAD, dims=(16,), steps=1, batch=4, lr=0.1), err(VE, "Xa")),
+    ("scale.train seed -1", lambda: scale.train(*SCALE_PAIRS, *SCALE_HEAD, dims=(16,), steps=1, batch=4, lr=0.1, seed=-1), err(VE, "seed")),
+    ("scale.train temperature 0", lambda: scale.train(*SCALE_PAIRS, *SCALE_HEAD, dims=(16,), steps=1, batch=4, lr=0.1, temperature=0), err(VE, "temperature")),
+    ("scale.train works", lambda: scale.train(*SCALE_PAIRS, *SCALE_HEAD, dims=(16, 4), steps=2, batch=8, lr=0.1),
+     ok(lambda r: r[0].shape == (32, 16) and r[1].shape == (16, 32) and r[2].shape == (2,))),
+    ("scale.top1 W_up shape", lambda: scale.top1(*SCALE_PAIRS, SCALE_HEAD[0][:, :3], SCALE_HEAD[1], widths=(16,)),
+     err(VE, "W_up", says=["(32, 3)"])),
+    ("scale.top1 W_down shape", lambda: scale.top1(*SCALE_PAIRS, SCALE_HEAD[0], SCALE_HEAD[1][:, :5], widths=(16,)), err(VE, "W_down")),
+    ("scale.top1 widths > d_out", lambda: scale.top1(*SCALE_PAIRS, *SCALE_HEAD, widths=(32,)), err(VE, "widths", says=["16"])),
+    ("scale.top1 widths 'x'", lambda: scale.top1(*SCALE_PAIRS, *SCALE_HEAD, widths="x"), err(TE, "widths")),
+    ("scale.top1 Xp shape", lambda: scale.top1(SCALE_PAIRS[0], SCALE_PAIRS[1][:4], *SCALE_HEAD, widths=(16,)), err(VE, "Xp")),
+    ("scale.top1 huge head", lambda: scale.top1(*SCALE_PAIRS, SCALE_HEAD[0] * 1e200, SCALE_HEAD[1] * 1e200, widths=(16,)),
+     err(VE, "Xa", "Xp", "W_up", "W_down")),
+    ("scale.top1 identity head", lambda: scale.top1(*SCALE_PAIRS, np.eye(16), np.eye(16), widths=(16, 8)),
+     ok(equals(mrl.top1(*SCALE_PAIRS, (16, 8))))),
+    ("scale.experiment n_train 100", lambda: scale.experiment(n_train=100), err(VE, "n_train", says=["128"])),
+    ("scale.experiment n_test 0", lambda: scale.experiment(n_test=0), err(VE, "n_test")),
+    ("scale.experiment steps -1", lambda: scale.experiment(steps=-1), err(VE, "steps")),
+    ("scale.experiment pretrain 10^9", lambda: scale.experiment(pretrain=10 ** 9), err(VE, "pretrain")),
+    ("scale.experiment lr 0", lambda: scale.experiment(lr=0), err(VE, "lr")),
+    ("scale.experiment pretrain_lr nan", lambda: scale.experiment(pretrain_lr=math.nan), err(VE, "pretrain_lr")),
+    ("scale.experiment seed -1", lambda: scale.experiment(seed=-1), err(VE, "seed")),
     # -- formula: the public reader of every step's formula
     ("formula deep parentheses", lambda: formula.parse("(" * 5000 + "A" + ")" * 5000, {"A": "A"}), err(formula.FormulaError, "'" + "(" * 40 + "'...")),
     ("formula unknown name", lambda: formula.parse("B + A", {"A": "A"}), err(formula.FormulaError, "'B + A'")),
@@ -489,6 +595,8 @@ def test_api(call, spec):
 def _same(a, b) -> bool:
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     return np.array_equal(a, b)
 
 

@@ -656,20 +656,37 @@ function parseCell(raw, words) {  /* {value} (NaN: blank) or {bad: why} */
 }
 
 /* -- the page ------------------------------------------------------------------------- */
-var INPUTS = new Array(CELLS.length), restoring = false;
-var status = document.getElementById("status"), progress = document.getElementById("progress");
+var INPUTS = new Array(CELLS.length), HINTS = new Array(BOXES.length), restoring = false;
+var progress = document.getElementById("progress"), meter = document.querySelector(".meter i");
+var status = document.getElementById("status"), statusText = status.querySelector("span"), statusTimer = 0;
 (function () {
   var where = {}, key = function (item, row, col) { return item + "\u0000" + row + "\u0000" + col; };
+  var boxOf = {};
   CELLS.forEach(function (c, n) { where[key(BOXES[c[0]].item, c[1], c[2])] = n; });
+  BOXES.forEach(function (b, k) { boxOf[b.item] = k; });
   Array.prototype.forEach.call(document.querySelectorAll("input[data-step]"), function (el) {
     var n = where[key(el.getAttribute("data-step"), el.getAttribute("data-row"), el.getAttribute("data-col"))];
     if (n !== undefined) INPUTS[n] = el;
+  });
+  Array.prototype.forEach.call(document.querySelectorAll(".hint[data-item]"), function (el) {
+    var k = boxOf[el.getAttribute("data-item")];
+    if (k !== undefined) HINTS[k] = el;
   });
 })();
 function formulaText(box) {
   return box.item + " = " + box.formula + (box.uses.length ? "; it uses " + box.uses.join(", ") : "");
 }
+/* a message at the foot of the screen: what was saved (it goes away), or why the page cannot check */
+function say(text, error) {
+  clearTimeout(statusTimer);
+  statusText.textContent = text;
+  status.className = error ? "error" : "";
+  status.hidden = !text;
+  if (text && !error) statusTimer = setTimeout(function () { status.hidden = true; }, 15000);
+}
+status.querySelector("button").addEventListener("click", function () { say(""); });
 
+var drawn = [], hintsDrawn = [];  /* what the DOM shows, so that only what changed is touched */
 function refresh() {
   var written = {}, bad = {};
   BOXES.forEach(function (b, k) { written[k] = new Mat(b.shape[0], b.shape[1]); written[k].d.fill(NaN); });
@@ -682,62 +699,79 @@ function refresh() {
   try {
     marks = mark(written);
   } catch (err) {
-    status.textContent = "This page cannot check this sheet: " + (err && err.message ? err.message : err);
-    status.className = "error";
+    say("This page cannot check this sheet: " + (err && err.message ? err.message : err), true);
     return;
   }
-  if (status.className === "error") { status.className = ""; status.textContent = ""; }
-  var count = {right: 0, follow: 0, wrong: 0, bad: 0, "": 0}, hints = {};
+  if (status.className === "error") say("");
+  var count = {right: 0, follow: 0, wrong: 0, bad: 0, "": 0}, lines = BOXES.map(function () { return ""; });
   CELLS.forEach(function (c, n) {
     var el = INPUTS[n];
     if (!el) return;
-    var box = BOXES[c[0]], v = marks[n].verdict, text = "";
-    el.setAttribute("data-verdict", v);
-    el.setAttribute("aria-invalid", bad[n] || v === "wrong" ? "true" : "false");
-    el.parentNode.setAttribute("data-v", bad[n] ? "bad" : v);
+    var box = BOXES[c[0]], v = marks[n].verdict, shown = bad[n] ? "bad" : v, text = "", line = "";
     if (bad[n]) {
-      el.setAttribute("data-bad", "");
       text = c[3] + ": cannot be read: " + bad[n] + ".";
+      line = "cannot be read: " + bad[n];
       count.bad += 1;
     } else {
-      el.removeAttribute("data-bad");
-      if (v === "wrong") text = c[3] + ": " + marks[n].hint + ". " + formulaText(box) + ".";
+      if (v === "wrong") {
+        text = c[3] + ": " + marks[n].hint + ". " + formulaText(box) + ".";
+        line = marks[n].hint;
+      }
       count[v] += 1;
     }
-    if (text) {
-      el.title = text;
-      (hints[box.page] = hints[box.page] || []).push([n, bad[n] ? "bad" : "wrong", text]);
-    } else {
-      el.removeAttribute("title");
-    }
+    if (line) lines[c[0]] += "\u0000" + shown + "\u0001" + c[3] + "\u0001" + line;
+    var now = v + "\u0000" + shown + "\u0000" + text;
+    if (drawn[n] === now) return;
+    drawn[n] = now;
+    el.setAttribute("data-verdict", v);
+    el.setAttribute("aria-invalid", shown === "bad" || v === "wrong" ? "true" : "false");
+    el.parentNode.setAttribute("data-v", shown);
+    if (bad[n]) el.setAttribute("data-bad", ""); else el.removeAttribute("data-bad");
+    if (text) el.title = text; else el.removeAttribute("title");
+  });
+  lines.forEach(function (text, k) {  /* each box's hints, under it */
+    var el = HINTS[k];
+    if (!el || hintsDrawn[k] === text) return;
+    hintsDrawn[k] = text;
+    el.textContent = "";
+    text.split("\u0000").slice(1).forEach(function (h) {
+      var part = h.split("\u0001"), div = document.createElement("div"), b = document.createElement("b");
+      div.className = part[0];
+      b.textContent = part[1] + ": ";
+      div.appendChild(b);
+      div.appendChild(document.createTextNode(part[2]));
+      el.appendChild(div);
+    });
+    el.hidden = !text;
   });
   var done = [count.right + " of " + CELLS.length + " boxes right"];
   if (count.follow) done.push(count.follow + " follow-through");
   if (count.wrong) done.push(count.wrong + " wrong");
   if (count.bad) done.push(count.bad + " cannot be read");
   done.push(count[""] + " not done");
-  progress.textContent = done.join(", ");
-  Array.prototype.forEach.call(document.querySelectorAll("section.page"), function (sec, k) {
-    var list = sec.querySelector("ul.hints"), items = hints[k + 1] || [];
-    list.hidden = !items.length;
-    list.textContent = "";
-    items.forEach(function (h) {
-      var li = document.createElement("li"), a = document.createElement("a");
-      li.className = h[1];
-      a.href = "#";
-      a.textContent = h[2];
-      a.addEventListener("click", function (e) { e.preventDefault(); INPUTS[h[0]].focus(); });
-      li.appendChild(a);
-      list.appendChild(li);
-    });
+  progress.firstChild.textContent = done.join(", ");
+  progress.lastChild.textContent = (count.right + count.follow) + " of " + CELLS.length + " right" +
+    (count.wrong + count.bad ? ", " + (count.wrong + count.bad) + " to fix" : "");
+  meter.style.width = (100 * (count.right + count.follow) / Math.max(CELLS.length, 1)).toFixed(1) + "%";
+}
+
+/* a grid wider than its page is shown one matrix after another, as on a phone */
+var NARROW = window.matchMedia("(max-width: 720px)");
+function arrange() {
+  if (NARROW.matches) return;
+  var grids = Array.prototype.slice.call(document.querySelectorAll(".grid"));
+  grids.forEach(function (g) { g.classList.remove("stack"); });
+  var wide = grids.filter(function (g) {
+    var sec = g.parentElement, css = getComputedStyle(sec);
+    return g.scrollWidth > sec.clientWidth - parseFloat(css.paddingLeft) - parseFloat(css.paddingRight) + 1;
   });
-  showFocused();
+  wide.forEach(function (g) { g.classList.add("stack"); });
 }
-function showFocused() {  /* the hint of the box being typed in, under the count */
-  if (status.className === "error") return;
-  var el = document.activeElement;
-  status.textContent = el && INPUTS.indexOf(el) >= 0 && el.title ? el.title : "";
-}
+var arranging = 0;
+window.addEventListener("resize", function () {
+  cancelAnimationFrame(arranging);
+  arranging = requestAnimationFrame(arrange);
+});
 
 /* -- saving: the answers file check.template lays out ------------------------------------- */
 function tomlString(s) {
@@ -779,9 +813,9 @@ function save() {
   a.click();
   setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 2000);
   var unread = INPUTS.filter(function (el) { return el && el.hasAttribute("data-bad"); }).length;
-  status.className = "";
-  status.textContent = "Saved " + file + ". Check it with: aibyhand check " + G.worksheet + " " + file + G.check_args +
-    (unread ? " (first fix the " + unread + " box" + (unread > 1 ? "es" : "") + " that cannot be read)" : "");
+  say("Saved " + file + ". Check it with: aibyhand check " + G.worksheet + " " + file + G.check_args +
+      (unread ? ". " + unread + " box" + (unread > 1 ? "es" : "") + " cannot be read: they are saved as you " +
+       "typed them and count as wrong until you fix them" : ""));
 }
 /* what is typed survives a reload of the page (a phone drops a tab it does not show) */
 function remember() {
@@ -798,18 +832,11 @@ function restore() {
     got.forEach(function (v, n) { if (INPUTS[n] && typeof v === "string") INPUTS[n].value = v; });
   } catch (e) { /* storage off: nothing kept */ } finally { restoring = false; }
 }
-function markWide() {  /* say so where a grid is wider than the screen */
-  Array.prototype.forEach.call(document.querySelectorAll("p.swipe + .scroll"), function (box) {
-    box.previousElementSibling.hidden = box.scrollWidth <= box.clientWidth + 1;
-  });
-}
-
 document.addEventListener("input", function (e) {
   if (!e.target || !e.target.hasAttribute || !e.target.hasAttribute("data-step")) return;
   refresh();
   remember();
 });
-document.addEventListener("focusin", showFocused);
 document.addEventListener("keydown", function (e) {  /* Enter: the next box */
   var n = INPUTS.indexOf(e.target);
   if (n < 0 || e.key !== "Enter") return;
@@ -818,7 +845,6 @@ document.addEventListener("keydown", function (e) {  /* Enter: the next box */
 });
 document.getElementById("save").addEventListener("click", save);
 STUDENT.addEventListener("input", remember);
-window.addEventListener("resize", markWide);
 
 /* for tests and the curious: the evaluator on plain arrays (a number, or a list of rows),
    and the answers file as it would be saved */
@@ -851,5 +877,5 @@ window.aibyhand = {
 };
 restore();
 refresh();
-markWide();
+arrange();
 })();

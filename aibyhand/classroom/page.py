@@ -56,14 +56,20 @@ def render(ws, data, *, source: str = "", parts=None, seed: int | None = None,
     title = f"Worksheet {ws.number}: {ws.title}"
     data_json = graph(sheet, steps, worksheet=ws.name, seed=seed, data_file=data_file)
     settings = "; ".join(x for x in (_sheet.settings_line(steps), source) if x)
+    n = len(data_json["cells"])
     head = [f"<h1>{_e(title)}</h1>",
             f'<p class="instructions">{_e(sheet.opening())}</p>']
     if settings:
         head.append(f'<p class="settings">{_e(settings)}</p>')
+    head.append('<p class="name"><label for="student">Your name</label> '
+                f'<input id="student" type="text" maxlength="{check.NAME_LENGTH}" autocomplete="name" '
+                'placeholder="as your teacher knows it" aria-describedby="name-note">'
+                '<span id="name-note">it goes into the saved file</span></p>')
     head.append('<p class="legend"><span class="key right">right</span> '
                 '<span class="key follow">follow-through (right from your own earlier boxes)</span> '
                 '<span class="key wrong">wrong</span> <span class="key bad">cannot be read</span></p>')
-    pages = [_page_html(k, page, sheet, steps) for k, page in enumerate(sheet.pages, start=1)]
+    where = _anchors(sheet)
+    pages = [_page_html(k, page, sheet, steps, where) for k, page in enumerate(sheet.pages, start=1)]
     payload = json.dumps(data_json, separators=(",", ":"), allow_nan=False)
     payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return "\n".join([
@@ -78,17 +84,18 @@ def render(ws, data, *, source: str = "", parts=None, seed: int | None = None,
         "</head>",
         "<body>",
         '<header class="bar">',
-        f'<div id="progress" aria-live="polite">0 of {len(data_json["cells"])} boxes right</div>',
-        f'<input id="student" type="text" maxlength="{check.NAME_LENGTH}" autocomplete="name" '
-        'placeholder="your name" aria-label="your name (it goes into the saved file)">',
+        f'<div id="progress" aria-live="polite"><span class="long">0 of {n} boxes right, {n} not done</span>'
+        f'<span class="short">0 of {n} right</span></div>',
         '<button type="button" id="save" title="what you typed, as an answers file for aibyhand check">'
         "Save answers</button>",
-        '<div id="status" aria-live="polite"></div>',
+        '<div class="meter" aria-hidden="true"><i></i></div>',
         "</header>",
         "<main>",
         *head,
         *pages,
         "</main>",
+        '<div id="status" role="status" hidden><span></span><button type="button" aria-label="close">'
+        "\u00d7</button></div>",
         f'<script type="application/json" id="graph">{payload}</script>',
         f"<script>{asset('page.js')}</script>",
         "</body>",
@@ -251,73 +258,170 @@ def item_title(item: Item, steps: Steps) -> str:
     return f"{item.name} = {layout.formula(item, steps)}"
 
 
-def _page_html(k: int, page: Page, sheet: Sheet, steps: Steps) -> str:
-    """One page of the sheet: its title, what to do, its grids, its tables, its hints."""
-    grids = "\n".join('<p class="swipe" hidden>wider than the screen: swipe sideways for the rest</p>'
-                      f'<div class="scroll">{_grid_html(g, steps)}</div>' for g in layout.grids(page))
+def _page_html(k: int, page: Page, sheet: Sheet, steps: Steps, where: dict) -> str:
+    """One page of the sheet: its title, what to do, its grids, its tables."""
+    grids = "\n".join(_grid_html(g, steps, k, n, where) for n, g in enumerate(layout.grids(page)))
     tables = "".join(_table_html(g) for g in _sheet.page_tables(page, steps))
     return (f'<section class="page" id="page-{k}">\n'
             f'<h2>{k}. {_e(page.title)}</h2>\n<p class="todo">{_e(page.todo)}</p>\n{grids}\n'
-            + (f'<div class="tables">{tables}</div>\n' if tables else "")
-            + '<ul class="hints" hidden></ul>\n</section>')
+            + (f'<div class="tables">{tables}</div>\n' if tables else "") + "</section>")
 
 
-def _grid_html(grid: list[tuple], steps: Steps) -> str:
-    """One grid of slots. Each slot column is two grid columns (row labels, matrix) and
-    each slot row three grid rows (titles, column labels, matrices), so that the matrices
-    of a row start on one line and those of a column at one left edge. The label column
-    has a fixed width, so a long title widens only the matrix column."""
+def _anchors(sheet: Sheet) -> dict[str, list[tuple[int, str, str]]]:
+    """Step -> where the page shows it, as ``(page, id of its title, its name there)``, in sheet order."""
+    out: dict[str, list[tuple[int, str, str]]] = {}
+    for k, page in enumerate(sheet.pages, start=1):
+        for n, grid in enumerate(layout.grids(page)):
+            for r, c, it in _slots(grid):
+                out.setdefault(it.step, []).append((k, _item_id(k, n, r, c), it.name))
+    return out
+
+
+def _item_id(k: int, n: int, r: int, c: int) -> str:
+    """The id of an item's title: page, grid, slot row and column."""
+    return f"p{k}-g{n}-{r}-{c}"
+
+
+def _slots(grid: list[tuple]):
+    """``(row, col, item)`` for every item of a grid, row by row."""
+    return [(r, c, it) for r, row in enumerate(grid) for c, it in enumerate(row) if it is not None]
+
+
+def _phone_order(grid: list[tuple], steps: Steps) -> list[tuple[int, int, Item]]:
+    """The grid's items one after another, as a narrow screen shows them: the boxes in
+    reading order, except that a box comes after the boxes of the grid it is computed
+    from; each printed matrix right before the first box that uses it (or that it stands
+    above or beside), so the givens a box is computed from come just before it."""
+    slots = _slots(grid)
+    boxes = [n for n, (_, _, it) in enumerate(slots) if it.role == "box"]
+    box_of = {slots[n][2].step: n for n in boxes}
+    order, pending = [], list(boxes)
+    while pending:
+        n = next((n for n in pending if {box_of[u] for u in steps.uses(slots[n][2].step)
+                                         if u in box_of} - {n} <= set(order)), pending[0])
+        pending.remove(n)
+        order.append(n)
+    rank = {n: k for k, n in enumerate(order)}
+
+    def key(n: int):
+        r, c, it = slots[n]
+        if it.role == "box":
+            return (rank[n], 1, n)
+        users = [rank[b] for b in boxes if it.step in steps.uses(slots[b][2].step)]
+        near = [rank[b] for b in boxes if (slots[b][1] == c and slots[b][0] > r)
+                or (slots[b][0] == r and slots[b][1] > c)]
+        later = [rank[b] for b in boxes if b > n]
+        return (min(users or near or later or [len(order)]), 0, n)
+
+    return [slots[n] for n in sorted(range(len(slots)), key=key)]
+
+
+def _cell_chars(it: Item, steps: Steps) -> int:
+    """The longest number (or word) a printed cell of the item shows."""
+    value, _, _ = layout.shown(it, steps)
+    words = layout.words(it, steps)
+    ask = layout.mask_of(it, steps)
+    return max((len(layout.cell_text(float(x), words)) for (i, j), x in np.ndenumerate(value)
+                if not ask[i, j]), default=1)
+
+
+def _grid_html(grid: list[tuple], steps: Steps, k: int, n: int, where: dict) -> str:
+    """One grid of slots. On a wide screen (the sheet's own layout) each slot column is two
+    grid columns (row labels, matrix) and each slot row three grid rows (titles, column
+    labels, matrices) and a row for each box's hints, so that the matrices of a row start
+    on one line and those of a column at one left edge; the cells of a column are as wide
+    as its widest number (a box's width where it has a box). On a narrow screen the items
+    follow one another (:func:`_phone_order`), each with its own labels."""
     ncol = max(len(row) for row in grid)
     rows = [list(row) + [None] * (ncol - len(row)) for row in grid]
-    widths = []
+    widths, cell_w = [], []
     for c in range(ncol):
-        longest = max((len(str(x)) for row in rows if row[c] is not None
-                       for x in (layout.shown(row[c], steps)[1] or ())), default=0)
+        col = [row[c] for row in rows if row[c] is not None]
+        longest = max((len(str(x)) for it in col for x in (layout.shown(it, steps)[1] or ())), default=0)
         widths.append(f"{math.ceil(longest * LABEL_CHAR_PX) + 5}px auto" if longest else "0 auto")
+        chars = max((_cell_chars(it, steps) for it in col), default=1)
+        cell_w.append("var(--box)" if any(it.role == "box" for it in col) else _grey_w(chars))
+    base, at = [], 1
+    for row in rows:
+        base.append(at)
+        at += 3 + sum(1 for it in row if it is not None and it.role == "box")
     out = [f'<div class="grid" style="grid-template-columns:{" ".join(widths)}">']
-    for r, row in enumerate(rows):
-        for c, it in enumerate(row):
-            if it is None:
-                continue
-            span = 1
-            while c + span < ncol and row[c + span] is None:
-                span += 1
-            out.append(_item_html(it, steps, 3 * r + 1, 2 * c + 1, span))
+    for r, c, it in _phone_order(grid, steps):
+        span = 1
+        while c + span < ncol and rows[r][c + span] is None:
+            span += 1
+        hint_row = base[r] + 3 + sum(1 for x in rows[r][:c] if x is not None and x.role == "box")
+        place = (f"--t:{base[r]};--k:{base[r] + 1};--x:{base[r] + 2};--h:{hint_row};--c:{2 * c + 1};"
+                 f"--c2:{2 * c + 2};--s:{2 * span};--sw:{cell_w[c]};--gw:{_grey_w(_cell_chars(it, steps))}")
+        out.append(_item_html(it, steps, _item_id(k, n, r, c), place, _uses(it, steps, k, where)))
     out.append("</div>")
     return "".join(out)
 
 
-def _item_html(it: Item, steps: Steps, row: int, col: int, span: int) -> str:
-    """One matrix on a page: its title, column and row labels, and its cells (grey, an input, or left out)."""
+def _grey_w(chars: int) -> str:
+    """The width of a printed cell holding ``chars`` characters of tabular digits."""
+    return f"max(30px,calc({chars}ch + 12px))"
+
+
+def _uses(it: Item, steps: Steps, k: int, where: dict) -> list[tuple[str, str]]:
+    """What a box's formula uses, as ``(name, id of where it is shown)``: on this page if
+    it is there, else the last page before this one that shows it. The name is the one
+    the page shows it under (``A^T`` where A is drawn turned)."""
+    if it.role != "box":
+        return []
+    out = []
+    for u in steps.uses(it.step):
+        shown = where.get(u, [])
+        here = [x for x in shown if x[0] == k] or [x for x in shown if x[0] < k][-1:] or shown[:1]
+        if here:
+            out.append((here[0][2], here[0][1]))
+    return out
+
+
+def _title_html(title: str) -> str:
+    """A title that breaks only between its name and its formula or at a space in the
+    formula: never inside the name, after a minus sign, nor beside a "/" (a "/ 2" alone on
+    a line reads as a new formula)."""
+    name, eq, rhs = title.partition(" = ")
+    words = rhs.replace(" / ", "\u00a0/\u00a0").split(" ")
+    rhs = " ".join(f'<span class="nm">{_e(w)}</span>' if "-" in w else _e(w) for w in words)
+    return f'<span class="nm">{_e(name)}</span>' + (f" = {rhs}" if eq else "")
+
+
+def _item_html(it: Item, steps: Steps, ident: str, place: str, uses) -> str:
+    """One matrix on a page: its title, what a box uses, column and row labels, its cells
+    (grey, an input, or left out), and a place for a box's hints."""
     value, rows, cols = layout.shown(it, steps)
     ask = layout.mask_of(it, steps)
     words = layout.words(it, steps)
     n, m = value.shape
-    title = item_title(it, steps)
     cls = "box" if it.role == "box" else "grey"
-    parts = [f'<div class="ttl {cls}" style="grid-row:{row};grid-column:{col}/span {2 * span}">'
-             f'{_e(title)}</div>']
+    parts = [f'<div class="item {cls}" data-name="{_e(it.name)}" style="{place};--n:{m}">',
+             f'<div class="ttl" id="{ident}">{_title_html(item_title(it, steps))}</div>']
+    if uses:
+        links = ", ".join(f'<a href="#{ref}">{_e(name)}</a>' for name, ref in uses)
+        parts.append(f'<p class="uses">uses {links}</p>')
     if cols:
-        ticks = "".join(f"<span>{_e(x)}</span>" for x in cols)
-        parts.append(f'<div class="ticks" style="grid-row:{row + 1};grid-column:{col + 1};--n:{m}">{ticks}</div>')
+        parts.append('<div class="ticks">' + "".join(f"<span>{_e(x)}</span>" for x in cols) + "</div>")
     if rows:
-        labels = "".join(f"<div>{_e(x)}</div>" for x in rows)
-        parts.append(f'<div class="rlab" style="grid-row:{row + 2};grid-column:{col}">{labels}</div>')
+        parts.append('<div class="rlab">' + "".join(f"<div>{_e(x)}</div>" for x in rows) + "</div>")
     cells = []
     for i in range(n):
         for j in range(m):
             if ask[i, j]:
                 label = layout.cell_label(it.name, value.shape, i, j, rows, cols)
                 cells.append(f'<div class="c b"><input data-step="{_e(it.name)}" data-row="{i}" '
-                             f'data-col="{j}" data-verdict="" aria-label="{_e(label)}" inputmode="text" '
-                             f'autocomplete="off" autocapitalize="off" spellcheck="false" '
-                             f'enterkeyhint="next"></div>')
+                             f'data-col="{j}" data-verdict="" aria-label="{_e(label)}" type="text" '
+                             f'inputmode="text" autocomplete="off" autocapitalize="off" autocorrect="off" '
+                             f'spellcheck="false" enterkeyhint="next"></div>')
             elif it.role == "grey" or it.rest == "grey":
                 cells.append(f'<div class="c g">{_e(layout.cell_text(float(value[i, j]), words))}</div>')
             else:
                 cells.append('<div class="c s"></div>')
-    parts.append(f'<div class="m {cls}" style="grid-row:{row + 2};grid-column:{col + 1};--n:{m}">'
-                 f'{"".join(cells)}</div>')
+    parts.append(f'<div class="m">{"".join(cells)}</div>')
+    if it.role == "box":
+        parts.append(f'<div class="hint" data-item="{_e(it.name)}" aria-live="polite" hidden></div>')
+    parts.append("</div>")
     return "".join(parts)
 
 

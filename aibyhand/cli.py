@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
                             "page), or with --key .toml (the key as an answers file)")
     sheet.add_argument("--answers-template", action="store_true",
                        help="instead, print (or write to -o FILE.toml) a blank answers file")
+    sheet.add_argument("--stats", action="store_true",
+                       help="instead, print pages, boxes, hand operations by kind, the hard ones, "
+                            "and about how many minutes the sheet takes (with the model)")
     sub.add_parser("bench", help="time one EmbeddingGemma-sized head step: ours, the floor, torch",
                    add_help=False)
     chk = sub.add_parser("check", help="check answers files box by box (several files: a class summary)")
@@ -163,6 +166,8 @@ def _parts(ws, data, source):
 
 
 def _sheet(args) -> int:
+    if args.stats:
+        return _stats(args)
     out = args.output
     if args.answers_template:
         out = out and output.check(out, suffixes=(".toml",), exist_ok=False)
@@ -198,6 +203,19 @@ def _sheet(args) -> int:
         raise WorksheetError(f"{source}: {err}") from None
     for path in sheet.save(figs, out):
         print(f"wrote {path}")
+    return 0
+
+
+def _stats(args) -> int:
+    if args.output or args.key or args.answers_template:
+        raise UsageError("--stats prints to the terminal: leave out -o, --key and --answers-template")
+    from .classroom import stats
+
+    ws, data, source = _load(args)
+    steps = ws.join(_parts(ws, data, source))
+    label = (f"seed {args.seed}" if args.seed is not None
+             else f"numbers: {Path(args.data).name}" if args.data else "seed 0")
+    print(stats.format_stats(stats.measure(ws, data, source=label, steps=steps)))
     return 0
 
 

@@ -85,10 +85,12 @@ def test_elementwise_x0_x1_and_plus0_are_not_counted():
 
 def test_a_factor_0_needs_nothing_of_the_other_factor():
     """x = u + v is not on the sheet; y = [0, 2] x needs only x2 = 2 + 4 (one addition),
-    then 2 x 6 (one multiplication): x1 = 1 + 3 is never computed."""
-    s = make({"W": [[0, 2]], "u": [[1], [2]], "v": [[3], [4]]}, [("x", "u + v"), ("y", "W x")])
-    sh = sheet([grey("W"), grey("u"), grey("v"), box("y")])
-    assert ops(sh, s) == {"y": {"multiply": 1, "add": 1}}
+    then 2 x 6 (one multiplication): x1 = 1 + 3 is never computed. The same entry by entry:
+    z = (0, 2) * x^T is 0 and 2 x 6."""
+    s = make({"W": [[0, 2]], "u": [[1], [2]], "v": [[3], [4]]},
+             [("x", "u + v"), ("y", "W x"), ("z", "W * x^T")])
+    assert ops(sheet([grey("W"), grey("u"), grey("v"), box("y")]), s) == {"y": {"multiply": 1, "add": 1}}
+    assert ops(sheet([grey("W"), grey("u"), grey("v"), box("z")]), s) == {"z": {"multiply": 1, "add": 1}}
 
 
 def test_signs_transposes_slices_and_relu_cost_nothing():
@@ -139,10 +141,11 @@ def test_sums_means_largest_entries_and_rank():
 # -- what is counted once, and only where needed ------------------------------------------
 
 def test_an_intermediate_in_a_formula_is_computed_once():
-    """q = (X - a^T b) / (a^T b), a = (2, 3), b = (5, 7): each of the 4 cells needs its cell
-    of the grid a^T b once (2 x 5, 2 x 7, 3 x 5, 3 x 7), one subtraction (1 - 10 ...) and
-    one division: 4 multiplications, 4 additions, 4 divisions."""
-    s = make({"X": [[1, 2], [3, 4]], "a": [[2, 3]], "b": [[5, 7]]}, [("q", "(X - a^T b) / (a^T b)")])
+    """q = (X - a * b) / (a * b), a = (2, 3), b = (5, 7) (a column times a row: a grid):
+    each of the 4 cells needs its cell of the grid once (2 x 5, 2 x 7, 3 x 5, 3 x 7), one
+    subtraction (1 - 10 ...) and one division: 4 multiplications, 4 additions, 4
+    divisions."""
+    s = make({"X": [[1, 2], [3, 4]], "a": [[2], [3]], "b": [[5, 7]]}, [("q", "(X - a * b) / (a * b)")])
     sh = sheet([grey("X"), grey("a"), grey("b"), box("q")])
     assert ops(sh, s) == {"q": {"multiply": 4, "add": 4, "divide": 4}}
 
@@ -150,11 +153,12 @@ def test_an_intermediate_in_a_formula_is_computed_once():
 def test_a_step_not_on_the_sheet_is_computed_once_where_first_needed():
     """M = rowmax(X) is not on the sheet: Y = X - M costs one comparison per row (2), once,
     charged to the row's first cell; 1 - 2 and 3 - 4 are additions, 2 - 2 and 4 - 4 are
-    x - x."""
-    s = make({"X": [[1, 2], [3, 4]]}, [("M", "rowmax(X)"), ("Y", "X - M")])
-    sh = sheet([grey("X"), box("Y")])
+    x - x. Z = M * 3 after it: only 2 x 3 and 4 x 3, M is known by then."""
+    s = make({"X": [[1, 2], [3, 4]]}, [("M", "rowmax(X)"), ("Y", "X - M"), ("Z", "M * 3")])
+    sh = sheet([grey("X"), box("Y"), box("Z")])
     assert cell_ops(sh, s) == {"Y[1, 1]": {"compare": 1, "add": 1}, "Y[1, 2]": {},
-                               "Y[2, 1]": {"compare": 1, "add": 1}, "Y[2, 2]": {}}
+                               "Y[2, 1]": {"compare": 1, "add": 1}, "Y[2, 2]": {},
+                               "Z[1]": {"multiply": 1}, "Z[2]": {"multiply": 1}}
 
 
 def test_a_step_written_on_the_sheet_costs_nothing_again():
@@ -172,6 +176,13 @@ def test_only_the_cells_an_asked_cell_needs_are_computed():
     s = make({"W": [[2, 3]], "U": [[2, 1], [4, 3]], "V": [[6, 5], [8, 7]]}, [("X", "U + V"), ("Y", "W X")])
     sh = sheet([grey("W"), grey("U"), grey("V"), box("Y", ask="cols -1:", rest="blank")])
     assert ops(sh, s) == {"Y": {"multiply": 2, "add": 3}}
+
+
+def test_a_slice_needs_only_its_cells():
+    """X = U + V is not on the sheet; Z = X[:, 0:1] * 3 needs X's first column only: 2 + 6,
+    4 + 8 (two additions), and 8 x 3, 12 x 3."""
+    s = make({"U": [[2, 1], [4, 3]], "V": [[6, 5], [8, 7]]}, [("X", "U + V"), ("Z", "X[:, 0:1] * 3")])
+    assert ops(sheet([grey("U"), grey("V"), box("Z")]), s) == {"Z": {"add": 2, "multiply": 2}}
 
 
 def test_a_cell_a_box_does_not_ask_is_computed_where_needed_unless_printed():

@@ -461,9 +461,8 @@ class _Sheet:
             name = node[1]
             if name not in self.trees:
                 return
-            todo = need & ~self.free[name] & ~self.charged.get(name, np.zeros(need.shape, bool))
+            todo = need & ~self.free[name]
             if todo.any():
-                self.charged[name] = self.charged.get(name, np.zeros(need.shape, bool)) | todo
                 tree = self.trees[name]
                 self.cost(tree, _fit_mask(todo, self.value(tree).shape), acc)
             return
@@ -568,7 +567,6 @@ class _Sheet:
         K = a.shape[1]
         for i, j in zip(*np.nonzero(need)):
             keys = tuple((pa[i, k], pb[k, j]) for k in range(K))
-            start = 0
             if keys in self.sums:
                 start = K
             else:

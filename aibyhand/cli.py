@@ -13,18 +13,22 @@ import json
 import math
 import os
 import sys
-from collections import Counter
 from fractions import Fraction
 from pathlib import Path
 
 from . import output
 from .arguments import Parser
-from .classroom import catalog, check, layout
+from .classroom import catalog, check, classview, layout, names
 from .classroom.worksheet import MAX_BYTES, WorksheetError, to_toml
 
 
 MAX_SEED = 10**9 - 1   # an answers file records its seed; nine digits fit on a sheet
 SHEET_SUFFIXES = (".pdf", ".png", ".html", ".toml")
+CHECK_EXIT = """exit codes:
+  0  every file was read and no box is wrong
+  1  a box is wrong, or a box cannot be read (the rest of its file is still checked)
+  2  a file cannot be read at all (the others are still checked), or the command line
+     must change"""
 
 
 class UsageError(ValueError):
@@ -62,15 +66,21 @@ def _parser() -> argparse.ArgumentParser:
                             "and about how many minutes the sheet takes (with the model)")
     sub.add_parser("bench", help="time one EmbeddingGemma-sized head step: ours, the floor, torch",
                    add_help=False)
-    chk = sub.add_parser("check", help="check answers files box by box (several files: a class summary)")
+    chk = sub.add_parser("check", help="check answers files box by box (several files: one line per student)",
+                         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=CHECK_EXIT)
     chk.add_argument("name", metavar="NAME", help=", ".join(catalog.WORKSHEETS))
     chk.add_argument("answers", metavar="ANSWERS.toml", nargs="+")
     _data_args(chk)
     chk.add_argument("--json", action="store_true",
-                     help="one JSON object: right, wrong, follow_through, unchecked, first_wrong")
+                     help="a JSON list, one object per file: student, id, seed, file, score, right, "
+                          "follow_through, wrong, unreadable, unchecked (lists of boxes), first_wrong, "
+                          "last_page, reasons, error (why a file cannot be read, else null)")
     chk.add_argument("--reveal", action="store_true", help="also print the expected value of a wrong box")
-    chk.add_argument("--plot", metavar="FILE.png", help="with several files: a bar chart of the boxes "
+    chk.add_argument("--plot", metavar="FILE.png", help="draw students x the sheet's matrices (right, "
+                                                        "follow-through, wrong, not done) and what "
                                                         "the class missed most")
+    chk.add_argument("--csv", metavar="FILE.csv", help="write a gradebook: student, id, seed, score, a "
+                                                       "score per page, first wrong ...")
     return p
 
 
@@ -285,26 +295,81 @@ def _exact(v: float, words=()) -> str:
 
 
 def _check(args) -> int:
-    if len(args.answers) > 1:
-        return _class(args)
     if args.plot:
-        raise UsageError("--plot: a bar chart of the class needs several answers files")
-    path = args.answers[0]
-    ws, data, source, answers = _answers_and_sheet(args, path)
-    steps = ws.join(_parts(ws, data, source))
-    report = check.check(ws.sheet, steps, answers, where=path)
-    _decided(0 if report.ok else 1)
+        output.check(args.plot, flag="--plot", suffixes=(".png",))
+    if args.csv:
+        output.check(args.csv, flag="--csv", suffixes=(".csv",))
+    hand_ins = [_hand_in(args, path) for path in _distinct_files(args.answers)]
+    bad = any(h.report is None for h in hand_ins)
+    ok = all(h.report.ok for h in hand_ins if h.report is not None)
+    code = _decided(2 if bad else 0 if ok else 1)
     if args.json:
-        print(json.dumps(report.to_json(), indent=1))
+        print(json.dumps(classview.to_json(hand_ins), indent=1, ensure_ascii=False))
+    elif len(hand_ins) == 1 and not bad:
+        print(hand_ins[0].report.format(reveal=args.reveal))
     else:
-        print(report.format(reveal=args.reveal))
-    return 0 if report.ok else 1
+        print(classview.summary(hand_ins))
+    for h in hand_ins:
+        if h.error:
+            _fail("check", h.error)
+    wrote = []
+    if args.csv:
+        wrote.append(output.write(args.csv, classview.csv_bytes(hand_ins), flag="--csv", suffixes=(".csv",)))
+    if args.plot:
+        from . import plots
+
+        fig = classview.plot(hand_ins, title=args.name)
+        wrote.append(output.write(args.plot, plots.png(fig), flag="--plot", suffixes=(".png",)))
+    if not args.json:
+        for path in wrote:
+            print(f"wrote {path}")
+    return code
 
 
-def _answers_and_sheet(args, path):
-    answers = check.read_answers(path)
+def _distinct_files(paths) -> list[str]:
+    """The files in the order given, each once, however it was reached (``x``, ``./x``,
+    its absolute path, a link to it)."""
+    seen, out = set(), []
+    for path in paths:
+        try:
+            info = os.stat(path)
+            key = (info.st_dev, info.st_ino)
+        except OSError:
+            key = os.path.realpath(path)
+        if key not in seen:
+            seen.add(key)
+            out.append(path)
+    return out
+
+
+_STEPS: dict = {}
+
+
+def _hand_in(args, path: str) -> "classview.HandIn":
+    """One answers file, marked; or why it cannot be read at all."""
+    h = classview.HandIn(path)
+    try:
+        answers = check.read_answers(path)
+        h.student = check.student_of(answers, path)
+        h.id = check.student_of(answers, path, key="id")
+        ws, data, source = _answers_sheet(args, path, answers)
+        h.seed = answers.get("seed")
+        key = (ws.name, source)
+        if key not in _STEPS:
+            _STEPS.clear()   # one variant at a time: a class of 300 holds one Steps
+            _STEPS[key] = ws.join(_parts(ws, data, source))
+        h.report = check.check(ws.sheet, _STEPS[key], answers, where=path)
+    except WorksheetError as err:
+        h.error = str(err)
+    return h
+
+
+def _answers_sheet(args, path, answers):
+    """The worksheet and numbers an answers file was made for (its seed, or the
+    command line's ``--seed`` / ``--data``)."""
     made_for = answers.get("worksheet")
     if made_for is not None and made_for != args.name:
+        made_for = names.shown(str(made_for))
         raise WorksheetError(f"{path}: these answers are for worksheet {made_for!r}, not "
                              f"{args.name!r}: aibyhand check {made_for} {path}")
     seed = answers.get("seed")
@@ -316,49 +381,10 @@ def _answers_and_sheet(args, path):
         raise WorksheetError(f"{path}: these answers are for seed {seed}, not the numbers in {args.data}")
     if seed is not None and not 0 <= seed <= MAX_SEED:
         raise WorksheetError(f"{path}: seed: expected an integer from 0 to {MAX_SEED}, got {seed}")
-    check.student_of(answers, path)
-    ws, data, source = _load(args, seed, seed_from=f"the seed in {path}")
-    return ws, data, source, answers
-
-
-def _class(args) -> int:
-    if args.plot:
-        output.check(args.plot, flag="--plot", suffixes=(".png",))
-    marked, problems = [], []
-    loaded = {}
-    for path in dict.fromkeys(args.answers):  # a file given twice is one student
-        try:
-            ws, data, source, answers = _answers_and_sheet(args, path)
-            key = (ws.name, source)
-            if key not in loaded:
-                loaded[key] = ws.join(_parts(ws, data, source))
-            marked.append((check.student_of(answers, path) or Path(path).stem, path,
-                           check.check(ws.sheet, loaded[key], answers, where=path)))
-        except WorksheetError as err:
-            problems.append((path, str(err)))
-    reports = _by_student(marked)
-    _decided(2 if problems else 0 if all(r.ok for r in reports.values()) else 1)
-    if args.json:
-        print(json.dumps({name: r.to_json() for name, r in reports.items()}, indent=1))
-    elif reports or problems:
-        print(check.summary(reports, unread=[path for path, _ in problems]))
-    for _, p in problems:
-        _fail("check", p)
-    if args.plot and reports:
-        from . import plots
-
-        fig = plots.missed(check.missed_most(reports), len(reports), title=f"{args.name}: boxes the class missed")
-        print(f"wrote {output.write(args.plot, plots.png(fig), flag='--plot', suffixes=('.png',))}")
-    if problems:
-        return 2
-    return 0 if all(r.ok for r in reports.values()) else 1
-
-
-def _by_student(marked) -> dict:
-    """``(name, path, report)`` keyed by the student's name (or the file's), with the
-    path added where two files give the same name: every file keeps its own line."""
-    names = Counter(name for name, _, _ in marked)
-    return {(name if names[name] == 1 else f"{name} ({path})"): r for name, path, r in marked}
+    try:
+        return _load(args, seed, seed_from=f"the seed in {path}")
+    except UsageError as err:
+        raise WorksheetError(str(err)) from None
 
 
 def _show(args) -> int:

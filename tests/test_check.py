@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from aibyhand.classroom import catalog, check, layout
+from aibyhand.classroom import catalog, check, classview, layout
 from aibyhand.cli import main
 from students import answers_toml, work
 
@@ -23,7 +23,7 @@ def load(name, seed=None):
 def test_an_honest_student_working_to_2_decimals_is_right_everywhere(name, seed):
     ws, steps = load(name, seed)
     report = check.mark(ws.sheet, steps, work(ws, steps))
-    assert report.counts() == {"right": len(report.marks), "follow": 0, "wrong": 0, "not done": 0}
+    assert report.counts() == {"right": len(report.marks), "follow": 0, "wrong": 0, "cannot read": 0, "not done": 0}
 
 
 def middle(ws, steps):
@@ -134,17 +134,20 @@ def test_without_reveal_no_expected_value_is_printed(name, tmp_path, capsys):
     assert "expected" in capsys.readouterr().out
 
 
-def test_json_lists_every_box_once(tmp_path, capsys):
+def test_json_is_a_list_of_students_listing_every_box_once(tmp_path, capsys):
     ws, steps = load("infonce")
     slip = middle(ws, steps)
     path = tmp_path / "a.toml"
     path.write_text(answers_toml(ws, steps, work(ws, steps, slips={slip.id}, upto_page=3)))
     assert main(["check", "infonce", str(path), "--json"]) == 1
     got = json.loads(capsys.readouterr().out)
-    assert set(got) == {"right", "wrong", "follow_through", "unchecked", "first_wrong"}
-    ids = got["right"] + got["wrong"] + got["follow_through"] + got["unchecked"]
+    assert isinstance(got, list) and len(got) == 1 and tuple(got[0]) == classview.JSON_KEYS
+    got = got[0]
+    ids = got["right"] + got["wrong"] + got["follow_through"] + got["unchecked"] + got["unreadable"]
     assert sorted(ids) == sorted(c.id for c in layout.cells(ws.sheet, steps)) and len(set(ids)) == len(ids)
     assert got["wrong"] == [slip.id] and got["first_wrong"] == slip.id and got["unchecked"]
+    assert got["error"] is None and got["last_page"] == 3 and got["file"] == str(path)
+    assert got["score"] == round((len(got["right"]) + len(got["follow_through"])) / len(ids), 4)
 
 
 def test_fractions_and_words_are_answers_too(tmp_path, capsys):
@@ -175,26 +178,45 @@ def students(tmp_path, ws, steps):
     return paths, picks
 
 
+def summary_rows(out: str) -> dict[str, list[str]]:
+    """The class summary's lines by student: the columns after the name."""
+    lines = out.splitlines()
+    assert lines[0].split() == ["student", "seed", "right", "follow", "wrong", "cannot", "read", "not",
+                                "done", "last", "page", "first", "wrong"], lines[0]
+    rows = {}
+    for line in lines[1:]:
+        if not line.strip():
+            break
+        name, *rest = line.split()
+        rows[name] = rest
+    return rows
+
+
 def test_a_class_summary_and_its_chart(tmp_path, capsys):
     ws, steps = load("mrl")
     paths, picks = students(tmp_path, ws, steps)
     chart = tmp_path / "missed.png"
     assert main(["check", "mrl", *paths, "--plot", str(chart)]) == 1
     out = capsys.readouterr().out
+    rows = summary_rows(out)
+    assert list(rows) == ["ada", "ben", "cy", "dee", "eli"]
+    # right follow wrong cannot-read not-done last-page ("4 of 4") first-wrong
+    assert rows["ada"][2:4] == ["0", "0"] and rows["ada"][5:8] == ["4", "of", "4"] and rows["ada"][8] == "-"
+    assert rows["ben"][2] == "0" and int(rows["ben"][4]) > 0 and rows["ben"][5:8] == ["2", "of", "4"]
+    for who, c in zip(("cy", "dee", "eli"), picks):
+        assert rows[who][2] == "1" and " ".join(rows[who][8:]) == c.id
     lines = out.splitlines()
-    assert lines[0].split() == ["student", "right", "follow", "wrong", "not", "done"]
-    rows = {line.split()[0]: line.split()[1:] for line in lines[1:6]}
-    assert rows["ada"][2] == "0" and rows["ben"][2] == "0" and int(rows["ben"][3]) > 0
-    assert all(rows[w][2] == "1" for w in ("cy", "dee", "eli"))
-    missed = [line.split(maxsplit=1)[1] for line in lines[lines.index("missed most (students with a wrong box there):") + 1:]
-              if line.startswith("  ")]
+    head = next(line for line in lines if line.startswith("missed most"))
+    assert "of 5 read" in head
+    missed = [line.split(maxsplit=1)[1] for line in lines[lines.index(head) + 1:] if line.startswith("  ")]
     assert sorted(missed) == sorted({c.item for c in picks})
     assert chart.read_bytes().startswith(b"\x89PNG")
 
 
-def test_a_class_summary_keeps_every_file_apart(tmp_path, capsys):
+def test_a_class_summary_keeps_every_file_apart(tmp_path, capsys, monkeypatch):
     """Files saved under the same name in different folders, and names written in the
-    files, each keep their own line: nobody's work is dropped from the summary."""
+    files, each keep their own line: nobody's work is dropped from the summary. The same
+    file reached by several paths (relative, ./, absolute, a link) counts once."""
     ws, steps = load("infonce")
     full = answers_toml(ws, steps, {})
     paths = []
@@ -205,9 +227,17 @@ def test_a_class_summary_keeps_every_file_apart(tmp_path, capsys):
         paths.append(str(p))
     named = tmp_path / "answers-infonce-cai.toml"
     named.write_text(full.replace('worksheet = "infonce"\n', 'worksheet = "infonce"\nstudent = "Cai Lin"\n', 1))
-    assert main(["check", "infonce", *paths, str(named), paths[0], "--json"]) in (0, 1)
+    link = tmp_path / "link.toml"
+    link.symlink_to(named)
+    monkeypatch.chdir(tmp_path)
+    again = ["answers-infonce-cai.toml", "./answers-infonce-cai.toml", str(link), "ana/../ana/answers-infonce.toml"]
+    assert main(["check", "infonce", *paths, str(named), paths[0], *again, "--json"]) == 0
     got = json.loads(capsys.readouterr().out)
-    assert sorted(got) == sorted([f"answers-infonce ({paths[0]})", f"answers-infonce ({paths[1]})", "Cai Lin"])
+    assert [(g["student"], g["file"]) for g in got] == [("", paths[0]), ("", paths[1]), ("Cai Lin", str(named))]
+    assert main(["check", "infonce", *paths, str(named), *again]) == 0
+    out = capsys.readouterr().out
+    assert [line.split()[0] for line in out.splitlines()[1:4]] == ["answers-infonce", "answers-infonce", "Cai"]
+    assert paths[0] in out.splitlines()[1] and paths[1] in out.splitlines()[2]
 
 
 @pytest.mark.parametrize("student", [7, "x" * 61, "two\nlines", ["a"]])
@@ -260,11 +290,12 @@ def test_a_file_that_cannot_be_read_keeps_its_line_in_the_summary(tmp_path, caps
     good = tmp_path / "ana.toml"
     good.write_text(answers_toml(ws, steps, {}))
     bad = tmp_path / "ben.toml"
-    bad.write_text('worksheet = "infonce"\nloss = "0.3.3"\n')
+    bad.write_text('worksheet = "infonce"\nloss = [1, 2]\n')
     assert main(["check", "infonce", str(good), str(bad)]) == 2
     got = capsys.readouterr()
     rows = got.out.splitlines()
-    assert rows[1].split()[0] == "ana" and rows[2] == f"{bad}  cannot be read (the reason is below)"
+    assert rows[1].split()[0] == "ana" and rows[2].split()[:4] == ["ben", "cannot", "be", "read:"]
+    assert str(bad) in rows[2] and "loss" in rows[2]
     assert str(bad) in got.err and "loss" in got.err
 
 
@@ -320,7 +351,7 @@ def test_a_name_the_page_saves_is_a_name_check_reads(tmp_path, capsys):
     p.write_text(answers_toml(ws, steps, {}).replace(
         'worksheet = "infonce"\n', 'worksheet = "infonce"\nstudent = "Ana\\u00a0L\\u200bée"\n', 1))
     assert main(["check", "infonce", str(p), str(p.with_name("b.toml"))]) == 2  # b.toml is missing
-    assert "Ana\u00a0L\u200bée" in capsys.readouterr().out
+    assert "Ana\u00a0L<U+200B>ée" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -337,3 +368,118 @@ def test_an_honest_student_who_leaves_boxes_blank_is_never_wrong(name):
                 b = {n: (np.full_like(v, np.nan) if n in blank else v) for n, v in boxes.items()}
                 c = check.mark(ws.sheet, steps, b).counts()
                 assert c["wrong"] == c["follow"] == 0, (name, seed, blank)
+
+
+def with_cells(ws, steps, boxes, texts):
+    """An answers file of ``boxes`` with some cells written as text: ``{cell id: text}``."""
+    out = {}
+    for it in ws.sheet.boxes():
+        value = boxes.get(it.name)
+        if value is None:
+            continue
+        ask = layout.mask_of(it, steps)
+        out[it.name] = [[float(value[r, c]) if ask[r, c] else "-" for c in range(ask.shape[1])]
+                        for r in range(ask.shape[0])]
+    for c in layout.cells(ws.sheet, steps):
+        if c.id in texts:
+            out[c.item][c.row][c.col] = texts[c.id]
+    return {"worksheet": ws.name, **out}
+
+
+def test_a_box_that_cannot_be_read_is_marked_with_its_reason_and_the_rest_is_checked(tmp_path, capsys):
+    """One box "0,25", one "half", one "25%": those three are "cannot read" with the
+    page's reasons; the file is still checked (every other box right), and the exit code
+    is 1, as for a wrong box. The same boxes in Unicode spellings the rules accept (a
+    Unicode minus, full-width digits, a stray BOM) are read and right."""
+    ws, steps = load("infonce")
+    boxes = work(ws, steps)
+    cells = layout.cells(ws.sheet, steps)
+    a, b, c = cells[2], cells[20], cells[40]
+    value = {x.id: float(boxes[x.item][x.row, x.col]) for x in (a, b, c)}
+    texts = {a.id: f"{value[a.id]:.2f}".replace(".", ","), b.id: "half", c.id: "25%"}
+    path = tmp_path / "a.toml"
+    path.write_text(answers_toml_of(with_cells(ws, steps, boxes, texts)))
+    assert main(["check", "infonce", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{a.id}: cannot read {texts[a.id]}: a decimal comma? write 0.25 with a point" in out
+    assert f"{b.id}: cannot read half: not a number: write a number like -0.25 or a fraction like 3/13" in out
+    assert f"{c.id}: cannot read 25%: a percent sign? write the number itself, 0.25 for 25%" in out
+    assert f"{len(cells) - 3} right, 0 follow-through, 0 wrong, 3 cannot read, 0 not done" in out
+    assert main(["check", "infonce", str(path), "--json"]) == 1
+    got = json.loads(capsys.readouterr().out)[0]
+    assert got["unreadable"] == [a.id, b.id, c.id] and got["wrong"] == [] and got["error"] is None
+    assert got["reasons"][a.id].startswith("a decimal comma")
+    full = lambda x: f"{x:.2f}".translate(str.maketrans("0123456789.-", "０１２３４５６７８９．－"))  # noqa: E731
+    texts = {a.id: f"{value[a.id]:.2f}".replace("-", "\u2212"), b.id: full(value[b.id]),
+             c.id: f"\ufeff{value[c.id]:.2f}\u200b "}
+    path.write_text(answers_toml_of(with_cells(ws, steps, boxes, texts)))
+    assert main(["check", "infonce", str(path)]) == 0, capsys.readouterr().out
+
+
+def answers_toml_of(mapping: dict) -> str:
+    lines = []
+    for k, v in mapping.items():
+        lines.append(f"{check.toml_key(k)} = {json.dumps(v, ensure_ascii=False)}")
+    return "\n".join(lines) + "\n"
+
+
+def test_you_wrote_quotes_the_box_as_written(tmp_path, capsys):
+    """3/13 stays 3/13 (not 0.2308), a hidden character is spelled out."""
+    ws, steps = load("infonce")
+    boxes = work(ws, steps)
+    first = layout.cells(ws.sheet, steps)[0]
+    for text, shown in (("3/13", "3/13"), ("0.2308", "0.2308"), ("7\u200b/9", "7<U+200B>/9")):
+        path = tmp_path / "a.toml"
+        path.write_text(answers_toml_of(with_cells(ws, steps, boxes, {first.id: text})))
+        assert main(["check", "infonce", str(path)]) == 1
+        out = capsys.readouterr().out
+        assert f"{first.id}: you wrote {shown};" in out, out
+
+
+def test_no_sign_or_decimal_point_hint_where_it_would_be_the_value():
+    """A value of -1 written 1: "check the sign" would be the answer. -0.37 written 0.37
+    gets it. 2 written 20 gets no decimal point hint; 0.25 written 2.5 does."""
+    z = {"x": np.zeros((1, 1))}
+    assert check.hint(1.0, (-1.0, -1.0), "x", (0, 0), z) != "check the sign"
+    assert check.hint(-3.0, (3.0, 3.0), "x", (0, 0), z) != "check the sign"
+    assert check.hint(0.37, (-0.37, -0.37), "x", (0, 0), z) == "check the sign"
+    assert check.hint(20.0, (2.0, 2.0), "x", (0, 0), z) != "check the decimal point"
+    assert check.hint(2.5, (0.25, 0.25), "x", (0, 0), z) == "check the decimal point"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_hint_or_go_back_line_names_a_step_the_sheet_does_not_have(name):
+    """Every box of every sheet written wrong in turn: the go-back line names only the
+    sheet's own boxes, its printed matrices and the settings under its titles (the
+    fine-tune sheet has no m=2 / dlogits)."""
+    ws, steps = load(name)
+    on_sheet = {it.name.removesuffix("^T") for _, it in ws.sheet.items()} | \
+        {layout.local(it.step, ws.sheet.prefix) for _, it in ws.sheet.items()} | set(steps.meta)
+    exact = check.exact_values(steps)
+    for it in ws.sheet.boxes():
+        wrong = {it.name: np.where(layout.mask_of(it, steps), np.asarray(layout.shown(it, steps)[0]) + 7, np.nan)}
+        text = check.mark(ws.sheet, steps, wrong).format()
+        go_back = next(line for line in text.splitlines() if line.startswith("go back to"))
+        _, _, uses = go_back.partition("; it uses ")
+        for used in filter(None, uses.split(", ")):
+            assert used in on_sheet, (name, it.name, used)
+    assert exact
+
+
+def test_a_matrix_of_only_follow_through_boxes_is_headed_follow_through():
+    ws, steps = load("infonce")
+    slip = layout.cells(ws.sheet, steps)[0]
+    report = check.mark(ws.sheet, steps, work(ws, steps, slips={slip.id}))
+    lines = report.format().splitlines()
+    heads = {line.split(" = ")[0].split()[-1]: line.split()[0] for line in lines if " = " in line
+             and line.startswith("  ") and not line.startswith("     ")}
+    all_follow = [it.name for it in ws.sheet.boxes()
+                  if {m.verdict for m in report.marks if m.cell.item == it.name} == {"follow"}]
+    mixed = [it.name for it in ws.sheet.boxes()
+             if {m.verdict for m in report.marks if m.cell.item == it.name} == {"follow", "right"}]
+    assert all_follow, "a slip in the first box that nothing follows through from"
+    for item in all_follow + mixed:
+        assert heads[item] == "follow-through", (item, heads[item])
+    assert heads[slip.item] == "WRONG"
+    assert all(heads[it.name] == "right" for it in ws.sheet.boxes()
+               if {m.verdict for m in report.marks if m.cell.item == it.name} == {"right"})

@@ -100,10 +100,6 @@ ROW = '["", "", ""]'
     ("S = [[1, 2\n", ["not valid TOML"]),
     (f"SS = [{ROW}, {ROW}, {ROW}]", ["'SS' is not a box on this sheet"]),
     ("S = [[1, 2], [3, 4]]", ["S: expected 3 rows of 3"]),
-    (f'S = [["half", "", ""], {ROW}, {ROW}]', ["S row 1 column 1", "'half'"]),
-    (f'S = [["1e999999999", "", ""], {ROW}, {ROW}]', ["S row 1 column 1", "1e999999999"]),
-    (f'S = [[1e999, "", ""], {ROW}, {ROW}]', ["S row 1 column 1", "inf"]),
-    (f'S = [[{"9" * 400}, "", ""], {ROW}, {ROW}]', ["S row 1 column 1", "400 digits"]),
     ("x = " + "[" * 100 + "]" * 100, ["nested 100 deep"]),
     ('S = "3/0"', ["S: expected 3 rows of 3"]),
 ])

@@ -221,8 +221,7 @@ def fill(tab, answers: dict[tuple, str]) -> dict[tuple, tuple]:
 def hint_text(case: Case, m: check.Mark) -> str:
     """The hint the page must show for a wrong box: its label, check.hint's nudge, its formula."""
     it = case.items[m.cell.item]
-    uses = [u[len(case.sheet.prefix):] if case.sheet.prefix and u.startswith(case.sheet.prefix) else u
-            for u in case.steps.uses(it.step)]
+    uses = check.sheet_uses(case.sheet, case.steps, it.step)
     return (f"{m.cell.label}: {m.hint}. {it.name} = {check.formula_of(it, case.steps)}"
             + (f"; it uses {', '.join(uses)}" if uses else "") + ".")
 

@@ -35,15 +35,15 @@ import re
 import shlex
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .. import formula
 from ..steps import Steps, format_number, matrix
-from . import layout, spelling, tables
+from . import layout, names, spelling, tables
 from .layout import Cell, Sheet
 from .worksheet import WorksheetError, digits, read_toml
 
@@ -51,7 +51,7 @@ RHO = 0.005          # a number written to 2 decimals is within this of what was
 SLACK = 1e-9         # float rounding, relative
 SKIPPED = 5 * RHO    # how far a box left blank may be from the value it stands for
 LARGEST_HINT = "the row of the largest entry: compare them again"
-META = ("worksheet", "seed", "student")   # keys of an answers file that are not boxes
+META = ("worksheet", "seed", "student", "id")   # keys of an answers file that are not boxes
 NAME_LENGTH = 60     # a student's name, as the class summary prints it
 BLANK, NOT_ASKED = "", "-"
 
@@ -64,10 +64,11 @@ def check_args(data: str | None) -> str:
 
 
 def template(sheet: Sheet, steps: Steps, worksheet: str | None = None, seed: int | None = None,
-             data: str | None = None) -> str:
+             data: str | None = None, student: str = "", id: str = "") -> str:
     """A blank answers file: every box ``""``, every cell not asked ``"-"``, each
     matrix under a comment with its formula. ``data``: the numbers file the sheet was
-    made from, which checking needs again."""
+    made from, which checking needs again; ``student`` and ``id``: whose sheet it is (a
+    class set fills them in)."""
     lines = [f"# answers for: {steps.title}",
              "# fill each \"\" with your value: a number (2 decimals), or a fraction in quotes "
              "such as \"3/13\"; \"-\" cells are not asked",
@@ -77,7 +78,10 @@ def template(sheet: Sheet, steps: Steps, worksheet: str | None = None, seed: int
     if seed is not None:
         lines.append(f"seed = {seed}")
     if worksheet is not None:
-        lines.append('student = ""   # your name, for the class summary')
+        lines.append(f"student = {toml_string(student)}"
+                     + ("" if student else "   # your name, for the class summary"))
+    if id:
+        lines.append(f"id = {toml_string(id)}")
     if worksheet is not None or seed is not None:
         lines.append("")
     for k, page in enumerate(sheet.pages, start=1):
@@ -102,6 +106,13 @@ def template(sheet: Sheet, steps: Steps, worksheet: str | None = None, seed: int
     return "\n".join(lines)
 
 
+def toml_string(text: str) -> str:
+    """A TOML basic string: every control character and every quote escaped (so no
+    ``""`` appears inside it), the rest as it is."""
+    inner = json.dumps(text, ensure_ascii=False)[1:-1].replace('\\"', "\\u0022")
+    return '"' + inner.replace("\x7f", "\\u007f") + '"'
+
+
 def toml_key(name: str) -> str:
     return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else json.dumps(name)
 
@@ -112,6 +123,7 @@ def formula_of(item, steps: Steps) -> str:
 
 
 LIMIT_VALUE = 1e12
+SHOWN_LENGTH = 40    # what a student wrote, as a report quotes it
 
 
 def read_answers(path: str | Path) -> dict:
@@ -119,55 +131,85 @@ def read_answers(path: str | Path) -> dict:
     return read_toml(Path(path))
 
 
-def student_of(answers: Mapping, where: str) -> str:
-    """The student's name in an answers file (``""`` if none): one line of at most
-    NAME_LENGTH characters, no control characters (the page saves nothing else)."""
-    name = answers.get("student", "")
+def student_of(answers: Mapping, where: str, key: str = "student") -> str:
+    """The student's name (``key="id"``: their id) in an answers file (``""`` if none):
+    one line of at most NAME_LENGTH characters, no control characters (the page saves
+    nothing else)."""
+    name = answers.get(key, "")
     if not isinstance(name, str) or len(name) > NAME_LENGTH or any(
             unicodedata.category(ch) == "Cc" for ch in name):
-        raise WorksheetError(f"{where}: student: expected a name in quotes (one line, at most "
-                             f"{NAME_LENGTH} characters), got {str(name)[:40]!r}")
+        what = "a name" if key == "student" else "an id"
+        raise WorksheetError(f"{where}: {key}: expected {what} in quotes (one line, at most "
+                             f"{NAME_LENGTH} characters), got {names.shown(str(name)[:40])!r}")
     return name.strip()
 
 
-def parse_value(raw, where: str, words: tuple[str, ...] = ()) -> float:
+Unreadable = spelling.Unreadable
+
+
+def cell_value(raw, words: tuple[str, ...] = ()) -> float:
     """One written cell: a number, a fraction in quotes, ``""`` (blank: NaN), or one of
-    ``words`` (its index), as :mod:`aibyhand.classroom.spelling` reads a box. A box that
-    cannot be read raises :class:`~aibyhand.classroom.spelling.Unreadable` (a
-    WorksheetError) with its ``reason``. Bounded: no huge numbers, no exponents, nothing slow."""
-    if isinstance(raw, bool):
-        raise spelling.Unreadable(spelling.REASONS["other"], f"{where}: {spelling.REASONS['other']}; got {raw!r}")
-    if isinstance(raw, int):
-        if abs(raw) > LIMIT_VALUE:
-            raise spelling.Unreadable(spelling.REASONS["long"], f"{where}: expected a number of at most 12 digits, "
-                                      f"got one of {digits(raw)} digits")
-        return float(raw)
-    if isinstance(raw, float):
-        if not math.isfinite(raw) or abs(raw) > LIMIT_VALUE:
-            reason = spelling.REASONS["long" if math.isfinite(raw) else "other"]
-            raise spelling.Unreadable(reason, f"{where}: expected a number between -1e12 and 1e12, got {raw!r}")
-        return raw
+    ``words`` (its index). Anything else raises :class:`Unreadable` with the reason
+    (:mod:`aibyhand.classroom.spelling` decides what a box's text may be). Bounded: no
+    huge numbers, no exponents, nothing slow."""
     if isinstance(raw, str):
-        try:
-            return spelling.value(spelling.read(raw, words), words)
-        except spelling.Unreadable as err:
-            shown = repr(raw) if len(repr(raw)) <= 40 else repr(raw)[:37] + "..."
-            raise spelling.Unreadable(err.reason, f"{where}: {err.reason}; got {shown}") from None
-    raise WorksheetError(f"{where}: expected a number or a fraction like \"3/13\", got {str(raw)[:40]!r}")
+        return spelling.value(spelling.read(raw, words), words)
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        raise Unreadable(spelling.REASONS["other"])
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise Unreadable(spelling.REASONS["other"])
+    if abs(raw) > LIMIT_VALUE:
+        raise Unreadable(spelling.REASONS["long"])
+    return float(raw)
 
 
-def written(sheet: Sheet, steps: Steps, answers: Mapping, where: str) -> dict[str, np.ndarray]:
-    """The student's boxes, item name -> displayed matrix (NaN where blank or not asked).
+def parse_value(raw, where: str, words: tuple[str, ...] = ()) -> float:
+    """:func:`cell_value`, with a box that cannot be read as a one-line
+    :class:`WorksheetError` naming ``where``."""
+    try:
+        return cell_value(raw, words)
+    except Unreadable as err:
+        raise Unreadable(err.reason, f"{where}: {err.reason}; got {as_written(raw)!r}") from None
 
-    Keys not on the sheet, wrong shapes and unreadable cells raise one-line errors;
-    missing keys are simply not done.
-    """
+
+def as_written(raw) -> str:
+    """What a student wrote in a box, for a report: the text as written (a fraction stays
+    a fraction), every hidden character spelled out, at most SHOWN_LENGTH characters."""
+    if isinstance(raw, str):
+        text = names.shown(raw[:SHOWN_LENGTH + 1])
+    elif isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) > LIMIT_VALUE:
+        text = f"a number of {digits(raw)} digits"
+    elif isinstance(raw, float) and math.isfinite(raw) and raw.is_integer() and abs(raw) < 1e15:
+        text = str(int(raw))
+    elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        text = repr(raw)
+    else:
+        text = "something that is not a number"
+    return text if len(text) <= SHOWN_LENGTH else text[:SHOWN_LENGTH - 3] + "..."
+
+
+@dataclass
+class Written:
+    """An answers file's boxes as read: item name -> the displayed matrix (NaN where
+    blank, not asked or unreadable), what was written in each box (as written), and the
+    boxes that cannot be read: ``(item, row, col) -> reason``."""
+
+    values: dict[str, np.ndarray]
+    texts: dict[tuple, str]
+    unreadable: dict[tuple, str]
+
+
+def read(sheet: Sheet, steps: Steps, answers: Mapping, where: str) -> Written:
+    """The student's boxes (:class:`Written`). A key that is not a box on the sheet, or a
+    matrix of the wrong shape, raises a one-line :class:`WorksheetError`: the file cannot
+    be checked. A box that cannot be read is listed with its reason; the rest is read.
+    Missing keys are simply not done."""
     items = {it.name: it for it in sheet.boxes()}
     unknown = [k for k in answers if k not in items and k not in META]
     if unknown:
         raise WorksheetError(f"{where}: {unknown[0]!r} is not a box on this sheet (boxes: "
                              f"{', '.join(items)})")
-    out = {}
+    values, texts, unreadable = {}, {}, {}
     for name, raw in answers.items():
         if name in META:
             continue
@@ -194,9 +236,25 @@ def written(sheet: Sheet, steps: Steps, answers: Mapping, where: str) -> dict[st
                         raise WorksheetError(f"{where}: {name} row {r + 1} column {c + 1} is not "
                                              f"asked on the sheet; write \"-\" there")
                     continue
-                got[r, c] = parse_value(cell, f"{where}: {name} row {r + 1} column {c + 1}", words)
-        out[name] = got
-    return out
+                texts[(name, r, c)] = as_written(cell)
+                try:
+                    got[r, c] = cell_value(cell, words)
+                except Unreadable as err:
+                    unreadable[(name, r, c)] = err.reason
+        values[name] = got
+    return Written(values, texts, unreadable)
+
+
+def written(sheet: Sheet, steps: Steps, answers: Mapping, where: str) -> dict[str, np.ndarray]:
+    """The student's boxes, item name -> displayed matrix (NaN where blank or not asked),
+    as :func:`read` reads them, but strict: a box that cannot be read raises a one-line
+    :class:`WorksheetError` too."""
+    got = read(sheet, steps, answers, where)
+    if got.unreadable:
+        (name, r, c), reason = next(iter(got.unreadable.items()))
+        raise Unreadable(reason, f"{where}: {name} row {r + 1} column {c + 1}: {reason}; got "
+                                 f"{got.texts[(name, r, c)]!r}")
+    return got.values
 
 
 def _shape_of(raw) -> str:
@@ -210,7 +268,9 @@ def _shape_of(raw) -> str:
 
 @dataclass
 class Mark:
-    """One box's verdict: ``right``, ``follow``, ``wrong`` or ``""`` (not done)."""
+    """One box's verdict: ``right``, ``follow``, ``wrong``, ``unreadable`` (the text
+    cannot be read: ``hint`` is why) or ``""`` (not done). ``text``: what was written,
+    as written."""
 
     cell: Cell
     verdict: str
@@ -218,6 +278,12 @@ class Mark:
     expected: float = math.nan        # the exact value (shown only with reveal)
     follow: tuple = (math.nan, math.nan)   # what the student's own inputs give, as an interval
     hint: str = ""
+    text: str = ""
+    page: int = 0
+
+
+VERDICTS = {"right": "right", "follow": "follow-through", "wrong": "wrong",
+            "unreadable": "cannot read", "": "not done"}
 
 
 @dataclass
@@ -234,24 +300,48 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not self.ids("wrong")
+        """Nothing wrong and nothing that cannot be read (``check`` exits 0)."""
+        return not self.ids("wrong") and not self.ids("unreadable")
 
     @property
     def first_wrong(self) -> Mark | None:
         return next((m for m in self.marks if m.verdict == "wrong"), None)
 
+    @property
+    def last_page(self) -> int:
+        """The last page with a box written on it (0: nothing written)."""
+        return max((m.page for m in self.marks if m.verdict), default=0)
+
     def counts(self) -> dict[str, int]:
         c = Counter(m.verdict for m in self.marks)
-        return {"right": c["right"], "follow": c["follow"], "wrong": c["wrong"], "not done": c[""]}
+        return {"right": c["right"], "follow": c["follow"], "wrong": c["wrong"],
+                "cannot read": c["unreadable"], "not done": c[""]}
+
+    def page_scores(self) -> list[float]:
+        """Each page's share of boxes right or follow-through."""
+        out = []
+        for k in range(1, len(self.sheet.pages) + 1):
+            on = [m for m in self.marks if m.page == k]
+            out.append(sum(m.verdict in ("right", "follow") for m in on) / len(on) if on else 0.0)
+        return out
+
+    @property
+    def score(self) -> float:
+        """(right + follow-through) / boxes."""
+        n = self.counts()
+        return (n["right"] + n["follow"]) / len(self.marks) if self.marks else 0.0
 
     def to_json(self) -> dict:
         first = self.first_wrong
-        return {"right": self.ids("right"), "wrong": self.ids("wrong"),
-                "follow_through": self.ids("follow"), "unchecked": self.ids(""),
-                "first_wrong": first.cell.id if first else None}
+        return {"right": self.ids("right"), "follow_through": self.ids("follow"),
+                "wrong": self.ids("wrong"), "unreadable": self.ids("unreadable"),
+                "unchecked": self.ids(""), "first_wrong": first.cell.id if first else None,
+                "reasons": {m.cell.id: m.hint for m in self.marks if m.verdict == "unreadable"},
+                "last_page": self.last_page, "score": round(self.score, 4)}
 
     def format(self, *, reveal: bool = False) -> str:
-        """One line per matrix on the sheet, the wrong boxes under it with a hint."""
+        """One line per matrix on the sheet, the wrong and unreadable boxes under it, each
+        with a hint (or why it cannot be read)."""
         lines = []
         by_item: dict[str, list[Mark]] = {}
         for m in self.marks:
@@ -264,37 +354,71 @@ class Report:
                         continue
                     marks = by_item[it.name]
                     c = Counter(m.verdict for m in marks)
-                    status = ("WRONG " if c["wrong"] else "right " if c["right"] + c["follow"] == len(marks)
-                              else "      ")
-                    parts = [f"{c['right']} right"] if c["right"] else []
-                    if c["follow"]:
-                        parts.append(f"{c['follow']} follow-through")
-                    if c["wrong"]:
-                        parts.append(f"{c['wrong']} wrong")
-                    if c[""]:
-                        parts.append(f"{c['']} not done")
-                    lines.append(f"  {status} {it.name} = {formula_of(it, self.steps)}   ({', '.join(parts)})")
-                    words = layout.words(it, self.steps)
+                    parts = [f"{c[v]} {VERDICTS[v]}" for v in VERDICTS if c[v]]
+                    lines.append(f"  {_status(c, len(marks)):<14} {it.name} = "
+                                 f"{formula_of(it, self.steps)}   ({', '.join(parts)})")
                     for m in marks:
-                        if m.verdict != "wrong":
+                        if m.verdict not in ("wrong", "unreadable"):
                             continue
-                        text = f"           {m.cell.id}: you wrote {_show(m.wrote, words)}"
+                        if m.verdict == "unreadable":
+                            lines.append(f"           {m.cell.id}: cannot read {m.text}: {m.hint}")
+                            continue
+                        text = f"           {m.cell.id}: you wrote {m.text or _show(m.wrote)}"
                         if reveal:
                             text += f", expected {format_number(m.expected, hand=True)}"
                             if not _close(m.follow, m.expected):
                                 text += (f" (from your own earlier boxes: "
                                          f"{_interval(m.follow)})")
                         lines.append(text + (f"; {m.hint}" if m.hint else ""))
-        n = self.counts()
+        total = Counter(m.verdict for m in self.marks)
         lines.append("")
-        lines.append(f"{n['right']} right, {n['follow']} follow-through, {n['wrong']} wrong, "
-                     f"{n['not done']} not done (of {len(self.marks)} boxes)")
+        lines.append(", ".join(f"{total[v]} {VERDICTS[v]}" for v in VERDICTS
+                               if total[v] or v != "unreadable") + f" (of {len(self.marks)} boxes)")
         first = self.first_wrong
         if first is not None:
-            uses = [layout.local(u, self.sheet.prefix) for u in self.steps.uses(first.cell.step)]
+            uses = sheet_uses(self.sheet, self.steps, first.cell.step)
             lines.append(f"go back to {first.cell.id} = {formula_of_cell(first, self)}"
                          + (f"; it uses {', '.join(uses)}" if uses else ""))
         return "\n".join(lines)
+
+
+def _status(c: Counter, n: int) -> str:
+    """A matrix's heading: WRONG, cannot read, right (all right), follow-through (all
+    done, none wrong, some follow-through), or nothing while boxes are not done."""
+    if c["wrong"]:
+        return "WRONG"
+    if c["unreadable"]:
+        return "cannot read"
+    if c["right"] == n:
+        return "right"
+    if c["right"] + c["follow"] == n:
+        return "follow-through"
+    return ""
+
+
+def sheet_uses(sheet: Sheet, steps: Steps, step: str) -> list[str]:
+    """What a step's formula uses, named as on the sheet: a step the sheet neither asks
+    nor prints stands for what it is computed from, down to steps the sheet has (a box
+    or a printed matrix) and the settings under the page titles."""
+    on_sheet = {it.step: it for _, it in sheet.items()}
+    settings_shown = {k for k in steps.meta if not k.startswith("_")}
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def visit(name: str) -> None:
+        for u in steps.uses(name):
+            if u in seen:
+                continue
+            seen.add(u)
+            if u in on_sheet:
+                out.append(layout.local(u, sheet.prefix))
+            elif u in settings_shown:
+                out.append(u)
+            else:
+                visit(u)
+
+    visit(step)
+    return list(dict.fromkeys(out))
 
 
 def formula_of_cell(m: Mark, report: Report) -> str:
@@ -303,8 +427,8 @@ def formula_of_cell(m: Mark, report: Report) -> str:
 
 
 def _show(x: float, words: tuple[str, ...] = ()) -> str:
-    """What a student wrote, as the checker read it: a word (in a word box), a whole
-    number, or up to 4 decimals."""
+    """A value the checker read, where the text is not at hand: a word (in a word box),
+    a whole number, or up to 4 decimals."""
     if not math.isfinite(x):
         return "inf" if x > 0 else "-inf"
     if words and x.is_integer() and 0 <= x < len(words):
@@ -334,8 +458,11 @@ def exact_values(steps: Steps) -> dict[str, np.ndarray]:
     return {st.name: np.asarray(matrix(st, 0)[0], dtype=float) for st in steps.entries()}
 
 
-def mark(sheet: Sheet, steps: Steps, boxes: Mapping[str, np.ndarray], *, where: str = "answers") -> Report:
-    """Judge every box of ``sheet`` given the student's values (:func:`written`).
+def mark(sheet: Sheet, steps: Steps, boxes: Mapping[str, np.ndarray] | Written, *,
+         where: str = "answers") -> Report:
+    """Judge every box of ``sheet`` given the student's values (:func:`written`, or all
+    of :func:`read`: a box that cannot be read is then marked ``unreadable`` with its
+    reason, and the boxes after it are judged as if it were blank).
 
     Three environments run along the steps. ``follow``: the student's own boxes (each
     within :data:`RHO` of what they wrote), for follow-through. ``clean``: what a student
@@ -346,6 +473,8 @@ def mark(sheet: Sheet, steps: Steps, boxes: Mapping[str, np.ndarray], *, where: 
     value the slip changed counted as right.) A power is read from the page's table: its
     exponent may go to the table's nearest entry.
     """
+    got = boxes if isinstance(boxes, Written) else Written(dict(boxes), {}, {})
+    boxes = got.values
     exact = exact_values(steps)
     follow = settings(steps)
     clean = dict(follow)
@@ -442,7 +571,11 @@ def mark(sheet: Sheet, steps: Steps, boxes: Mapping[str, np.ndarray], *, where: 
                 cl[i], ch[i] = _carried(float(R[i]), c_iv)
             nudge = "" if verdict != "wrong" else LARGEST_HINT if could is not None else \
                 hint(y, f_iv, name, i, exact)
-            marks[(name, i)] = Mark(c, verdict, y, e, f_iv, nudge)
+            where_written = (it.name, c.row, c.col)
+            if where_written in got.unreadable:
+                verdict, nudge = "unreadable", got.unreadable[where_written]
+            marks[(name, i)] = Mark(c, verdict, y, e, f_iv, nudge, got.texts.get(where_written, ""),
+                                    page_of[name])
         follow[name], clean[name], ref[name] = (fl, fh), (cl, ch), R
     order = [marks[(c.step, c.index)] for c in layout.cells(sheet, steps)]
     return Report(order, sheet, steps, where)
@@ -510,14 +643,16 @@ def _within(y: float, iv) -> bool:
 
 
 def hint(y: float, iv, name: str, index: tuple, exact: Mapping[str, np.ndarray]) -> str:
-    """A nudge that does not give the number away."""
+    """A nudge that does not give the number away. A sign or a decimal point is named
+    only where the value it points to is not a whole number: turning a written 1 into -1,
+    or 20 into 2, would be the answer itself, not a place to look."""
     if not math.isfinite(y):
         return "a box holds a number"
-    if _within(-y, iv) and abs(y) > RHO:
+    if _within(-y, iv) and abs(y) > RHO and not _whole(-y):
         return "check the sign"
     lo, hi = iv
     away = lo > 2 * RHO or hi < -2 * RHO  # only a value with digits to shift has a decimal point to misplace
-    if away and abs(y) > RHO and any(_within(y * f, iv) for f in (0.1, 10, 0.01, 100)):
+    if away and abs(y) > RHO and any(_within(y * f, iv) and not _whole(y * f) for f in (0.1, 10, 0.01, 100)):
         return "check the decimal point"
     if lo - 3 * RHO <= y <= hi + 3 * RHO:
         return "close: check the last digit (round to 2 decimals)"
@@ -528,6 +663,10 @@ def hint(y: float, iv, name: str, index: tuple, exact: Mapping[str, np.ndarray])
     return "redo it from the boxes its formula uses"
 
 
+def _whole(x: float) -> bool:
+    return abs(x - round(x)) <= SLACK * max(1.0, abs(x))
+
+
 # -- one file, or a class --------------------------------------------------------------
 
 def check(sheet: Sheet, steps: Steps, answers: Mapping | str | Path, *, where: str | None = None) -> Report:
@@ -536,36 +675,4 @@ def check(sheet: Sheet, steps: Steps, answers: Mapping | str | Path, *, where: s
         where = where or str(answers)
         answers = read_answers(answers)
     where = where or "answers"
-    return mark(sheet, steps, written(sheet, steps, answers, where), where=where)
-
-
-def summary(reports: Mapping[str, Report], unread: Sequence[str] = ()) -> str:
-    """One line per student, then the boxes the class missed most. ``unread``: files that
-    could not be read, each on a line of its own (why: on stderr), so nobody is missed."""
-    width = max(len(n) for n in [*reports, *unread, "student"])
-    lines = [f"{'student':<{width}}  right  follow  wrong  not done"]
-    for name, r in reports.items():
-        n = r.counts()
-        lines.append(f"{name:<{width}}  {n['right']:>5}  {n['follow']:>6}  {n['wrong']:>5}  {n['not done']:>8}")
-    for path in unread:
-        lines.append(f"{path:<{width}}  cannot be read (the reason is below)")
-    if not reports:
-        return "\n".join(lines)
-    missed = missed_most(reports)
-    lines.append("")
-    if missed:
-        lines.append("missed most (students with a wrong box there):")
-        lines += [f"  {count:>3}  {item}" for item, count in missed]
-    else:
-        lines.append("no box was wrong")
-    return "\n".join(lines)
-
-
-def missed_most(reports: Mapping[str, Report]) -> list[tuple[str, int]]:
-    """``(matrix on the sheet, how many students got a box of it wrong)``, most first,
-    then in sheet order."""
-    order = list(dict.fromkeys(m.cell.item for r in reports.values() for m in r.marks))
-    counts = Counter()
-    for r in reports.values():
-        counts.update({m.cell.item for m in r.marks if m.verdict == "wrong"})
-    return sorted(((k, counts[k]) for k in order if counts[k]), key=lambda kv: (-kv[1], order.index(kv[0])))
+    return mark(sheet, steps, read(sheet, steps, answers, where), where=where)

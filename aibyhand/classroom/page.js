@@ -477,13 +477,16 @@ function exactValues() {  /* the exact chain, from the givens (only a hint needs
   Object.keys(env).forEach(function (k) { exactCache[k] = env[k].lo; });
   return exactCache;
 }
-/* check.hint: a nudge that does not give the number away */
+/* check.hint: a nudge that does not give the number away (no sign or decimal point
+   named where the value it points to is a whole number) */
+function isWhole(x) { return Math.abs(x - Math.round(x)) <= SLACK * pymax(1.0, Math.abs(x)); }
+function shifted(y, f, lo, hi) { return within(y * f, lo, hi) && !isWhole(y * f); }
 function hint(y, lo, hi, name, i, j) {
   if (!isFinite(y)) return "a box holds a number";
-  if (within(-y, lo, hi) && Math.abs(y) > RHO) return "check the sign";
+  if (within(-y, lo, hi) && Math.abs(y) > RHO && !isWhole(-y)) return "check the sign";
   var away = lo > 2 * RHO || hi < -2 * RHO;  /* only a value with digits to shift has a decimal point to misplace */
   if (away && Math.abs(y) > RHO &&
-      (within(y * 0.1, lo, hi) || within(y * 10, lo, hi) || within(y * 0.01, lo, hi) || within(y * 100, lo, hi)))
+      (shifted(y, 0.1, lo, hi) || shifted(y, 10, lo, hi) || shifted(y, 0.01, lo, hi) || shifted(y, 100, lo, hi)))
     return "check the decimal point";
   if (lo - 3 * RHO <= y && y <= hi + 3 * RHO) return "close: check the last digit (round to 2 decimals)";
   var v;

@@ -161,7 +161,7 @@ def graph(sheet: Sheet, steps: Steps, *, worksheet: str, seed: int | None = None
         boxes.append({"item": it.name, "step": it.step, "T": it.T, "page": k, "rest": it.rest,
                       "shape": list(value.shape), "words": list(layout.words(it, steps)),
                       "formula": check.formula_of(it, steps),
-                      "uses": [layout.local(u, sheet.prefix) for u in steps.uses(it.step)]})
+                      "uses": check.sheet_uses(sheet, steps, it.step)})
     cells = [[index[c.item], c.row, c.col, c.label] for c in layout.cells(sheet, steps)]
     keep = set(needed)
     return {

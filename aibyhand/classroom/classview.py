@@ -1,0 +1,327 @@
+"""A class's hand-ins at a glance: one line per student, a gradebook, JSON, a plot.
+
+``aibyhand check NAME FILES...`` marks every file (:mod:`aibyhand.classroom.check`) and
+hands the outcomes here as :class:`HandIn` s, one per file (a file reached by two paths
+is one file). Every file given is counted: one that cannot be read at all keeps its line,
+its row in the gradebook (with no score) and its entry in the JSON, with the reason.
+
+- :func:`summary`: per student, right, follow-through, wrong, cannot read, not done, the
+  first wrong box and the last page reached; then the matrices most students got wrong.
+- :func:`csv_bytes`: a gradebook (UTF-8 with a byte-order mark, so a spreadsheet reads
+  names in every script; comma-separated, one header row): student, id, seed, score =
+  (right + follow-through) / boxes to 4 decimals, a score per page, first wrong, then the
+  counts, the last page, the file and a note (why a file could not be read; its scores
+  are left empty, which a gradebook import reads as "no grade"). A text cell starting
+  with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written after a ``'``,
+  so no spreadsheet runs it as a formula.
+- :func:`to_json`: always a list, one object per file with the keys of :data:`JSON_KEYS`.
+- :func:`plot`: students (most progress first) by the sheet's matrices, each cell split
+  into its boxes' shares of right, follow-through, wrong (a box that cannot be read counts
+  as wrong) and not done; beside it, the matrices most students got wrong.
+
+A name is never printed as it is: :func:`aibyhand.classroom.names.shown` first.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import names
+from .check import Report
+
+JSON_KEYS = ("student", "id", "seed", "file", "score", "right", "follow_through", "wrong",
+             "unreadable", "unchecked", "first_wrong", "last_page", "reasons", "error")
+COLOURS = {"right": "#009E73", "follow": "#56B4E9", "wrong": "#D55E00", "": "#E4E4E4"}  # Okabe-Ito
+LEGEND = {"right": "right", "follow": "follow-through", "wrong": "wrong or cannot read",
+          "": "not done"}
+MOST_MISSED = 15      # matrices listed beside the plot
+
+
+@dataclass
+class HandIn:
+    """One answers file: whose (as the file says), and its :class:`Report`, or why it
+    cannot be read at all (``error``)."""
+
+    file: str
+    student: str = ""
+    id: str = ""
+    seed: int | None = None
+    report: Report | None = None
+    error: str = ""
+    label: str = ""     # the name the summary prints: set by :func:`labelled`
+
+
+def labelled(hand_ins: Sequence[HandIn]) -> list[HandIn]:
+    """Each hand-in named for print: the student's name (shown safely) or the file's
+    stem, with the file added where two hand-ins would print the same name."""
+    base = [names.shown(h.student) if h.student else names.shown(Path(h.file).stem)
+            for h in hand_ins]
+    seen = Counter(base)
+    for h, b in zip(hand_ins, base):
+        h.label = b if seen[b] == 1 else f"{b} ({names.shown(h.file)})"
+    return list(hand_ins)
+
+
+# -- one line per student ------------------------------------------------------------
+
+def width(text: str) -> int:
+    """Columns a terminal gives ``text``: 2 for a wide (CJK) character, 0 for a mark."""
+    return sum(0 if unicodedata.combining(ch) else
+               2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, n: int) -> str:
+    return text + " " * max(n - width(text), 0)
+
+
+def summary(hand_ins: Sequence[HandIn]) -> str:
+    """One line per file, then the matrices most students got wrong."""
+    hand_ins = labelled(hand_ins)
+    w = max(width(h.label) for h in [*hand_ins, HandIn("", label="student")])
+    head = (f"{_pad('student', w)}  {'seed':>9}  right  follow  wrong  cannot read  not done  "
+            f"{'last page':>9}  first wrong")
+    lines = [head]
+    for h in hand_ins:
+        seed = "" if h.seed is None else str(h.seed)
+        if h.report is None:
+            lines.append(f"{_pad(h.label, w)}  {seed:>9}  cannot be read: {h.error}")
+            continue
+        n, r = h.report.counts(), h.report
+        first = r.first_wrong.cell.id if r.first_wrong else "-"
+        last = f"{r.last_page} of {len(r.sheet.pages)}"
+        lines.append(f"{_pad(h.label, w)}  {seed:>9}  {n['right']:>5}  {n['follow']:>6}  "
+                     f"{n['wrong']:>5}  {n['cannot read']:>11}  {n['not done']:>8}  {last:>9}  {first}")
+    if not any(h.report for h in hand_ins):
+        return "\n".join(lines)
+    missed = missed_most(hand_ins)
+    read = sum(h.report is not None for h in hand_ins)
+    lines.append("")
+    if missed:
+        lines.append(f"missed most (students with a wrong box there, of {read} read):")
+        lines += [f"  {count:>3}  {item}" for item, count in missed]
+    else:
+        lines.append(f"no box was wrong in the {read} file{'s' if read != 1 else ''} read")
+    return "\n".join(lines)
+
+
+def missed_most(hand_ins: Sequence[HandIn]) -> list[tuple[str, int]]:
+    """``(matrix on the sheet, how many students got a box of it wrong)``, most first,
+    then in sheet order."""
+    reports = [h.report for h in hand_ins if h.report is not None]
+    order = list(dict.fromkeys(m.cell.item for r in reports for m in r.marks))
+    counts = Counter()
+    for r in reports:
+        counts.update({m.cell.item for m in r.marks if m.verdict == "wrong"})
+    return sorted(((k, counts[k]) for k in order if counts[k]),
+                  key=lambda kv: (-kv[1], order.index(kv[0])))
+
+
+# -- JSON and the gradebook -------------------------------------------------------------
+
+def to_json(hand_ins: Sequence[HandIn]) -> list[dict]:
+    """One object per file, every one with the keys :data:`JSON_KEYS` (lists of box
+    ids; ``error`` is null for a file that was read, and the lists are empty for one that
+    was not)."""
+    out = []
+    for h in hand_ins:
+        entry = {"student": h.student, "id": h.id, "seed": h.seed, "file": h.file}
+        if h.report is not None:
+            entry.update(h.report.to_json())
+            entry["error"] = None
+        else:
+            entry.update({"score": None, "right": [], "follow_through": [], "wrong": [],
+                          "unreadable": [], "unchecked": [], "first_wrong": None,
+                          "last_page": 0, "reasons": {}, "error": h.error})
+        out.append({k: entry[k] for k in JSON_KEYS})
+    return out
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(text: str) -> str:
+    """A text cell a spreadsheet shows as text: hidden characters spelled out, and a
+    leading ``'`` where it would start a formula."""
+    text = names.shown(text)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def gradebook(hand_ins: Sequence[HandIn]) -> list[list[str]]:
+    """The gradebook's rows, the header first (see the module docstring)."""
+    pages = max((len(h.report.sheet.pages) for h in hand_ins if h.report), default=0)
+    rows = [["student", "id", "seed", "score", *[f"page {k}" for k in range(1, pages + 1)],
+             "first wrong", "right", "follow-through", "wrong", "cannot read", "not done",
+             "last page", "file", "note"]]
+    for h in hand_ins:
+        row = [cell(h.student), cell(h.id), "" if h.seed is None else str(h.seed)]
+        if h.report is None:
+            rows.append(row + [""] * (pages + 8) + [cell(h.file), cell(h.error)])
+            continue
+        r, n = h.report, h.report.counts()
+        first = r.first_wrong.cell.id if r.first_wrong else ""
+        rows.append(row + [f"{r.score:.4f}", *(f"{s:.4f}" for s in r.page_scores()), cell(first),
+                           *(str(n[k]) for k in ("right", "follow", "wrong", "cannot read", "not done")),
+                           str(r.last_page), cell(h.file), ""])
+    return rows
+
+
+def csv_bytes(hand_ins: Sequence[HandIn]) -> bytes:
+    """The gradebook as a CSV file's bytes: UTF-8 with a byte-order mark (Excel reads
+    UTF-8 names only with it), rows ended by CRLF."""
+    text = io.StringIO()
+    csv.writer(text).writerows(gradebook(hand_ins))
+    return text.getvalue().encode("utf-8-sig")
+
+
+# -- the plot ---------------------------------------------------------------------------
+
+def progress(h: HandIn) -> tuple:
+    """How far a student got, for sorting: boxes right or follow-through, then boxes
+    written, then fewer wrong."""
+    if h.report is None:
+        return (-1, -1, 0)
+    n = h.report.counts()
+    done = len(h.report.marks) - n["not done"]
+    return (n["right"] + n["follow"], done, -n["wrong"] - n["cannot read"])
+
+
+def shares(report: Report) -> list[tuple[str, dict[str, float]]]:
+    """Per matrix on the sheet, in sheet order: its boxes' shares of right, follow,
+    wrong (with cannot read) and not done."""
+    by_item: dict[str, Counter] = {}
+    for m in report.marks:
+        v = "wrong" if m.verdict == "unreadable" else m.verdict
+        by_item.setdefault(m.cell.item, Counter())[v] += 1
+    return [(item, {v: c[v] / sum(c.values()) for v in COLOURS}) for item, c in by_item.items()]
+
+
+MIN_SHARE = 0.25      # the narrowest a share of a cell is drawn, so one wrong box shows
+
+
+def visible(share: dict[str, float]) -> dict[str, float]:
+    """A cell's shares as drawn: every share there is at least MIN_SHARE wide, the
+    others narrowed to make room (the colours' order stays right, follow, wrong, not
+    done)."""
+    there = {v: x for v, x in share.items() if x > 0}
+    small = {v for v, x in there.items() if x < MIN_SHARE}
+    rest = sum(x for v, x in there.items() if v not in small)
+    room = 1 - MIN_SHARE * len(small)
+    return {v: MIN_SHARE if v in small else x * room / rest for v, x in there.items()}
+
+
+def plot(hand_ins: Sequence[HandIn], *, title: str):
+    """The class at a glance (see the module docstring); a closed matplotlib figure."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch, Rectangle
+    from matplotlib.ticker import MaxNLocator
+
+    hand_ins = sorted(labelled(hand_ins), key=progress, reverse=True)
+    read = [h for h in hand_ins if h.report is not None]
+    sheet = read[0].report.sheet if read else None
+    items = [it.name for it in sheet.boxes()] if sheet else []
+    page_of = {it.name: k for k, it in sheet.items() if it.role == "box"} if sheet else {}
+    n_rows, n_cols = len(hand_ins), max(len(items), 1)
+    missed = missed_most(hand_ins)[:MOST_MISSED]
+    row_h = 0.24
+    fig_w = min(4.0 + 0.22 * n_cols + 3.2, 30)
+    fig_h = min(2.6 + row_h * n_rows, 60)
+    fig, (grid, bars) = plt.subplots(
+        1, 2, figsize=(fig_w, fig_h), layout="constrained",
+        gridspec_kw={"width_ratios": [max(0.22 * n_cols, 2.5), 2.6]})
+    for y, h in enumerate(hand_ins):
+        if h.report is None:
+            grid.text(n_cols / 2, y + 0.5, f"cannot be read: {h.error}"[:90], ha="center",
+                      va="center", fontsize=7, color="0.3")
+            continue
+        for x, (_, share) in enumerate(shares(h.report)):
+            left = x + 0.04
+            for v, w in visible(share).items():
+                grid.add_patch(Rectangle((left, y + 0.1), w * 0.92, 0.8, color=COLOURS[v], lw=0))
+                left += w * 0.92
+    pages = sorted(set(page_of.values()))
+    for k in pages[1:]:
+        x = min(i for i, name in enumerate(items) if page_of[name] == k)
+        grid.axvline(x, color="0.25", lw=0.8)
+    for k in pages:
+        xs = [i for i, name in enumerate(items) if page_of[name] == k]
+        grid.text((min(xs) + max(xs) + 1) / 2, n_rows + 0.15, f"page {k}", ha="center", va="top",
+                  fontsize=8, color="0.25", clip_on=False)
+    grid.set_xlim(0, n_cols)
+    grid.set_ylim(n_rows, 0)
+    grid.set_xticks([i + 0.5 for i in range(len(items))], items, rotation=90, fontsize=7)
+    grid.xaxis.tick_top()
+    grid.tick_params(axis="x", pad=2, length=0)
+    grid.set_yticks([y + 0.5 for y in range(n_rows)], [drawable(h.label) for h in hand_ins],
+                    fontsize=7 if n_rows > 40 else 8, fontfamily=name_fonts())
+    grid.tick_params(axis="y", length=0)
+    for side in grid.spines.values():
+        side.set_visible(False)
+    grid.legend(handles=[Patch(color=COLOURS[v], label=LEGEND[v]) for v in COLOURS],
+                loc="upper center", bbox_to_anchor=(0.5, -0.2 / max(row_h * n_rows, 1)), ncol=4,
+                fontsize=8, frameon=False)
+    if missed:
+        labels, values = zip(*missed)
+        ys = range(len(labels))
+        bars.barh(list(ys), values, color=COLOURS["wrong"])
+        bars.set_yticks(list(ys), labels, fontsize=8)
+        for yy, v in zip(ys, values):
+            bars.text(v, yy, f" {v}", va="center", fontsize=8)
+        bars.set_ylim(max(len(labels), MOST_MISSED) - 0.5, -0.5)
+    else:
+        bars.text(0.5, 0.5, f"no box was wrong\nin the {len(read)} file{'s' if len(read) != 1 else ''} read",
+                  ha="center", va="center", transform=bars.transAxes, fontsize=9)
+        bars.set_yticks([])
+    bars.set_xlim(0, max(len(read), 1) * 1.08)
+    bars.xaxis.set_major_locator(MaxNLocator(integer=True))
+    bars.set_xlabel(f"students with a wrong box there (of {len(read)} read)", fontsize=8)
+    bars.set_title("missed most", fontsize=10, loc="left")
+    bars.grid(axis="x", alpha=0.3)
+    unread = len(hand_ins) - len(read)
+    fig.suptitle(f"{title}: {len(hand_ins)} file{'s' if len(hand_ins) != 1 else ''}"
+                 + (f", {unread} cannot be read" if unread else "")
+                 + " (most progress at the top)", fontsize=11)
+    plt.close(fig)
+    return fig
+
+
+def drawable(text: str) -> str:
+    """``text`` with every character no installed name font can draw written as
+    ``<U+XXXX>`` (a plot shows empty boxes for them otherwise, and two such names look
+    alike)."""
+    fonts = _glyph_fonts()
+    return "".join(ch if ch.isascii() or any(f.get_char_index(ord(ch)) for f in fonts)
+                   else f"<U+{ord(ch):04X}>" for ch in text)
+
+
+NAME_FONTS = ("DejaVu Sans", "Noto Sans", "Noto Sans CJK JP", "Noto Sans CJK SC",
+              "Noto Sans Arabic", "Noto Sans Devanagari", "WenQuanYi Zen Hei",
+              "Droid Sans Fallback", "Arial Unicode MS", "Microsoft YaHei", "PingFang SC",
+              "Hiragino Sans", "Apple SD Gothic Neo", "Malgun Gothic", "Nirmala UI")
+
+
+def name_fonts() -> list[str]:
+    """The fonts of :data:`NAME_FONTS` installed here, in order: matplotlib takes each
+    character from the first that has it."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return [f for f in NAME_FONTS if f in installed] or ["DejaVu Sans"]
+
+
+_GLYPH_FONTS: list = []
+
+
+def _glyph_fonts() -> list:
+    if not _GLYPH_FONTS:
+        from matplotlib import font_manager
+        from matplotlib.ft2font import FT2Font
+
+        paths = [font_manager.findfont(font_manager.FontProperties(family=f)) for f in name_fonts()]
+        _GLYPH_FONTS.extend(FT2Font(p) for p in dict.fromkeys(paths))
+    return _GLYPH_FONTS

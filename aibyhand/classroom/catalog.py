@@ -3,15 +3,23 @@ page by page, and fresh variants."""
 
 from __future__ import annotations
 
-from functools import partial
-
 from .. import backbone, decode, embed, finetune, head, infonce, mrl, validate
 from ..steps import Steps
-from . import variants
 from .layout import Page, Sheet, Table, box, grey
 from .worksheet import Field, Worksheet
 
 __all__ = ["WORKSHEETS", "get"]
+
+
+def _variants(name: str):
+    """Worksheet ``name``'s fresh variants. The variant generator reads this catalog (it
+    holds its numbers to the sheet), so it is imported when a variant is made: the catalog
+    never imports it."""
+    def make(seed: int) -> dict:
+        from . import variants
+
+        return variants.make(name, seed)
+    return make
 
 
 def _infonce(d: dict):
@@ -306,27 +314,27 @@ WORKSHEETS = {
         Worksheet("infonce", 3, "InfoNCE",
                   "in-batch contrastive loss: cosine similarities, temperature, softmax per "
                   "anchor, -log p(own positive), and its gradient back to the embeddings",
-                  _PAIRS, _infonce, INFONCE, partial(variants.make, "infonce")),
+                  _PAIRS, _infonce, INFONCE, _variants("infonce")),
         Worksheet("mrl", 4, "Matryoshka (MRL) at widths 8, 4, 2",
                   "truncate embeddings to their first m coordinates, re-normalise, InfoNCE at "
                   "each width, weighted sum; each level's gradient lands in its first m rows",
                   {**_PAIRS, "dims": Field("ints", "widths, e.g. [8, 4, 2]"),
                    "weights": Field("vector", "one weight per width")},
-                  _mrl, MRL, partial(variants.make, "mrl")),
+                  _mrl, MRL, _variants("mrl")),
         Worksheet("decode", 1, "Decode",
                   "a tiny Transformer with a causal mask; the last token's hidden state through "
                   "the tied unembedding, softmax over the vocabulary, greedy next word",
                   {"sentence": Field("text", "the words to continue"),
                    "generate": Field("integer", "how many words to generate greedily"),
                    **_SOFTMAX, **_MODEL},
-                  _decode, DECODE, partial(variants.make, "decode"), summary=_generated),
+                  _decode, DECODE, _variants("decode"), summary=_generated),
         Worksheet("embed", 2, "Embed",
                   "the same backbone with a bidirectional mask, mean pooling, Dense up x4, Dense "
                   "down, L2 normalisation: an 8-d sentence embedding",
                   {"sentence": Field("text", "the words to embed"),
                    "pooling": Field("text", "mean or last"),
                    "base": _SOFTMAX["base"], **_MODEL, **_MODEL_HEAD},
-                  _embed, EMBED, partial(variants.make, "embed")),
+                  _embed, EMBED, _variants("embed")),
         Worksheet("finetune", 5, "Fine-tune an embedding model by MRL",
                   "one SGD step of a small projection head on the MRL loss at widths 4 and 2: "
                   "forward, loss per width, gradient, update of the top layer, loss after",
@@ -339,14 +347,14 @@ WORKSHEETS = {
                    "train_steps": Field("integer", "steps of the training run"),
                    "train_lr": Field("number", "learning rate of the training run"),
                    **_MODEL, **_MODEL_HEAD},
-                  _finetune, FINETUNE, partial(variants.make, "finetune"), stem="finetune_mrl"),
+                  _finetune, FINETUNE, _variants("finetune"), stem="finetune_mrl"),
         Worksheet("head", 6, "Projection head",
                   "why two identity Dense layers (768 -> 3072 -> 768): one matrix W_down W_up, its "
                   "rank, MRL truncation, distillation to a wider teacher at the expanded width",
                   {"X": Field("matrix", "pooled vectors, d_model x B"), **_HEAD,
                    "T": Field("matrix", "teacher embeddings, d_up x B"),
                    "dims": Field("ints", "Matryoshka widths of the output")},
-                  _head, HEAD, partial(variants.make, "head"), stem="projection_head"),
+                  _head, HEAD, _variants("head"), stem="projection_head"),
     ], key=lambda ws: ws.number)
 }
 

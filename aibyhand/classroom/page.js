@@ -828,7 +828,7 @@ function remember() {
 }
 function restore() {
   try {
-    STUDENT.value = localStorage.getItem("aibyhand:student") || "";
+    if (!STUDENT.defaultValue) STUDENT.value = localStorage.getItem("aibyhand:student") || "";
     var got = JSON.parse(localStorage.getItem(G.id) || "null");
     if (!Array.isArray(got) || got.length !== INPUTS.length) return;
     restoring = true;

@@ -41,20 +41,21 @@ LABEL_CHAR_PX = 6.6     # one character of an 11 px row label, at most
 
 
 def render(ws, data, *, source: str = "", parts=None, seed: int | None = None,
-           data_file: str | None = None) -> str:
+           data_file: str | None = None, student: str = "", student_id: str = "") -> str:
     """The interactive page of worksheet ``ws`` for ``data``, as one HTML document.
 
     ``source`` says where the numbers come from (shown under the settings); ``parts`` is
     what ``ws.run(data)`` returned, when the caller has run it already; ``seed`` (the
     variant the data is) goes into the saved answers file, as ``aibyhand sheet
     --answers-template --seed N`` writes it; ``data_file``, the numbers file the data
-    came from, goes into the check command the page shows.
+    came from, goes into the check command the page shows. ``student`` fills in the name
+    box (a class set's page for one student) and ``student_id`` goes into the saved file.
     """
     parts = ws.run(data) if parts is None else parts
     steps = ws.join(parts)
     sheet = ws.sheet
     title = f"Worksheet {ws.number}: {ws.title}"
-    data_json = graph(sheet, steps, worksheet=ws.name, seed=seed, data_file=data_file)
+    data_json = graph(sheet, steps, worksheet=ws.name, seed=seed, data_file=data_file, student_id=student_id)
     settings = "; ".join(x for x in (_sheet.settings_line(steps), source) if x)
     n = len(data_json["cells"])
     head = [f"<h1>{_e(title)}</h1>",
@@ -63,7 +64,8 @@ def render(ws, data, *, source: str = "", parts=None, seed: int | None = None,
         head.append(f'<p class="settings">{_e(settings)}</p>')
     head.append('<p class="name"><label for="student">Your name</label> '
                 f'<input id="student" type="text" maxlength="{check.NAME_LENGTH}" autocomplete="name" '
-                'placeholder="as your teacher knows it" aria-describedby="name-note">'
+                + (f'value="{_e(student)}" ' if student else "")
+                + 'placeholder="as your teacher knows it" aria-describedby="name-note">'
                 '<span id="name-note">it goes into the saved file</span></p>')
     head.append('<p class="legend"><span class="key right">right</span> '
                 '<span class="key follow">follow-through (right from your own earlier boxes)</span> '
@@ -106,7 +108,7 @@ def render(ws, data, *, source: str = "", parts=None, seed: int | None = None,
 # -- the graph the script marks with ----------------------------------------------------
 
 def graph(sheet: Sheet, steps: Steps, *, worksheet: str, seed: int | None = None,
-          data_file: str | None = None) -> dict:
+          data_file: str | None = None, student_id: str = "") -> dict:
     """What the page's script needs to mark, as JSON-ready data.
 
     ``steps``: the steps the boxes depend on, in order; each has its ``shape`` (the
@@ -170,7 +172,7 @@ def graph(sheet: Sheet, steps: Steps, *, worksheet: str, seed: int | None = None
         "base": float(steps.meta.get("base", 3.0)),
         "steps": out_steps, "boxes": boxes, "cells": cells,
         "printed_on": {str(k): [n for n in names if n in keep] for k, names in printed_on.items()},
-        "toml": _template_pieces(sheet, steps, worksheet, seed, len(cells), data_file),
+        "toml": _template_pieces(sheet, steps, worksheet, seed, len(cells), data_file, student_id),
         "check_args": check.check_args(data_file),
         "largest_hint": check.LARGEST_HINT, "skipped": check.SKIPPED,
         "id": _digest(worksheet, seed, out_steps),
@@ -216,11 +218,12 @@ def _rows(v: np.ndarray, nan_as_null: bool = False) -> list:
     return [[_number(x, nan_as_null) for x in row] for row in np.atleast_2d(v)]
 
 
-def _template_pieces(sheet: Sheet, steps: Steps, worksheet: str, seed, n: int, data_file=None) -> list[str]:
+def _template_pieces(sheet: Sheet, steps: Steps, worksheet: str, seed, n: int, data_file=None,
+                     student_id: str = "") -> list[str]:
     """:func:`check.template`'s text cut at the student's name and at every box (each
     ``""``): the script writes the name, then the typed values in the order of
     :func:`layout.cells`, in between."""
-    text = check.template(sheet, steps, worksheet=worksheet, seed=seed, data=data_file)
+    text = check.template(sheet, steps, worksheet=worksheet, seed=seed, data=data_file, id=student_id)
     pieces, last, at = [], 0, 0
     for line in text.splitlines(keepends=True):
         if not line.lstrip().startswith("#"):

@@ -126,29 +126,6 @@ def accuracy_by_width(steps: Steps, name: str = "top-1", baseline: str | None = 
     return _done(fig)
 
 
-def missed(counts, students: int, *, title: str = "boxes the class missed"):
-    """A bar chart of ``(matrix on the sheet, students with a wrong box there)``, most
-    missed first: what to go over again in class."""
-    counts = list(counts)[:15]
-    fig, ax = plt.subplots(figsize=(7.0, 0.9 + 0.32 * max(len(counts), 1)), layout="constrained")
-    if counts:
-        names, values = zip(*counts)
-        y = np.arange(len(names))[::-1]
-        ax.barh(y, values, color="#c0504d")
-        ax.set_yticks(y, names, fontsize=9)
-        for yy, v in zip(y, values):
-            ax.text(v + 0.05, yy, str(v), va="center", fontsize=9)
-    else:
-        ax.text(0.5, 0.5, "no box was wrong", ha="center", va="center", transform=ax.transAxes)
-        ax.set_yticks([])
-    ax.set_xlim(0, max(students, 1) + 0.5)
-    ax.set_xlabel(f"students with a wrong box there (of {students})")
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.set_title(title, fontsize=11)
-    ax.grid(axis="x", alpha=0.3)
-    return _done(fig)
-
-
 def _axes(ax, figsize):
     if ax is not None:
         return ax.figure, ax

@@ -59,12 +59,19 @@ class HandIn:
 
 def labelled(hand_ins: Sequence[HandIn]) -> list[HandIn]:
     """Each hand-in named for print: the student's name (shown safely) or the file's
-    stem, with the file added where two hand-ins would print the same name."""
+    stem; where two hand-ins would print the same name, each adds its id (if the ids
+    tell them apart) or its file."""
     base = [names.shown(h.student) if h.student else names.shown(Path(h.file).stem)
             for h in hand_ins]
     seen = Counter(base)
+    ids = Counter((b, h.id) for h, b in zip(hand_ins, base))
     for h, b in zip(hand_ins, base):
-        h.label = b if seen[b] == 1 else f"{b} ({names.shown(h.file)})"
+        if seen[b] == 1:
+            h.label = b
+        elif h.id and ids[(b, h.id)] == 1:
+            h.label = f"{b} [{names.shown(h.id)}]"
+        else:
+            h.label = f"{b} ({names.shown(h.file)})"
     return list(hand_ins)
 
 
@@ -215,8 +222,15 @@ def visible(share: dict[str, float]) -> dict[str, float]:
     return {v: MIN_SHARE if v in small else x * room / rest for v, x in there.items()}
 
 
+ROW_H, COL_W = 0.22, 0.24       # inches: a student's row, a matrix's column
+LABEL_CHARS = 28                # a student's name as the plot prints it, at most
+
+
 def plot(hand_ins: Sequence[HandIn], *, title: str):
-    """The class at a glance (see the module docstring); a closed matplotlib figure."""
+    """The class at a glance (see the module docstring); a closed matplotlib figure.
+
+    Laid out in inches, so that every row, column and label keeps its size however many
+    students there are: the grid on the left, the most-missed matrices at its top right."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch, Rectangle
     from matplotlib.ticker import MaxNLocator
@@ -226,77 +240,93 @@ def plot(hand_ins: Sequence[HandIn], *, title: str):
     sheet = read[0].report.sheet if read else None
     items = [it.name for it in sheet.boxes()] if sheet else []
     page_of = {it.name: k for k, it in sheet.items() if it.role == "box"} if sheet else {}
-    n_rows, n_cols = len(hand_ins), max(len(items), 1)
+    labels = [plot_label(h) for h in hand_ins]
     missed = missed_most(hand_ins)[:MOST_MISSED]
-    row_h = 0.24
-    fig_w = min(4.0 + 0.22 * n_cols + 3.2, 30)
-    fig_h = min(2.6 + row_h * n_rows, 60)
-    fig, (grid, bars) = plt.subplots(
-        1, 2, figsize=(fig_w, fig_h), layout="constrained",
-        gridspec_kw={"width_ratios": [max(0.22 * n_cols, 2.5), 2.6]})
+    n_rows, n_cols = len(hand_ins), max(len(items), 1)
+    left = 0.25 + 0.068 * max([len(x) for x in labels] + [8])
+    top = 0.75 + 0.062 * max([len(x) for x in items] + [4])
+    grid_w, grid_h = COL_W * n_cols, ROW_H * n_rows
+    bars_left = 0.3 + 0.068 * max([len(k) for k, _ in missed] + [10])
+    bars_w = 2.2
+    fig_w = left + grid_w + 0.4 + bars_left + bars_w + 0.3
+    fig_h = top + grid_h + 0.95
+    fig = plt.figure(figsize=(fig_w, fig_h))
+    grid = fig.add_axes((left / fig_w, 0.95 / fig_h, grid_w / fig_w, grid_h / fig_h))
     for y, h in enumerate(hand_ins):
         if h.report is None:
-            grid.text(n_cols / 2, y + 0.5, f"cannot be read: {h.error}"[:90], ha="center",
-                      va="center", fontsize=7, color="0.3")
+            grid.text(0.1, y + 0.5, f"cannot be read: {names.shown(h.error)}"[:int(grid_w / 0.055)],
+                      ha="left", va="center", fontsize=7, color="0.3",
+                      bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
             continue
         for x, (_, share) in enumerate(shares(h.report)):
-            left = x + 0.04
+            at = x + 0.04
             for v, w in visible(share).items():
-                grid.add_patch(Rectangle((left, y + 0.1), w * 0.92, 0.8, color=COLOURS[v], lw=0))
-                left += w * 0.92
+                grid.add_patch(Rectangle((at, y + 0.1), w * 0.92, 0.8, color=COLOURS[v], lw=0))
+                at += w * 0.92
     pages = sorted(set(page_of.values()))
-    for k in pages[1:]:
-        x = min(i for i, name in enumerate(items) if page_of[name] == k)
-        grid.axvline(x, color="0.25", lw=0.8)
     for k in pages:
         xs = [i for i, name in enumerate(items) if page_of[name] == k]
-        grid.text((min(xs) + max(xs) + 1) / 2, n_rows + 0.15, f"page {k}", ha="center", va="top",
-                  fontsize=8, color="0.25", clip_on=False)
+        if k != pages[0]:
+            grid.axvline(min(xs), color="0.25", lw=0.8)
+        grid.text((min(xs) + max(xs) + 1) / 2, n_rows + 0.2, f"page {k}", ha="center", va="top",
+                  fontsize=8, color="0.25")
     grid.set_xlim(0, n_cols)
     grid.set_ylim(n_rows, 0)
     grid.set_xticks([i + 0.5 for i in range(len(items))], items, rotation=90, fontsize=7)
     grid.xaxis.tick_top()
-    grid.tick_params(axis="x", pad=2, length=0)
-    grid.set_yticks([y + 0.5 for y in range(n_rows)], [drawable(h.label) for h in hand_ins],
-                    fontsize=7 if n_rows > 40 else 8, fontfamily=name_fonts())
-    grid.tick_params(axis="y", length=0)
+    grid.tick_params(length=0, pad=2)
+    grid.set_yticks([y + 0.5 for y in range(n_rows)], labels, fontsize=8, fontfamily=name_fonts())
     for side in grid.spines.values():
         side.set_visible(False)
-    grid.legend(handles=[Patch(color=COLOURS[v], label=LEGEND[v]) for v in COLOURS],
-                loc="upper center", bbox_to_anchor=(0.5, -0.2 / max(row_h * n_rows, 1)), ncol=4,
-                fontsize=8, frameon=False)
+    fig.legend(handles=[Patch(color=COLOURS[v], label=LEGEND[v]) for v in COLOURS], ncol=4,
+               loc="lower left", bbox_to_anchor=(left / fig_w, 0.1 / fig_h), fontsize=8, frameon=False)
+    unread = len(hand_ins) - len(read)
+    fig.text(0.25 / fig_w, 1 - 0.15 / fig_h,
+             f"{title}: {len(hand_ins)} file{'s' if len(hand_ins) != 1 else ''}"
+             + (f", {unread} cannot be read" if unread else "") + ", most progress at the top",
+             fontsize=11, va="top")
+    bar_h = 0.28 * max(len(missed), 2)
+    x0 = (left + grid_w + 0.4 + bars_left) / fig_w
+    bars = fig.add_axes((x0, 1 - (top + bar_h) / fig_h, bars_w / fig_w, bar_h / fig_h))
     if missed:
-        labels, values = zip(*missed)
-        ys = range(len(labels))
-        bars.barh(list(ys), values, color=COLOURS["wrong"])
-        bars.set_yticks(list(ys), labels, fontsize=8)
-        for yy, v in zip(ys, values):
+        names_, values = zip(*missed)
+        bars.barh(range(len(names_)), values, color=COLOURS["wrong"], height=0.7)
+        bars.set_yticks(range(len(names_)), names_, fontsize=8)
+        for yy, v in enumerate(values):
             bars.text(v, yy, f" {v}", va="center", fontsize=8)
-        bars.set_ylim(max(len(labels), MOST_MISSED) - 0.5, -0.5)
+        bars.set_ylim(max(len(names_), 2) - 0.5, -0.5)
     else:
-        bars.text(0.5, 0.5, f"no box was wrong\nin the {len(read)} file{'s' if len(read) != 1 else ''} read",
-                  ha="center", va="center", transform=bars.transAxes, fontsize=9)
+        bars.text(0.5, 0.5, f"no box was wrong in the {len(read)} file{'s' if len(read) != 1 else ''} read",
+                  ha="center", va="center", transform=bars.transAxes, fontsize=8)
         bars.set_yticks([])
-    bars.set_xlim(0, max(len(read), 1) * 1.08)
-    bars.xaxis.set_major_locator(MaxNLocator(integer=True))
+    bars.set_xlim(0, max(len(read), 1) * 1.1)
+    bars.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
+    bars.tick_params(labelsize=8)
     bars.set_xlabel(f"students with a wrong box there (of {len(read)} read)", fontsize=8)
     bars.set_title("missed most", fontsize=10, loc="left")
     bars.grid(axis="x", alpha=0.3)
-    unread = len(hand_ins) - len(read)
-    fig.suptitle(f"{title}: {len(hand_ins)} file{'s' if len(hand_ins) != 1 else ''}"
-                 + (f", {unread} cannot be read" if unread else "")
-                 + " (most progress at the top)", fontsize=11)
     plt.close(fig)
     return fig
 
 
+def plot_label(h: HandIn) -> str:
+    """A student's row label: the name as :func:`labelled` gives it, at most LABEL_CHARS
+    characters; a character no installed font draws is ``?``, and then the id (or the
+    file's name) follows in brackets, so the row is still somebody's."""
+    text = drawable(h.label)
+    if len(text) > LABEL_CHARS:
+        text = text[:LABEL_CHARS - 1] + "\u2026"
+    if "?" in text and "?" not in h.label and "[" not in h.label:
+        text += f" [{names.shown(h.id) or names.shown(Path(h.file).stem)}]"
+    return text
+
+
 def drawable(text: str) -> str:
-    """``text`` with every character no installed name font can draw written as
-    ``<U+XXXX>`` (a plot shows empty boxes for them otherwise, and two such names look
-    alike)."""
+    """``text`` with every character no installed name font can draw as ``?`` (a plot
+    would show an empty box for it)."""
     fonts = _glyph_fonts()
-    return "".join(ch if ch.isascii() or any(f.get_char_index(ord(ch)) for f in fonts)
-                   else f"<U+{ord(ch):04X}>" for ch in text)
+    return "".join(ch if ch.isascii() or any(f.get_char_index(ord(ch)) for f in fonts) else "?"
+                   for ch in text)
 
 
 NAME_FONTS = ("DejaVu Sans", "Noto Sans", "Noto Sans CJK JP", "Noto Sans CJK SC",

@@ -23,6 +23,10 @@ and (c) on the loss and the new weights, (a) and (b) on the weight gradients.
 
 **Budgets**: ``import aibyhand``, each notebook run top to bottom in a fresh kernel,
 and each sheet drawn (blank and key, as PDF), each against the time it should take.
+
+**The web page** on a low-end phone (:mod:`aibyhand.classroom.pagebench`): each page's
+load and typing a box to its verdict at 6x CPU throttling, where playwright and Debian's
+chromium are installed.
 """
 
 from __future__ import annotations
@@ -310,6 +314,8 @@ def main(argv=None) -> int:
     p.add_argument("--step", action="store_true", help="only the head step, no budgets")
     p.add_argument("--budgets", action="store_true", help="only the budgets table")
     p.add_argument("--no-notebooks", action="store_true", help="budgets without the notebooks")
+    p.add_argument("--page", action="store_true", help="only the web page at 6x CPU throttling")
+    p.add_argument("--no-page", action="store_true", help="leave out the web page")
     p.add_argument("--child", choices=WAYS, help=argparse.SUPPRESS)
     p.add_argument("--keep-memory", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--batch", type=int, default=128, help=argparse.SUPPRESS)
@@ -321,13 +327,23 @@ def main(argv=None) -> int:
             keep_freed_memory()
         print(json.dumps(time_way(args.child, args.repeats, args.batch)))
         return 0
+    if args.page:
+        from .classroom import pagebench
+
+        print(pagebench.report())
+        return 0
     if not args.budgets:
         print(format_step(step_report(args.repeats, torch_too=not args.no_torch,
                                       tuned=not args.no_tuned)), flush=True)
     if not args.step:
         if not args.budgets:
             print()
-        print(format_budgets(budgets(notebooks=not args.no_notebooks)))
+        print(format_budgets(budgets(notebooks=not args.no_notebooks)), flush=True)
+    if not (args.step or args.budgets or args.no_page):
+        from .classroom import pagebench
+
+        print()
+        print(pagebench.report())
     return 0
 
 

@@ -205,6 +205,7 @@ FILL = """(values) => {
     el.value = text;
     el.dispatchEvent(new Event("input", {bubbles: true}));
   }
+  window.aibyhand.settle();
 }"""
 
 READ = """() => Array.from(document.querySelectorAll("input[data-step]"), el => [
@@ -543,6 +544,49 @@ def test_a_formula_the_script_cannot_compute_is_reported_not_thrown(browser, cas
         tab.locator(f'input[data-step="{first.item}"][data-row="{first.row}"][data-col="{first.col}"]').fill("1")
         assert "cannot check this sheet" in tab.inner_text("#status")
         assert "pad" in tab.inner_text("#status")
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_typed_key_by_key_the_page_settles_to_checks_verdicts(browser, cases, tmp_path):
+    """Real keys, no help: a box's own verdict comes at once, the boxes after it are marked
+    again after the next frame, and the page ends where check.mark is; what was typed is
+    still there after a reload."""
+    case = cases[("mrl", None)]
+    path = tmp_path / "mrl.html"
+    path.write_text(case.html, encoding="utf-8")
+    context = browser.new_context()
+    tab = context.new_page()
+    errors = []
+    tab.on("pageerror", lambda err: errors.append(str(err)))
+    tab.goto(path.as_uri())
+    try:
+        honest = typed(case, carry(case))
+        keys = [k for k in honest if honest[k]][:40]
+        first = next(k for k in keys if k[0] == "m=8 / S")     # m=8 / pow, sum, prob come from it
+        label = next(c.label for c in case.cells if (c.item, c.row, c.col) == first)
+        answers = typed(case, carry(case, slip=label))
+        for k in keys:
+            text = honest[k] if k == first else answers[k]
+            tab.locator(f'input[data-step="{k[0]}"][data-row="{k[1]}"][data-col="{k[2]}"]').fill(text)
+        box = tab.locator(f'input[data-step="{first[0]}"][data-row="{first[1]}"][data-col="{first[2]}"]')
+        box.fill("")
+        box.press_sequentially(answers[first])
+        assert box.get_attribute("data-verdict") == "wrong"
+        tab.wait_for_timeout(300)
+        now = {k: (v if k in keys else "") for k, v in answers.items()}
+        now[first] = box.input_value()
+        got = {(s, r, c): (v, bad, title) for s, r, c, v, bad, title in tab.evaluate(READ)}
+        want = python_marks(case, now)
+        assert {k: got[k][0] for k in want} == {k: m.verdict for k, m in want.items()}
+        assert {m.verdict for m in want.values()} >= {"wrong", "follow"}
+        tab.wait_for_timeout(400)                    # what is typed is kept a moment after typing stops
+        tab.reload()
+        again = {(s, r, c): v for s, r, c, v, _, _ in tab.evaluate(READ)}
+        assert again == {k: got[k][0] for k in got}
+        assert tab.locator(f'input[data-step="{first[0]}"][data-row="{first[1]}"][data-col="{first[2]}"]'
+                           ).input_value() == now[first]
         assert not errors, errors
     finally:
         context.close()

@@ -85,7 +85,8 @@ def type_garbage(tab) -> None:
         if (k % 3) continue;
         el.value = k % 9 === 0 ? "0,5" : String(k % 7 + 11);
         el.dispatchEvent(new Event("input", {bubbles: true}));
-      } }""")
+      }
+      window.aibyhand.settle(); }""")
 
 
 @pytest.mark.parametrize("key", CASES, ids=IDS)

@@ -534,83 +534,121 @@ function skipped(v, lo, hi, ref) {
 }
 /* check._carried */
 function carried(v, lo, hi) { return [pymax(v - RHO, pymin(v, lo)), pymin(v + RHO, pymax(v, hi))]; }
-/* written: box index -> the matrix the sheet shows (NaN: blank). One verdict per cell.
-   follow, clean and ref as in check.mark. */
-function mark(written) {
+/* written: box index -> the matrix the sheet shows (NaN: blank). One verdict per cell
+   (null: not marked yet). follow, clean and ref as in check.mark. A step depends only on
+   the steps before it and on its own boxes, so what the last marking found before the
+   first box that changed is kept (memo) and only the rest is marked again; and only up
+   to the last step that has a box written in (every box after it is blank, "not done",
+   whatever the steps give). upto: mark only the steps before it for now; their boxes'
+   verdicts are final, the rest is null. */
+var memo = null, STEP_AT = {};
+STEPS.forEach(function (st, s) { STEP_AT[st.name] = s; });
+function sameWritten(a, b) {
+  if (!a || !b || a.d.length !== b.d.length) return false;
+  for (var i = 0; i < a.d.length; i++) if (!(a.d[i] === b.d[i] || (a.d[i] !== a.d[i] && b.d[i] !== b.d[i]))) return false;
+  return true;
+}
+function mark(written, upto) {
   var follow = Object.assign({}, SETTINGS), clean = Object.assign({}, SETTINGS), ref = {};
   Object.keys(SETTINGS).forEach(function (k) { ref[k] = iv(SETTINGS[k].lo); });
-  var out = new Array(CELLS.length);
-  STEPS.forEach(function (st) {
-    var name = st.name;
-    if (!st.tree) { follow[name] = clean[name] = KNOWN[name]; ref[name] = iv(VALUE[name]); return; }
-    var k = BOX_OF[name], box = k === undefined ? null : BOXES[k];
-    var here = box ? G.printed_on[String(box.page)] || [] : [];
-    var over = function (env) { return function (n) { return here.indexOf(n) >= 0 ? KNOWN[n] : env[n]; }; };
-    var overRef = function (n) { return here.indexOf(n) >= 0 ? iv(VALUE[n]) : ref[n]; };
-    var F = fit(ev(st.tree, over(follow), false), st.shape);
-    var C = fit(ev(st.tree, over(clean), false), st.shape);
-    var R = copy(fit(ev(st.tree, overRef, true), st.shape).lo);
-    if (st.snap && st.tree[0] === "exp") {
-      F = readPower(F, fit(ev(st.tree[2], over(follow), false), st.shape), st.snap);
-      C = readPower(C, fit(ev(st.tree[2], over(clean), false), st.shape), st.snap);
-    } else if (st.snap && isLog(st.tree)) {
-      F = readLog(F, fit(ev(st.tree[1][2], over(follow), false), st.shape), st.snap);
-      C = readLog(C, fit(ev(st.tree[1][2], over(clean), false), st.shape), st.snap);
-    }
-    if (!box) { follow[name] = F; clean[name] = C; ref[name] = iv(R); return; }
-    /* argmax: judged by the set of rows that could be largest, as check.mark */
-    var could = st.tree[0] === "call" && st.tree[1] === "argmax" ?
-      [couldBeLargestRows(ev(st.tree[2], over(follow), false)), couldBeLargestRows(ev(st.tree[2], over(clean), false))]
-      : null;
-    var fl = copy(F.lo), fh = copy(F.hi), cl = copy(C.lo), ch = copy(C.hi), cols = st.shape[1];
-    if (box.rest === "grey") {  /* the cells the sheet prints are used as printed */
-      var asked = {}, rest = REST[name], restValue = fromRows(st.rest);
-      box.cells.forEach(function (n) {
-        var c = CELLS[n];
-        asked[box.T ? c[2] * cols + c[1] : c[1] * cols + c[2]] = true;
-      });
-      for (var p = 0; p < fl.d.length; p++) if (!asked[p]) {
-        fl.d[p] = cl.d[p] = rest.lo.d[p];
-        fh.d[p] = ch.d[p] = rest.hi.d[p];
-        R.d[p] = restValue.d[p];
-      }
-    }
-    var mine = written[k];
-    box.cells.forEach(function (n) {
-      var c = CELLS[n], i = box.T ? c[2] : c[1], j = box.T ? c[1] : c[2], p = i * cols + j;
-      var y = mine ? mine.d[c[1] * mine.c + c[2]] : NaN;
-      var f0 = F.lo.d[p], f1 = F.hi.d[p], c0 = C.lo.d[p], c1 = C.hi.d[p], verdict;
-      if (y !== y) {
-        verdict = "";
-        var cs = skipped(R.d[p], c0, c1, R.d[p]), mid = (f0 + f1) / 2;
-        var fs = skipped(isFinite(mid) ? mid : R.d[p], f0, f1, R.d[p]);
-        fl.d[p] = fs[0];
-        fh.d[p] = fs[1];
-        cl.d[p] = cs[0];
-        ch.d[p] = cs[1];
-      } else {
-        if (could) {
-          var ex = exactAt(name, p);
-          verdict = oneOf(y, could[1], j) || y === ex ? "right" : oneOf(y, could[0], j) ? "follow" : "wrong";
-        } else {
-          var e = within(y, c0, c1) ? null : exactAt(name, p);  /* the exact value is right */
-          verdict = within(y, c0, c1) || (e !== null && within(y, e, e)) ? "right"
-            : within(y, f0, f1) ? "follow" : "wrong";
-        }
-        fl.d[p] = y - RHO;
-        fh.d[p] = y + RHO;
-        if (verdict === "right") R.d[p] = y;
-        var cc = carried(R.d[p], c0, c1);
-        cl.d[p] = cc[0];
-        ch.d[p] = cc[1];
-      }
-      out[n] = {verdict: verdict, hint: verdict !== "wrong" ? "" : could ? G.largest_hint : hint(y, f0, f1, name, i, j)};
-    });
-    follow[name] = iv(fl, fh);
-    clean[name] = iv(cl, ch);
-    ref[name] = iv(R);
+  var out = new Array(CELLS.length).fill(null), start = 0, kept = memo, last = -1;
+  BOXES.forEach(function (b, k) {
+    if (written[k] && written[k].d.some(function (y) { return y === y; })) last = Math.max(last, STEP_AT[b.step]);
   });
+  var end = Math.min(upto === undefined ? STEPS.length : upto, last + 1);
+  memo = null;
+  if (kept) {
+    start = kept.steps.length;
+    BOXES.forEach(function (b, k) { if (!sameWritten(written[k], kept.written[k])) start = Math.min(start, STEP_AT[b.step]); });
+    start = Math.min(start, end);
+    for (var s = 0; s < start; s++) {
+      var name = STEPS[s].name;
+      follow[name] = kept.steps[s][0];
+      clean[name] = kept.steps[s][1];
+      ref[name] = kept.steps[s][2];
+    }
+    CELLS.forEach(function (c, n) { if (STEP_AT[BOXES[c[0]].step] < start) out[n] = kept.out[n]; });
+  }
+  var steps = kept ? kept.steps.slice(0, start) : [];
+  for (var t = start; t < end; t++) {
+    markStep(STEPS[t], follow, clean, ref, written, out);
+    steps.push([follow[STEPS[t].name], clean[STEPS[t].name], ref[STEPS[t].name]]);
+  }
+  CELLS.forEach(function (c, n) { if (STEP_AT[BOXES[c[0]].step] > last) out[n] = {verdict: "", hint: ""}; });
+  var copied = {};
+  BOXES.forEach(function (b, k) { copied[k] = written[k] ? copy(written[k]) : null; });
+  memo = {written: copied, steps: steps, out: out.slice()};
   return out;
+}
+function markStep(st, follow, clean, ref, written, out) {
+  var name = st.name;
+  if (!st.tree) { follow[name] = clean[name] = KNOWN[name]; ref[name] = iv(VALUE[name]); return; }
+  var k = BOX_OF[name], box = k === undefined ? null : BOXES[k];
+  var here = box ? G.printed_on[String(box.page)] || [] : [];
+  var over = function (env) { return function (n) { return here.indexOf(n) >= 0 ? KNOWN[n] : env[n]; }; };
+  var overRef = function (n) { return here.indexOf(n) >= 0 ? iv(VALUE[n]) : ref[n]; };
+  var F = fit(ev(st.tree, over(follow), false), st.shape);
+  var C = fit(ev(st.tree, over(clean), false), st.shape);
+  var R = copy(fit(ev(st.tree, overRef, true), st.shape).lo);
+  if (st.snap && st.tree[0] === "exp") {
+    F = readPower(F, fit(ev(st.tree[2], over(follow), false), st.shape), st.snap);
+    C = readPower(C, fit(ev(st.tree[2], over(clean), false), st.shape), st.snap);
+  } else if (st.snap && isLog(st.tree)) {
+    F = readLog(F, fit(ev(st.tree[1][2], over(follow), false), st.shape), st.snap);
+    C = readLog(C, fit(ev(st.tree[1][2], over(clean), false), st.shape), st.snap);
+  }
+  if (!box) { follow[name] = F; clean[name] = C; ref[name] = iv(R); return; }
+  /* argmax: judged by the set of rows that could be largest, as check.mark */
+  var could = st.tree[0] === "call" && st.tree[1] === "argmax" ?
+    [couldBeLargestRows(ev(st.tree[2], over(follow), false)), couldBeLargestRows(ev(st.tree[2], over(clean), false))]
+    : null;
+  var fl = copy(F.lo), fh = copy(F.hi), cl = copy(C.lo), ch = copy(C.hi), cols = st.shape[1];
+  if (box.rest === "grey") {  /* the cells the sheet prints are used as printed */
+    var asked = {}, rest = REST[name], restValue = fromRows(st.rest);
+    box.cells.forEach(function (n) {
+      var c = CELLS[n];
+      asked[box.T ? c[2] * cols + c[1] : c[1] * cols + c[2]] = true;
+    });
+    for (var p = 0; p < fl.d.length; p++) if (!asked[p]) {
+      fl.d[p] = cl.d[p] = rest.lo.d[p];
+      fh.d[p] = ch.d[p] = rest.hi.d[p];
+      R.d[p] = restValue.d[p];
+    }
+  }
+  var mine = written[k];
+  box.cells.forEach(function (n) {
+    var c = CELLS[n], i = box.T ? c[2] : c[1], j = box.T ? c[1] : c[2], p = i * cols + j;
+    var y = mine ? mine.d[c[1] * mine.c + c[2]] : NaN;
+    var f0 = F.lo.d[p], f1 = F.hi.d[p], c0 = C.lo.d[p], c1 = C.hi.d[p], verdict;
+    if (y !== y) {
+      verdict = "";
+      var cs = skipped(R.d[p], c0, c1, R.d[p]), mid = (f0 + f1) / 2;
+      var fs = skipped(isFinite(mid) ? mid : R.d[p], f0, f1, R.d[p]);
+      fl.d[p] = fs[0];
+      fh.d[p] = fs[1];
+      cl.d[p] = cs[0];
+      ch.d[p] = cs[1];
+    } else {
+      if (could) {
+        var ex = exactAt(name, p);
+        verdict = oneOf(y, could[1], j) || y === ex ? "right" : oneOf(y, could[0], j) ? "follow" : "wrong";
+      } else {
+        var e = within(y, c0, c1) ? null : exactAt(name, p);  /* the exact value is right */
+        verdict = within(y, c0, c1) || (e !== null && within(y, e, e)) ? "right"
+          : within(y, f0, f1) ? "follow" : "wrong";
+      }
+      fl.d[p] = y - RHO;
+      fh.d[p] = y + RHO;
+      if (verdict === "right") R.d[p] = y;
+      var cc = carried(R.d[p], c0, c1);
+      cl.d[p] = cc[0];
+      ch.d[p] = cc[1];
+    }
+    out[n] = {verdict: verdict, hint: verdict !== "wrong" ? "" : could ? G.largest_hint : hint(y, f0, f1, name, i, j)};
+  });
+  follow[name] = iv(fl, fh);
+  clean[name] = iv(cl, ch);
+  ref[name] = iv(R);
 }
 
 /* -- reading what is typed: spelling.read and spelling.value ----------------------------- */
@@ -689,40 +727,53 @@ function say(text, error) {
 }
 status.querySelector("button").addEventListener("click", function () { say(""); });
 
-var drawn = [], hintsDrawn = [];  /* what the DOM shows, so that only what changed is touched */
-function refresh() {
-  var written = {}, bad = {};
+/* what the DOM shows, so that only what changed is touched: a blank page to begin with */
+var drawn = CELLS.map(function () { return "\u0000\u0000"; }), shownAs = CELLS.map(function () { return ""; });
+var lineOf = CELLS.map(function () { return ""; }), hintsDrawn = BOXES.map(function () { return ""; });
+var parsed = CELLS.map(function () { return ["", {value: NaN}]; }), progressDrawn = "", rest = [0, 0];
+function read(n) {  /* what input n holds, read once per text */
+  var text = INPUTS[n] ? INPUTS[n].value : "";
+  if (parsed[n][0] !== text) parsed[n] = [text, parseCell(text, BOXES[CELLS[n][0]].words)];
+  return parsed[n][1];
+}
+/* mark and show. changed: the input typed in; its box and everything before it is marked
+   at once, the rest after the next frame (so that the box's own verdict is painted first) */
+function refresh(changed) {
+  cancelAnimationFrame(rest[0]);
+  clearTimeout(rest[1]);
+  if (!memo && INPUTS.every(function (el) { return !el || el.value === ""; })) return;  /* nothing typed yet */
+  var written = {}, bad = {}, upto;
   BOXES.forEach(function (b, k) { written[k] = new Mat(b.shape[0], b.shape[1]); written[k].d.fill(NaN); });
   CELLS.forEach(function (c, n) {
-    if (!INPUTS[n]) return;
-    var got = parseCell(INPUTS[n].value, BOXES[c[0]].words), m = written[c[0]];
+    var got = read(n), m = written[c[0]];
     if (got.bad) bad[n] = got.bad; else m.d[c[1] * m.c + c[2]] = got.value;
   });
+  if (changed !== undefined && INPUTS.indexOf(changed) >= 0) {
+    upto = STEP_AT[BOXES[CELLS[INPUTS.indexOf(changed)][0]].step] + 1;
+  }
   var marks;
   try {
-    marks = mark(written);
+    marks = mark(written, upto);
   } catch (err) {
     say("This page cannot check this sheet: " + (err && err.message ? err.message : err), true);
     return;
   }
   if (status.className === "error") say("");
-  var count = {right: 0, follow: 0, wrong: 0, bad: 0, "": 0}, lines = BOXES.map(function () { return ""; });
+  var boxes = {}, pending = false;
   CELLS.forEach(function (c, n) {
-    var el = INPUTS[n];
+    var el = INPUTS[n], m = marks[n];
     if (!el) return;
-    var box = BOXES[c[0]], v = marks[n].verdict, shown = bad[n] ? "bad" : v, text = "", line = "";
+    if (!m) { pending = true; if (!bad[n] && shownAs[n] !== "bad") return; m = {verdict: "", hint: ""}; }
+    var box = BOXES[c[0]], v = m.verdict, shown = bad[n] ? "bad" : v, text = "", line = "";
     if (bad[n]) {
       text = c[3] + ": cannot be read: " + bad[n] + ".";
       line = "cannot be read: " + bad[n];
-      count.bad += 1;
-    } else {
-      if (v === "wrong") {
-        text = c[3] + ": " + marks[n].hint + ". " + formulaText(box) + ".";
-        line = marks[n].hint;
-      }
-      count[v] += 1;
+    } else if (v === "wrong") {
+      text = c[3] + ": " + m.hint + ". " + formulaText(box) + ".";
+      line = m.hint;
     }
-    if (line) lines[c[0]] += "\u0000" + shown + "\u0001" + c[3] + "\u0001" + line;
+    shownAs[n] = shown;
+    if (lineOf[n] !== line) { lineOf[n] = line; boxes[c[0]] = true; }
     var now = v + "\u0000" + shown + "\u0000" + text;
     if (drawn[n] === now) return;
     drawn[n] = now;
@@ -732,31 +783,39 @@ function refresh() {
     if (bad[n]) el.setAttribute("data-bad", ""); else el.removeAttribute("data-bad");
     if (text) el.title = text; else el.removeAttribute("title");
   });
-  lines.forEach(function (text, k) {  /* each box's hints, under it */
-    var el = HINTS[k];
-    if (!el || hintsDrawn[k] === text) return;
-    hintsDrawn[k] = text;
+  Object.keys(boxes).forEach(function (k) {  /* each box's hints, under it */
+    var el = HINTS[k], div, b;
+    if (!el) return;
     el.textContent = "";
-    text.split("\u0000").slice(1).forEach(function (h) {
-      var part = h.split("\u0001"), div = document.createElement("div"), b = document.createElement("b");
-      div.className = part[0];
-      b.textContent = part[1] + ": ";
+    BOXES[k].cells.forEach(function (n) {
+      if (!lineOf[n]) return;
+      div = document.createElement("div");
+      b = document.createElement("b");
+      div.className = shownAs[n];
+      b.textContent = CELLS[n][3] + ": ";
       div.appendChild(b);
-      div.appendChild(document.createTextNode(part[2]));
+      div.appendChild(document.createTextNode(lineOf[n]));
       el.appendChild(div);
     });
-    el.hidden = !text;
+    el.hidden = !el.firstChild;
   });
+  var count = {right: 0, follow: 0, wrong: 0, bad: 0, "": 0};
+  shownAs.forEach(function (v) { count[v] += 1; });
   var done = [count.right + " of " + CELLS.length + " boxes right"];
   if (count.follow) done.push(count.follow + " follow-through");
   if (count.wrong) done.push(count.wrong + " wrong");
   if (count.bad) done.push(count.bad + " cannot be read");
   done.push(count[""] + " not done");
-  progress.firstChild.textContent = done.join(", ");
-  progress.lastChild.textContent = (count.right + count.follow) + " of " + CELLS.length + " right" +
-    (count.wrong + count.bad ? ", " + (count.wrong + count.bad) + " to fix" : "");
-  meter.style.width = (100 * (count.right + count.follow) / Math.max(CELLS.length, 1)).toFixed(1) + "%";
+  if (progressDrawn !== done.join(", ")) {
+    progressDrawn = done.join(", ");
+    progress.firstChild.textContent = progressDrawn;
+    progress.lastChild.textContent = (count.right + count.follow) + " of " + CELLS.length + " right" +
+      (count.wrong + count.bad ? ", " + (count.wrong + count.bad) + " to fix" : "");
+    meter.style.transform = "scaleX(" + ((count.right + count.follow) / Math.max(CELLS.length, 1)).toFixed(4) + ")";
+  }
+  if (pending) rest[0] = requestAnimationFrame(function () { rest[1] = setTimeout(settle, 0); });
 }
+function settle() { refresh(); }  /* mark whatever is left now */
 
 /* a grid wider than its page is shown one matrix after another, as on a phone */
 var NARROW = window.matchMedia("(max-width: 720px)");
@@ -820,12 +879,22 @@ function save() {
       (unread ? ". " + unread + " box" + (unread > 1 ? "es" : "") + " cannot be read: they are saved as you " +
        "typed them and count as wrong until you fix them" : ""));
 }
-/* what is typed survives a reload of the page (a phone drops a tab it does not show) */
-function remember() {
-  if (restoring) return;
+/* what is typed survives a reload of the page (a phone drops a tab it does not show):
+   kept a moment after typing stops, and whenever the page is hidden or left */
+var keeping = 0;
+function keep() {
+  clearTimeout(keeping);
+  keeping = 0;
   var typed = INPUTS.map(function (el) { return el ? el.value : ""; });
   try { localStorage.setItem(G.id, JSON.stringify(typed)); localStorage.setItem("aibyhand:student", STUDENT.value); } catch (e) { /* storage off: nothing kept */ }
 }
+function remember() {
+  if (restoring) return;
+  clearTimeout(keeping);
+  keeping = setTimeout(keep, 300);
+}
+window.addEventListener("pagehide", function () { if (keeping) keep(); });
+document.addEventListener("visibilitychange", function () { if (keeping && document.hidden) keep(); });
 function restore() {
   try {
     if (!STUDENT.defaultValue) STUDENT.value = localStorage.getItem("aibyhand:student") || "";
@@ -837,7 +906,7 @@ function restore() {
 }
 document.addEventListener("input", function (e) {
   if (!e.target || !e.target.hasAttribute || !e.target.hasAttribute("data-step")) return;
-  refresh();
+  refresh(e.target);
   remember();
 });
 document.addEventListener("keydown", function (e) {  /* Enter: the next box */
@@ -874,6 +943,7 @@ window.aibyhand = {
     return run(tree, env, false);
   },
   answers: answersText,
+  settle: settle,
   slug: slug,
   spell: spell,
   value: function (raw, words) { var got = parseCell(raw, words || []); return got.bad === undefined ? got.value : null; }
@@ -881,4 +951,5 @@ window.aibyhand = {
 restore();
 refresh();
 arrange();
+performance.mark("aibyhand:ready");
 })();

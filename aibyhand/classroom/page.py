@@ -34,15 +34,24 @@ import numpy as np
 from ..steps import Steps
 from . import check, layout, sheet as _sheet, spelling, tables
 from .layout import Item, Page, Sheet
+from .worksheet import WorksheetError
 
 __all__ = ["render", "graph", "asset"]
 
 LABEL_CHAR_PX = 6.6     # one character of an 11 px row label, at most
+PHONE_WIDTH = 300       # px a printed matrix may take on a 390 px screen before it scrolls
+MAX_BOXES, MAX_CELLS = 400, 3000   # more than any sheet that prints (160 boxes, 4 pages)
 
 
 def render(ws, data, *, source: str = "", parts=None, seed: int | None = None,
            data_file: str | None = None, student: str = "", student_id: str = "") -> str:
     """The interactive page of worksheet ``ws`` for ``data``, as one HTML document.
+
+    A page is refused where its printed sheet would be: numbers from a file
+    (``data_file``) are laid out on the sheet's pages first, and a sheet that does not
+    fit them refuses the page too (a :class:`WorksheetError` naming the file); any data
+    with more than :data:`MAX_BOXES` boxes or :data:`MAX_CELLS` cells, far more than a
+    printed sheet holds, is refused at once (a ``ValueError``).
 
     ``source`` says where the numbers come from (shown under the settings); ``parts`` is
     what ``ws.run(data)`` returned, when the caller has run it already; ``seed`` (the
@@ -54,6 +63,14 @@ def render(ws, data, *, source: str = "", parts=None, seed: int | None = None,
     parts = ws.run(data) if parts is None else parts
     steps = ws.join(parts)
     sheet = ws.sheet
+    if data_file is not None:
+        try:
+            _bounded(sheet, steps)
+            figs, _ = _sheet.worksheet_pages(ws, data, parts=parts)
+        except ValueError as err:
+            raise WorksheetError(f"{data_file}: {err}") from None
+        _sheet.close(figs)
+    _bounded(sheet, steps)
     title = f"Worksheet {ws.number}: {ws.title}"
     data_json = graph(sheet, steps, worksheet=ws.name, seed=seed, data_file=data_file, student_id=student_id)
     settings = "; ".join(x for x in (_sheet.settings_line(steps), source) if x)
@@ -103,6 +120,18 @@ def render(ws, data, *, source: str = "", parts=None, seed: int | None = None,
         "</body>",
         "</html>",
         ""])
+
+
+def _bounded(sheet: Sheet, steps: Steps) -> None:
+    """Refuse a page far larger than a printed sheet holds (before anything is built)."""
+    boxes = cells = 0
+    for _, it in sheet.items():
+        n = layout.shown(it, steps)[0].size
+        cells += n
+        boxes += int(layout.mask_of(it, steps).sum()) if it.role == "box" else 0
+    if boxes > MAX_BOXES or cells > MAX_CELLS:
+        raise ValueError(f"{boxes} boxes and {cells} cells: more than a printed sheet holds (at most "
+                         f"{MAX_BOXES} boxes and {MAX_CELLS} cells for a page), so no page is made either")
 
 
 # -- the graph the script marks with ----------------------------------------------------
@@ -399,6 +428,8 @@ def _item_html(it: Item, steps: Steps, ident: str, place: str, uses) -> str:
     words = layout.words(it, steps)
     n, m = value.shape
     cls = "box" if it.role == "box" else "grey"
+    if it.role == "grey" and m * max(30, 9 * _cell_chars(it, steps) + 13) > PHONE_WIDTH:
+        cls += " wide"      # may scroll sideways on a phone: it holds no box
     parts = [f'<div class="item {cls}" data-name="{_e(it.name)}" style="{place};--n:{m}">',
              f'<div class="ttl" id="{ident}">{_title_html(item_title(it, steps))}</div>']
     if uses:

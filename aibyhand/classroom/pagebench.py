@@ -1,0 +1,147 @@
+"""How fast is the sheet's web page on a low-end phone? The page part of ``aibyhand bench``.
+
+Headless Chromium (Debian's ``/usr/bin/chromium`` through playwright, both only where
+installed: neither is a dependency of the package) at 390 x 844, touch, with the CPU
+slowed :data:`THROTTLE` times (DevTools' CPU throttling, as a low-end phone):
+
+- **load**: each worksheet's page (seed 0) opened from disk, :data:`LOADS` times in a
+  fresh tab; the time from navigation to the page's script being ready to mark
+  (``performance.mark("aibyhand:ready")`` in ``page.js``), median and worst;
+- **typing**: on the sheet with the most boxes, every :data:`EVERY`-th box typed key by
+  key (a 2-decimal value, every fifth one off by 1, :data:`KEY_GAP` s between keys); for
+  each key the time from its keydown to the first task after the next frame (the verdict
+  painted), median and worst; beside it the part the page's script spends marking.
+
+A measurement, never a test: on a shared machine the figures move with its load, so the
+report gives the load average before and after.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import tempfile
+from pathlib import Path
+
+from . import catalog, check, layout, page
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+THROTTLE = 6
+LOADS = 5
+EVERY = 2
+KEY_GAP = 0.12
+LOAD_BUDGET, KEY_MEDIAN_BUDGET, KEY_WORST_BUDGET = 1.5, 0.030, 0.100
+
+
+def _tab(browser, path: Path, probe: str):
+    """A phone-sized tab at THROTTLE x CPU with the probe installed, the page loaded."""
+    ctx = browser.new_context(**PHONE)
+    tab = ctx.new_page()
+    ctx.new_cdp_session(tab).send("Emulation.setCPUThrottlingRate", {"rate": THROTTLE})
+    tab.add_init_script(probe)
+    tab.goto(path.as_uri(), wait_until="load")
+    return ctx, tab
+
+
+def _figures(tab) -> dict:
+    """What the probe (pagebench.js) has measured so far."""
+    return json.loads(tab.get_attribute("html", "data-bench"))
+
+
+def typed_values(ws, steps) -> list[tuple[layout.Cell, str]]:
+    """Every EVERY-th box and what is typed in it: its value to 2 decimals (a word for a
+    word), every fifth one off by 1."""
+    exact = check.exact_values(steps)
+    items = {it.name: it for it in ws.sheet.boxes()}
+    out = []
+    for k, c in enumerate(layout.cells(ws.sheet, steps)[::EVERY]):
+        v = float(exact[c.step][c.index]) + (1.0 if k % 5 == 4 else 0.0)
+        words = layout.words(items[c.item], steps)
+        out.append((c, layout.cell_text(v, words) if words else f"{round(v, 2):.2f}".replace("-0.00", "0.00")))
+    return out
+
+
+def measure(names=None) -> dict:
+    """The figures; raises ImportError or OSError where playwright or Chromium is missing."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise OSError(f"{CHROMIUM} is missing")
+    names = list(names or catalog.WORKSHEETS)
+    probe = Path(__file__).with_name("pagebench.js").read_text(encoding="utf-8")
+    out: dict = {"throttle": THROTTLE, "loads": {}, "sizes": {}, "cpus": os.cpu_count(),
+                 "load_average": [os.getloadavg()[0]]}
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        out["browser"] = browser.version
+        built = {}
+        for name in names:
+            ws = catalog.get(name)
+            data = ws.load()
+            parts = ws.run(data)
+            path = Path(tmp) / f"{name}.html"
+            path.write_text(page.render(ws, data, parts=parts), encoding="utf-8")
+            built[name] = (ws, ws.join(parts), path)
+            times = []
+            for _ in range(LOADS):
+                ctx, tab = _tab(browser, path, probe)
+                got = _figures(tab)
+                times.append(got["ready"] / 1000)
+                ctx.close()
+            out["loads"][name] = times
+            out["sizes"][name] = (got["boxes"], path.stat().st_size)
+        largest = max(names, key=lambda n: out["sizes"][n][0])
+        ws, steps, path = built[largest]
+        ctx, tab = _tab(browser, path, probe)
+        values = typed_values(ws, steps)
+        for c, text in values:
+            tab.locator(f'input[data-step="{c.item}"][data-row="{c.row}"][data-col="{c.col}"]').focus()
+            tab.keyboard.type(text, delay=KEY_GAP * 1000)
+        tab.wait_for_timeout(500)
+        got = _figures(tab)
+        ctx.close()
+        browser.close()
+    out["load_average"].append(os.getloadavg()[0])
+    out["typing"] = {"sheet": largest, "boxes": len(values), "keys": [t / 1000 for t in got["keys"]],
+                     "script": [t / 1000 for t in got["script"]]}
+    return out
+
+
+def _ms(x: float) -> str:
+    return f"{x * 1000:.0f} ms"
+
+
+def format_report(r: dict) -> str:
+    """The report, as ``aibyhand bench`` prints it."""
+    lines = [f"the web page at {r['throttle']}x CPU throttling (a low-end phone), 390 x 844, headless "
+             f"Chromium {r['browser']}",
+             f"  {'sheet':<10} {'boxes':>5} {'HTML':>7}   load: median, worst of {LOADS}   budget"]
+    for name, times in r["loads"].items():
+        boxes, size = r["sizes"][name]
+        worst = max(times)
+        lines.append(f"  {name:<10} {boxes:>5} {size / 1000:>5.0f} kB   {statistics.median(times):5.2f} s, "
+                     f"{worst:5.2f} s        {LOAD_BUDGET:.1f} s  {'within' if worst <= LOAD_BUDGET else 'OVER'}")
+    t = r["typing"]
+    keys, script = t["keys"], t["script"]
+    med, worst = statistics.median(keys), max(keys)
+    ok = med <= KEY_MEDIAN_BUDGET and worst <= KEY_WORST_BUDGET
+    lines.append(f"  typing on {t['sheet']}: {t['boxes']} boxes, {len(keys)} keys; a key to its painted "
+                 f"verdict: median {_ms(med)}, worst {_ms(worst)} (budget {_ms(KEY_MEDIAN_BUDGET)}, "
+                 f"{_ms(KEY_WORST_BUDGET)}: {'within' if ok else 'OVER'})")
+    lines.append(f"    of which the script marking: median {_ms(statistics.median(script))}, "
+                 f"worst {_ms(max(script))}")
+    lines.append(f"  (the machine's load average meanwhile: {r['load_average'][0]:.1f} before, "
+                 f"{r['load_average'][1]:.1f} after, on {r['cpus']} CPUs)")
+    return "\n".join(lines)
+
+
+def report() -> str:
+    """The report, or one line saying why it could not be measured here."""
+    try:
+        return format_report(measure())
+    except (ImportError, OSError) as err:
+        return f"the web page: not measured here ({err}); it needs playwright and Debian's chromium"

@@ -1,0 +1,43 @@
+"""``aibyhand bench``'s page part measures what it says (never how fast: no time is asserted)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from aibyhand.classroom import catalog, layout, pagebench
+from pagekit import CHROMIUM, unavailable
+
+
+def test_it_loads_each_page_and_times_every_key(monkeypatch):
+    if not os.path.exists(CHROMIUM):
+        unavailable(f"{CHROMIUM} is missing")
+    try:
+        import playwright  # noqa: F401
+    except ImportError as err:
+        unavailable(str(err))
+    monkeypatch.setattr(pagebench, "LOADS", 2)
+    monkeypatch.setattr(pagebench, "EVERY", 12)
+    r = pagebench.measure(["head", "infonce"])
+    assert set(r["loads"]) == {"head", "infonce"} and all(len(t) == 2 for t in r["loads"].values())
+    assert all(t > 0 for times in r["loads"].values() for t in times)
+    assert r["typing"]["sheet"] == "infonce"                      # the one with more boxes
+    ws = catalog.get("infonce")
+    steps = ws.join(ws.run(ws.load()))
+    values = pagebench.typed_values(ws, steps)
+    assert r["typing"]["boxes"] == len(values) == -(-len(layout.cells(ws.sheet, steps)) // 12)
+    keys = sum(len(text) for _, text in values)
+    assert len(r["typing"]["keys"]) == len(r["typing"]["script"]) == keys
+    assert all(t > 0 for t in r["typing"]["keys"])
+    text = pagebench.format_report(r)
+    assert "infonce" in text and "load average" in text and ("within" in text or "OVER" in text)
+
+
+@pytest.mark.parametrize("keys, verdict", [([0.01] * 9 + [0.2], "OVER"), ([0.01] * 10, "within")])
+def test_the_report_holds_typing_to_its_budget(keys, verdict):
+    r = {"throttle": 6, "browser": "x", "cpus": 2, "load_average": [1.0, 1.0],
+         "loads": {"head": [0.5, 0.6]}, "sizes": {"head": (84, 95000)},
+         "typing": {"sheet": "head", "boxes": 3, "keys": keys, "script": keys}}
+    line = next(x for x in pagebench.format_report(r).splitlines() if "typing on" in x)
+    assert line.endswith(f"{verdict})")

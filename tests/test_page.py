@@ -182,14 +182,15 @@ def readable(text: str, words) -> bool:
 
 
 def python_marks(case: Case, answers: dict[tuple, str]):
-    """check.mark on the same answers (an unreadable cell counts as blank)."""
+    """check.mark on the same answers, every box read as check.read reads a file (a box
+    that cannot be read is marked ``unreadable`` with its reason)."""
     mapping = {}
     for name, it in case.items.items():
         value, _, _ = layout.shown(it, case.steps)
         ask = layout.mask_of(it, case.steps)
-        mapping[name] = [[(answers[(name, r, c)] if readable(answers[(name, r, c)], case.words(name)) else "")
-                          if ask[r, c] else "-" for c in range(value.shape[1])] for r in range(value.shape[0])]
-    boxes = check.written(case.sheet, case.steps, mapping, "typed")
+        mapping[name] = [[answers[(name, r, c)] if ask[r, c] else "-" for c in range(value.shape[1])]
+                         for r in range(value.shape[0])]
+    boxes = check.read(case.sheet, case.steps, mapping, "typed")
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)     # garbage meets NaN and inf
         report = check.mark(case.sheet, case.steps, boxes)
@@ -244,6 +245,8 @@ def assert_same_marks(case: Case, answers: dict[tuple, str], got: dict[tuple, tu
     for key, text in answers.items():
         assert got[key][1] == (not readable(text, case.words(key[0]))), (case.name, what, key, text)
     for key, m in want.items():
+        if m.verdict == "unreadable":
+            assert got[key][2] == f"{m.cell.label}: cannot be read: {m.hint}.", (case.name, what, key)
         if m.verdict == "wrong":
             hint = got[key][2]
             assert hint == hint_text(case, m), (case.name, what, key)
@@ -330,14 +333,15 @@ def test_the_page_marks_every_box_as_check_does(browser, cases, tmp_path, key):
             for c in case.cells:
                 cell = saved[c.item] if isinstance(saved[c.item], str) else saved[c.item][c.row][c.col]
                 assert cell == answers[(c.item, c.row, c.col)], (what, c.label)
-            if what != "garbage":
-                again = check.mark(case.sheet, case.steps, check.written(case.sheet, case.steps, saved, str(file)))
-                assert [m.verdict for m in again.marks] == [got[(c.item, c.row, c.col)][0] for c in case.cells]
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore", RuntimeWarning)
+                again = check.mark(case.sheet, case.steps, check.read(case.sheet, case.steps, saved, str(file)))
+            assert [m.verdict for m in again.marks] == [got[(c.item, c.row, c.col)][0] for c in case.cells]
             if what == "one slip":
                 assert [m.cell.label for m in want.values() if m.verdict == "wrong"] == [middle]
             if what in ("honest", "from the tables", "worked by hand"):
                 assert {m.verdict for m in want.values()} == {"right"}, what
-        assert seen >= {"right", "wrong", "follow", ""}, seen
+        assert seen >= {"right", "wrong", "follow", "unreadable", ""}, seen
 
         # typing for real (key events) re-marks too
         first = case.cells[0]

@@ -764,7 +764,7 @@ function refresh(changed) {
     var el = INPUTS[n], m = marks[n];
     if (!el) return;
     if (!m) { pending = true; if (!bad[n] && shownAs[n] !== "bad") return; m = {verdict: "", hint: ""}; }
-    var box = BOXES[c[0]], v = m.verdict, shown = bad[n] ? "bad" : v, text = "", line = "";
+    var box = BOXES[c[0]], v = bad[n] ? "unreadable" : m.verdict, shown = bad[n] ? "bad" : v, text = "", line = "";
     if (bad[n]) {
       text = c[3] + ": cannot be read: " + bad[n] + ".";
       line = "cannot be read: " + bad[n];
@@ -778,7 +778,7 @@ function refresh(changed) {
     if (drawn[n] === now) return;
     drawn[n] = now;
     el.setAttribute("data-verdict", v);
-    el.setAttribute("aria-invalid", shown === "bad" || v === "wrong" ? "true" : "false");
+    el.setAttribute("aria-invalid", bad[n] || v === "wrong" ? "true" : "false");
     el.parentNode.setAttribute("data-v", shown);
     if (bad[n]) el.setAttribute("data-bad", ""); else el.removeAttribute("data-bad");
     if (text) el.title = text; else el.removeAttribute("title");

@@ -1,19 +1,27 @@
 """The sheet's web page: one self-contained HTML file that checks answers as they are typed.
 
-The page is laid out as the printed sheet (:mod:`aibyhand.classroom.sheet`): every page in
-order, each grid of slots with the same rows and columns, so that in a product the left
-factor sits in the result's row and the top factor in its column; printed numbers on
-grey, cells a box does not ask left out (as on paper), the page's tables under it. Every box is an
-``<input data-step="NAME" data-row="R" data-col="C">`` (``NAME`` as on the sheet and in
-the answers file, ``R``, ``C`` 0-based in the matrix the sheet shows).
+On a wide screen the page is laid out as the printed sheet (:mod:`aibyhand.classroom.sheet`):
+every page in order, each grid of slots with the same rows and columns, so that in a
+product the left factor sits in the result's row and the top factor in its column;
+printed numbers on grey, cells a box does not ask left out (as on paper), the page's
+tables under it. On a phone (or where a grid is wider than the screen) a grid's matrices
+follow one another instead, each with its own row and column labels, the printed ones a
+box is computed from just before it and what it uses one tap away (:func:`_phone_order`);
+nothing scrolls sideways but a wide printed matrix. Every box is an ``<input
+data-step="NAME" data-row="R" data-col="C">`` (``NAME`` as on the sheet and in the
+answers file, ``R``, ``C`` 0-based in the matrix the sheet shows), at least 44 px
+square, with a keyboard that has a minus sign, a decimal point and a slash.
 
-As the student types, the script re-marks every box by the procedure of
-:func:`aibyhand.classroom.check.mark` (follow-through, the same intervals), sets
-``data-verdict`` on each input, counts, and gives a hint for a wrong box, never its
-number. For that the page carries the graph once, as JSON: each step's formula tree, and
-exact values only for the givens and the cells printed on the sheet; the script
-recomputes everything else from them. A button saves the typed answers as the answers
-file :func:`aibyhand.classroom.check.template` lays out, for ``aibyhand check``.
+As the student types, the script marks the boxes by the procedure of
+:func:`aibyhand.classroom.check.mark` (follow-through, the same intervals), reading each
+box as :mod:`aibyhand.classroom.spelling` does, sets ``data-verdict`` on each input
+(``right``, ``follow``, ``wrong``, ``unreadable`` or ``""``), counts, and gives a hint
+under a wrong or unreadable box, never its number. For that the page carries the graph
+once, as JSON: each step's formula tree, and exact values only for the givens and the
+cells printed on the sheet; the script recomputes everything else from them. A button
+saves the typed answers as the answers file :func:`aibyhand.classroom.check.template`
+lays out, for ``aibyhand check``, under ``answers-WORKSHEET-SLUG.toml`` (SLUG:
+:func:`aibyhand.classroom.names.slug` of the student's name).
 
 No network, no server, no external file: it works opened from disk, on a phone too. The
 script and the style are files of their own, ``page.js`` and ``page.css`` beside this

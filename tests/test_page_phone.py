@@ -8,7 +8,7 @@ hint sits under its own box; what a box is computed from is above it on the page
 tap away; the keyboard a box asks for has a minus, a decimal point and a slash. A hint comes right
 under the matrix of its box (no other matrix in between), never in the header. At 1366
 px the page keeps the printed sheet's layout: matrices of a slot row start on one line,
-those of a slot column at one left edge.
+those of a slot column at one left edge, and no title runs into another.
 """
 
 from __future__ import annotations
@@ -201,7 +201,11 @@ LAYOUT = """() => [...document.querySelectorAll(".grid")].map(g => ({
   stacked: g.classList.contains("stack") || getComputedStyle(g).display !== "grid",
   items: [...g.querySelectorAll(".item")].map(it => {
     const m = it.querySelector(".m").getBoundingClientRect();
-    return {t: it.style.getPropertyValue("--t"), c: it.style.getPropertyValue("--c"), top: m.top, left: m.left};
+    const range = document.createRange();
+    range.selectNodeContents(it.querySelector(".ttl"));
+    const t = range.getBoundingClientRect();
+    return {t: it.style.getPropertyValue("--t"), c: it.style.getPropertyValue("--c"), top: m.top, left: m.left,
+            text: [t.left, t.top, t.right, t.bottom], name: it.dataset.name};
   })}))"""
 
 
@@ -218,6 +222,9 @@ def test_on_a_laptop_the_page_keeps_the_sheets_layout(browser, pages, tmp_path, 
                         assert abs(a["top"] - b["top"]) < 1, (a, b)
                     if a["c"] == b["c"]:
                         assert abs(a["left"] - b["left"]) < 1, (a, b)
+                    if a is not b:
+                        (l1, t1, r1, b1), (l2, t2, r2, b2) = a["text"], b["text"]
+                        assert r1 <= l2 or r2 <= l1 or b1 <= t2 or b2 <= t1, f"{a['name']}'s title runs into {b['name']}'s"
         boxes = tab.evaluate(BOXES)
         assert all(b["width"] >= 44 and b["height"] >= 44 and not b["scroller"] for b in boxes)
         assert all(0 <= b["left"] and b["right"] <= b["vw"] for b in boxes)

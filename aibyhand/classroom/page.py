@@ -423,9 +423,11 @@ def _title_html(title: str) -> str:
     formula: never inside the name, after a minus sign, nor beside a "/" (a "/ 2" alone on
     a line reads as a new formula)."""
     name, eq, rhs = title.partition(" = ")
+    if not eq:
+        return _e(title)
     words = rhs.replace(" / ", "\u00a0/\u00a0").split(" ")
     rhs = " ".join(f'<span class="nm">{_e(w)}</span>' if "-" in w else _e(w) for w in words)
-    return f'<span class="nm">{_e(name)}</span>' + (f" = {rhs}" if eq else "")
+    return f'<span class="nm">{_e(name)}</span> = {rhs}'
 
 
 def _item_html(it: Item, steps: Steps, ident: str, place: str, uses) -> str:
@@ -438,15 +440,21 @@ def _item_html(it: Item, steps: Steps, ident: str, place: str, uses) -> str:
     cls = "box" if it.role == "box" else "grey"
     if it.role == "grey" and m * max(30, 9 * _cell_chars(it, steps) + 13) > PHONE_WIDTH:
         cls += " wide"      # may scroll sideways on a phone: it holds no box
-    parts = [f'<div class="item {cls}" data-name="{_e(it.name)}" style="{place};--n:{m}">',
+    drawn = np.ones(value.shape, dtype=bool) if it.role == "grey" or it.rest == "grey" else ask
+    row_off = [" x" if not drawn[i].any() else "" for i in range(n)]   # a row or column with no cell on
+    col_off = [" x" if not drawn[:, j].any() else "" for j in range(m)]  # paper: gone on a phone
+    parts = [f'<div class="item {cls}" data-name="{_e(it.name)}" '
+             f'style="{place};--n:{m};--n2:{sum(not x for x in col_off)}">',
              f'<div class="ttl" id="{ident}">{_title_html(item_title(it, steps))}</div>']
     if uses:
         links = ", ".join(f'<a href="#{ref}">{_e(name)}</a>' for name, ref in uses)
         parts.append(f'<p class="uses">uses {links}</p>')
     if cols:
-        parts.append('<div class="ticks">' + "".join(f"<span>{_e(x)}</span>" for x in cols) + "</div>")
+        parts.append('<div class="ticks">' + "".join(f'<span class="t{o}">{_e(x)}</span>'
+                                                     for x, o in zip(cols, col_off)) + "</div>")
     if rows:
-        parts.append('<div class="rlab">' + "".join(f"<div>{_e(x)}</div>" for x in rows) + "</div>")
+        parts.append('<div class="rlab">' + "".join(f'<div class="t{o}">{_e(x)}</div>'
+                                                    for x, o in zip(rows, row_off)) + "</div>")
     cells = []
     for i in range(n):
         for j in range(m):
@@ -459,7 +467,7 @@ def _item_html(it: Item, steps: Steps, ident: str, place: str, uses) -> str:
             elif it.role == "grey" or it.rest == "grey":
                 cells.append(f'<div class="c g">{_e(layout.cell_text(float(value[i, j]), words))}</div>')
             else:
-                cells.append('<div class="c s"></div>')
+                cells.append(f'<div class="c s{row_off[i] or col_off[j]}"></div>')
     parts.append(f'<div class="m">{"".join(cells)}</div>')
     if it.role == "box":
         parts.append(f'<div class="hint" data-item="{_e(it.name)}" aria-live="polite" hidden></div>')

@@ -43,7 +43,7 @@ import numpy as np
 
 from .. import formula
 from ..steps import Steps, format_number, matrix
-from . import layout, names, spelling, tables
+from . import given, layout, names, spelling, tables
 from .layout import Cell, Sheet
 from .worksheet import WorksheetError, digits, read_toml
 
@@ -69,6 +69,10 @@ def template(sheet: Sheet, steps: Steps, worksheet: str | None = None, seed: int
     matrix under a comment with its formula. ``data``: the numbers file the sheet was
     made from, which checking needs again; ``student`` and ``id``: whose sheet it is (a
     class set fills them in)."""
+    sheet, steps = given.sheet("sheet", sheet), given.steps("steps", steps)
+    worksheet, seed = given.optional_text("worksheet", worksheet), given.seed("seed", seed)
+    data = None if data is None else str(given.path("data", data))
+    student, id = given.text("student", student), given.text("id", id)
     lines = [f"# answers for: {steps.title}",
              "# fill each \"\" with your value: a number (2 decimals), or a fraction in quotes "
              "such as \"3/13\"; \"-\" cells are not asked",
@@ -128,6 +132,7 @@ SHOWN_LENGTH = 40    # what a student wrote, as a report quotes it
 
 def read_answers(path: str | Path) -> dict:
     """An answers file as a mapping (bounded in size and nesting; one-line errors)."""
+    path = given.path("path", path)
     return read_toml(Path(path))
 
 
@@ -135,6 +140,8 @@ def student_of(answers: Mapping, where: str, key: str = "student") -> str:
     """The student's name (``key="id"``: their id) in an answers file (``""`` if none):
     one line of at most NAME_LENGTH characters, no control characters (the page saves
     nothing else)."""
+    answers, where = given.answers("answers", answers), given.text("where", where)
+    key = given.one_of("key", key, ("student", "id"))
     name = answers.get(key, "")
     if not isinstance(name, str) or len(name) > NAME_LENGTH or any(
             unicodedata.category(ch) == "Cc" for ch in name):
@@ -152,6 +159,7 @@ def cell_value(raw, words: tuple[str, ...] = ()) -> float:
     ``words`` (its index). Anything else raises :class:`Unreadable` with the reason
     (:mod:`aibyhand.classroom.spelling` decides what a box's text may be). Bounded: no
     huge numbers, no exponents, nothing slow."""
+    words = given.words("words", words)
     if isinstance(raw, str):
         return spelling.value(spelling.read(raw, words), words)
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
@@ -166,6 +174,7 @@ def cell_value(raw, words: tuple[str, ...] = ()) -> float:
 def parse_value(raw, where: str, words: tuple[str, ...] = ()) -> float:
     """:func:`cell_value`, with a box that cannot be read as a one-line
     :class:`WorksheetError` naming ``where``."""
+    where, words = given.text("where", where), given.words("words", words)
     try:
         return cell_value(raw, words)
     except Unreadable as err:
@@ -204,6 +213,8 @@ def read(sheet: Sheet, steps: Steps, answers: Mapping, where: str) -> Written:
     matrix of the wrong shape, raises a one-line :class:`WorksheetError`: the file cannot
     be checked. A box that cannot be read is listed with its reason; the rest is read.
     Missing keys are simply not done."""
+    sheet, steps = given.sheet("sheet", sheet), given.steps("steps", steps)
+    answers, where = given.answers("answers", answers), given.text("where", where)
     items = {it.name: it for it in sheet.boxes()}
     unknown = [k for k in answers if k not in items and k not in META]
     if unknown:
@@ -249,6 +260,8 @@ def written(sheet: Sheet, steps: Steps, answers: Mapping, where: str) -> dict[st
     """The student's boxes, item name -> displayed matrix (NaN where blank or not asked),
     as :func:`read` reads them, but strict: a box that cannot be read raises a one-line
     :class:`WorksheetError` too."""
+    sheet, steps = given.sheet("sheet", sheet), given.steps("steps", steps)
+    answers, where = given.answers("answers", answers), given.text("where", where)
     got = read(sheet, steps, answers, where)
     if got.unreadable:
         (name, r, c), reason = next(iter(got.unreadable.items()))
@@ -473,6 +486,10 @@ def mark(sheet: Sheet, steps: Steps, boxes: Mapping[str, np.ndarray] | Written, 
     value the slip changed counted as right.) A power is read from the page's table: its
     exponent may go to the table's nearest entry.
     """
+    sheet, steps = given.sheet("sheet", sheet), given.steps("steps", steps)
+    if not isinstance(boxes, Written):
+        boxes = given.mapping("boxes", boxes, "box names to written values (check.read)")
+    where = given.text("where", where)
     got = boxes if isinstance(boxes, Written) else Written(dict(boxes), {}, {})
     boxes = got.values
     exact = exact_values(steps)
@@ -593,6 +610,8 @@ def honest(sheet: Sheet, steps: Steps, decimals: int = 2) -> dict[str, np.ndarra
 
     The variant generator uses it to keep a sheet whose rounding drift would mislead (a
     cosine past 1 from drifted inputs and exact printed lengths)."""
+    sheet, steps = given.sheet("sheet", sheet), given.steps("steps", steps)
+    decimals = given.decimals("decimals", decimals)
     exact = exact_values(steps)
     env = {k: lo for k, (lo, _) in settings(steps).items()}
     cells: dict[str, list[Cell]] = {}
@@ -671,6 +690,8 @@ def _whole(x: float) -> bool:
 
 def check(sheet: Sheet, steps: Steps, answers: Mapping | str | Path, *, where: str | None = None) -> Report:
     """Mark an answers mapping or file against a sheet (see the module docstring)."""
+    sheet, steps = given.sheet("sheet", sheet), given.steps("steps", steps)
+    answers, where = given.answers_or_path("answers", answers), given.optional_text("where", where)
     if not isinstance(answers, Mapping):
         where = where or str(answers)
         answers = read_answers(answers)

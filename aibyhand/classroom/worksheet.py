@@ -37,6 +37,7 @@ MAX_DEPTH = 8               # arrays in arrays: a matrix is 2
 MAX_SIDE = 64               # rows or columns of one matrix in a worksheet file
 MAX_NUMBER = 1e12           # no worksheet number is larger
 MAX_KEY_PARTS = 8           # model.Etok is 2
+MAX_SEED = 10**9 - 1        # seeds 0 to 999,999,999: nine digits fit on a sheet
 
 
 class WorksheetError(ValueError):

@@ -24,7 +24,7 @@ import numpy as np
 from . import backbone, embed, mrl, ops, validate, vocab
 from .steps import Steps, labels
 
-__all__ = ["head_step", "step", "train", "updated", "HEAD", "TRAINABLE"]
+__all__ = ["head_step", "step", "train", "updated", "check_inputs", "HEAD", "TRAINABLE", "MAX_STEPS"]
 
 HEAD = ("W_up", "W_down")
 TRAINABLE = (*backbone.PARAMS, *HEAD)
@@ -129,6 +129,22 @@ def _nonzero_at_every_width(Y, X, dims, cols, x_names, w_name) -> None:
                              f"coordinates are 0; cosine similarity at width {m} needs them")
 
 
+def check_inputs(params, anchors, positives) -> tuple[dict, list[str], list[str]]:
+    """What :func:`step` and :func:`train` need, checked before any computing: the
+    backbone's weights and the head's (``W_up`` with d_model columns, ``W_down`` with
+    d_up columns), as float64 arrays; pairs of sentences of the vocabulary that fit the
+    model's positions, one positive per anchor, at most 4,096 pairs."""
+    p = backbone.check_params(params)
+    W_up, W_down = embed._head_params(params)
+    W_up = validate.array("W_up", W_up, what="(d_up, d_model)")
+    W_down = validate.array("W_down", W_down, what="(d_out, d_up)")
+    validate.shape("W_up", W_up, (None, p["Etok"].shape[0]), "(d_up, d_model) with d_model = the rows of Etok")
+    validate.shape("W_down", W_down, (None, W_up.shape[0]), "(d_out, d_up) with d_up = the rows of W_up")
+    anchors, positives = _pairs(anchors, positives, p["Pos"].shape[1])
+    validate.batch("anchors", len(anchors))
+    return {**p, "W_up": W_up, "W_down": W_down}, anchors, positives
+
+
 def _pairs(anchors, positives, max_len: int | None = None) -> tuple[list[str], list[str]]:
     out = []
     for name, texts in (("anchors", anchors), ("positives", positives)):
@@ -192,15 +208,13 @@ def step(params, anchors, positives, *, dims=(8, 4, 2), temperature: float = 1.0
     lr = validate.positive("lr", lr)
     freeze_backbone = validate.boolean("freeze_backbone", freeze_backbone)
     after = validate.boolean("after", after)
-    anchors, positives = _pairs(anchors, positives, _max_len(params))
+    p, anchors, positives = check_inputs(params, anchors, positives)
     B = len(anchors)
-    validate.batch("anchors", B)
-    e = embed.forward(params, anchors + positives, base=base)
+    e = embed.forward(p, anchors + positives, base=base)
     _nonzero_at_every_width(e["E"], e["x"], dims, e.step("E").cols, ("anchors", "positives"), "params")
-    p = {**backbone.check_params(params), **dict(zip(HEAD, embed._head_params(params)))}
     loss = mrl.forward(e["E"][:, :B], e["E"][:, B:], dims=dims, temperature=temperature, base=base)
     g_loss = mrl.backward(loss)
-    g_embed = embed.backward(params, e, np.concatenate([g_loss["dA"], g_loss["dP"]], axis=1))
+    g_embed = embed.backward(p, e, np.concatenate([g_loss["dA"], g_loss["dP"]], axis=1))
     trained = HEAD if freeze_backbone else TRAINABLE
     s = Steps("fine-tune by MRL", {**loss.meta, "lr": lr, "freeze_backbone": freeze_backbone})
     pair = {"A": f"embed / E[:, :{B}]", "P": f"embed / E[:, {B}:]"}
@@ -241,14 +255,6 @@ def _after_the_step(lr: float):
                          f"({err}); expected a smaller lr") from None
 
 
-def _max_len(params) -> int | None:
-    """The model's longest sentence (the columns of Pos), when params has a Pos to read."""
-    try:
-        return int(np.shape(params["Pos"])[1])
-    except (TypeError, KeyError, IndexError):
-        return None  # the model's own checks will say what is wrong with params
-
-
 def updated(steps: Steps) -> dict[str, np.ndarray]:
     """The new weights a :func:`step` computed, as a params mapping."""
     s = validate.steps("steps", steps, [f"new / {k}" for k in TRAINABLE], "finetune.step")
@@ -275,12 +281,9 @@ def train(params, anchors, positives, *, n_steps: int, dims=(8, 4, 2), temperatu
     n_steps = validate.integer("n_steps", n_steps, minimum=0, maximum=MAX_STEPS)
     lr = validate.positive("lr", lr)
     freeze_backbone = validate.boolean("freeze_backbone", freeze_backbone)
-    backbone.check_params(params)
-    embed._head_params(params)
-    anchors, positives = _pairs(anchors, positives, _max_len(params))
+    p, anchors, positives = check_inputs(params, anchors, positives)
     B = len(anchors)
     losses, top1 = [], []
-    p = dict(params)
     E0 = None
     for t in range(n_steps + 1):
         with _after_the_step(lr) if t else contextlib.nullcontext():

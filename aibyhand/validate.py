@@ -142,6 +142,14 @@ def base(name: str, x) -> float:
     return x
 
 
+def text(name: str, x, what: str = "") -> str:
+    """One string (not bytes, not a list of strings)."""
+    if not isinstance(x, str):
+        raise TypeError(f"{name}: expected a string{' (' + what + ')' if what else ''}, got "
+                        f"{type(x).__name__} {_short(x)}")
+    return x
+
+
 def boolean(name: str, x) -> bool:
     """True or False only: a string such as "False" is an error, not a true value."""
     if not isinstance(x, (bool, np.bool_)):

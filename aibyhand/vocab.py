@@ -50,7 +50,7 @@ def encode(sentences, max_len: int, vocab: Sequence[str] = VOCAB,
             raise ValueError(f"{where}: expected at least one word, got an empty sentence")
         unknown = [w for w in toks if w not in index]
         if unknown:
-            raise ValueError(f"{where}: unknown word {unknown[0]!r}; the vocabulary is: "
+            raise ValueError(f"{where}: unknown word {_short(unknown[0])}; the vocabulary is: "
                              f"{' '.join(vocab)}")
         if len(toks) > max_len:
             raise ValueError(f"{where}: {len(toks)} words, longer than the model's {max_len} "

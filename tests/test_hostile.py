@@ -1420,6 +1420,27 @@ DATA_CASES = [
     ("embed W_down zero", _data("embed", {"model.W_down": [[0] * 16] * 8}, needles=[])),
     ("embed sentence ''", _data("embed", {"sentence": ""})),
     ("lr 0", _data("finetune", {"lr": 0})),
+    # the training keys the notebook reads, which the sheet itself does not use
+    ("train_steps -5", _data("finetune", {"train_steps": -5}, needles=["train_steps", "0 to 100,000", "-5"])),
+    ("train_steps 10^6", _data("finetune", {"train_steps": 10 ** 6}, needles=["train_steps", "100,000"])),
+    ("train_steps 2.5", _data("finetune", {"train_steps": 2.5})),
+    ("train_steps '40'", _data("finetune", {"train_steps": "40"})),
+    ("train_steps 0 works", _data("finetune", {"train_steps": 0}, 0)),
+    ("train_lr 0", _data("finetune", {"train_lr": 0}, needles=["train_lr", "> 0"])),
+    ("train_lr -0.2", _data("finetune", {"train_lr": -0.2})),
+    ("train_lr nan", _data("finetune", {"train_lr": math.nan})),
+    ("anchors an unknown word", _data("finetune", {"anchors": ["dog flew", "on the mat", "dog ran on", "sat on the mat"]},
+                                      needles=["anchors[0]", "flew"])),
+    ("positives one short", _data("finetune", {"positives": ["the dog ran", "sat on mat", "cat on mat"]}, needles=["positives"])),
+    ("anchors longer than Pos", _data("finetune", {"anchors": ["the cat sat on the mat", "on the mat", "dog ran on", "sat on the mat"]},
+                                      needles=["anchors[0]", "6 words"])),
+    ("anchors empty", _data("finetune", {"anchors": [], "positives": []}, needles=["anchors"])),
+    ("finetune model.Etok 7 columns", _data("finetune", {"model.Etok": _matrix(4, 7)}, needles=["Etok"])),
+    ("finetune model.W_up 5 columns", _data("finetune", {"model.W_up": _matrix(16, 5)}, needles=["W_up"])),
+    ("finetune model.W_down 3 columns", _data("finetune", {"model.W_down": _matrix(8, 3)}, needles=["W_down"])),
+    ("temperature 0 at the file", _data("infonce", {"temperature": 0}, needles=["temperature", "> 0"])),
+    ("base 0.5 at the file", _data("mrl", {"base": 0.5}, needles=["base", "> 1"])),
+    ("generate 0 at the file", _data("decode", {"generate": 0}, needles=["generate", ">= 1"])),
     ("lr -1", _data("finetune", {"lr": -1})),
     ("Xp shape", _data("finetune", {"Xp": _matrix(2, 3)})),
     ("finetune dims [5]", _data("finetune", {"dims": [5]})),
@@ -1520,6 +1541,106 @@ ANSWERS_API_CASES = [
     ("mark: boxes from read work", lambda: checker.mark(_INFONCE.sheet, _INFONCE_STEPS, checker.read(_INFONCE.sheet, _INFONCE_STEPS, {"loss": "7"}, "w")),
      ok(lambda r: r.counts()["wrong"] == 1)),
 ]
+
+
+def _embed_data(sentence):
+    data = catalog.get("embed").load()
+    data["sentence"] = sentence
+    return data
+
+
+def _sheet_pages(name, data):
+    from aibyhand.classroom import sheet
+
+    figs, _ = sheet.worksheet_pages(catalog.get(name), data)
+    sheet.close(figs)
+    return figs
+
+
+def _page(name, data):
+    from aibyhand.classroom import page
+
+    return page.render(catalog.get(name), data)
+
+
+_EMBED = catalog.get("embed")
+
+WORKSHEET_API_CASES = [
+    # -- a worksheet's numbers from Python: one sentence on the Embed sheet, every key there
+    ("Embed sheet, two sentences", lambda: _EMBED.steps(_embed_data(["dog ran on", "the cat sat"])),
+     err(TE, "sentence", says=["one sentence", "list"])),
+    ("Embed sheet, two sentences, pages", lambda: _sheet_pages("embed", _embed_data(["the cat", "dog ran"])), err(TE, "sentence")),
+    ("Embed sheet, two sentences, web page", lambda: _page("embed", _embed_data(["the cat", "dog ran"])), err(TE, "sentence")),
+    ("Embed sheet, two sentences, check", lambda: checker.check(_EMBED.sheet, _EMBED.steps(_embed_data(["dog", "the cat sat"])), {}),
+     err(TE, "sentence")),
+    ("Embed sheet, bytes", lambda: _EMBED.steps(_embed_data(b"the cat")), err(TE, "sentence", says=["bytes"])),
+    ("Embed sheet, one sentence works", lambda: _EMBED.steps(_embed_data("the cat")), ok(lambda s: s["E"].shape == (8, 1))),
+    ("Decode sheet, two sentences", lambda: catalog.get("decode").steps({**catalog.get("decode").load(), "sentence": ["the", "cat"]}),
+     err(TE, "sentence")),
+    ("steps of a number", lambda: _EMBED.steps(5), err(TE, "data", says=["int 5"])),
+    ("steps without a key", lambda: _EMBED.steps({k: v for k, v in _EMBED.load().items() if k != "pooling"}),
+     err(VE, "data", says=["pooling"])),
+    ("steps without model.W_up", lambda: _EMBED.steps({**_EMBED.load(), "model": {k: v for k, v in _EMBED.load()["model"].items() if k != "W_up"}}),
+     err(VE, "data", says=["model.W_up"])),
+    ("steps of the finetune sheet, model a number", lambda: catalog.get("finetune").steps({**catalog.get("finetune").load(), "model": 5}),
+     err(VE, "data", says=["model.Etok"])),
+    ("load seed -1", lambda: _EMBED.load(seed=-1), err(VE, "seed", says=["999,999,999", "-1"])),
+    ("load seed 10^9", lambda: _EMBED.load(seed=10 ** 9), err(VE, "seed")),
+    ("load seed 10^400", lambda: _EMBED.load(seed=10 ** 400), err(VE, "seed", says=["more than 40 digits"])),
+    ("load seed '3'", lambda: _EMBED.load(seed="3"), err(TE, "seed")),
+    ("load seed 3.0", lambda: _EMBED.load(seed=3.0), err(TE, "seed")),
+    ("load seed True", lambda: _EMBED.load(seed=True), err(TE, "seed")),
+    ("load seed np.int64 works", lambda: _EMBED.load(seed=np.int64(3)), ok(lambda d: np.array_equal(d["model"]["Etok"], _EMBED.load(seed=3)["model"]["Etok"]))),
+    ("load path a number", lambda: _EMBED.load(path=5), err(TE, "path")),
+    ("load path and seed", lambda: _EMBED.load(path=_EMBED.path, seed=1), err(VE, "path")),
+    ("catalog.get a number", lambda: catalog.get(5), err(VE, "NAME")),
+    # -- the sheet, the web page and the printout check theirs
+    ("worksheet_pages ws None", lambda: _pages_with(ws=None), err(TE, "ws")),
+    ("worksheet_pages ws a name", lambda: _pages_with(ws="infonce"), err(TE, "ws")),
+    ("worksheet_pages key 'yes'", lambda: _pages_with(key="yes"), err(TE, "key")),
+    ("worksheet_pages source 5", lambda: _pages_with(source=5), err(TE, "source")),
+    ("worksheet_pages parts a dict", lambda: _pages_with(parts={}), err(TE, "parts")),
+    ("worksheet_pages data a list", lambda: _pages_with(data=[1]), err(TE, "data")),
+    ("render seed -1", lambda: _render_with(seed=-1), err(VE, "seed")),
+    ("render seed 'x'", lambda: _render_with(seed="x"), err(TE, "seed")),
+    ("render data_file 5", lambda: _render_with(data_file=5), err(TE, "data_file")),
+    ("render source None", lambda: _render_with(source=None), err(TE, "source")),
+    ("render ws None", lambda: _render_with(ws=None), err(TE, "ws")),
+    ("page_text k 0", lambda: _page_text_with(k=0), err(VE, "k", says=["1 to 4"])),
+    ("page_text k 5", lambda: _page_text_with(k=5), err(VE, "k")),
+    ("page_text k 1.5", lambda: _page_text_with(k=1.5), err(TE, "k")),
+    ("page_text decimals 18", lambda: _page_text_with(decimals=18), err(VE, "decimals")),
+    ("page_text steps None", lambda: _page_text_with(steps=None), err(TE, "steps")),
+    ("page_text k 4 works", lambda: _page_text_with(k=4), ok(lambda t: t.startswith("== page 4 of 4"))),
+]
+
+
+def _pages_with(**change):
+    from aibyhand.classroom import sheet
+
+    kw = {"ws": _INFONCE, "data": _INFONCE.load(), **change}
+    figs, _ = sheet.worksheet_pages(kw.pop("ws"), kw.pop("data"), **kw)
+    sheet.close(figs)
+    return figs
+
+
+def _render_with(**change):
+    from aibyhand.classroom import page
+
+    kw = {"ws": _INFONCE, "data": _INFONCE.load(), **change}
+    return page.render(kw.pop("ws"), kw.pop("data"), **kw)
+
+
+def _page_text_with(**change):
+    from aibyhand.classroom import printout
+
+    kw = {"sheet": _INFONCE.sheet, "steps": _INFONCE_STEPS, "k": 1, **change}
+    return printout.page_text(kw.pop("sheet"), kw.pop("steps"), kw.pop("k"), **kw)
+
+
+@pytest.mark.parametrize("call, spec", [pytest.param(c, s, id=i) for i, c, s in WORKSHEET_API_CASES])
+def test_worksheet_api(call, spec):
+    run_api(call, spec)
 
 
 @pytest.mark.parametrize("call, spec", [pytest.param(c, s, id=i) for i, c, s in ANSWERS_API_CASES])
@@ -1770,3 +1891,4 @@ def test_write_refuses_what_is_not_a_file_name(files):
     fifo = _fifo(files)
     _output_error(lambda: output.write(fifo, b""), output.OutputError, f"-o {fifo}")
     assert issubclass(output.OutputError, ValueError)
+

@@ -51,6 +51,7 @@ def _generated(parts) -> str:
 
 
 def _embed(d: dict):
+    validate.text("sentence", d["sentence"], "the Embed sheet embeds one sentence")
     return [embed.forward(d["model"], d["sentence"], pooling=d["pooling"], base=d["base"])]
 
 
@@ -58,6 +59,7 @@ SHEET_UPDATE = ("W_down",)   # the sheet trains the top layer only: one page of 
 
 
 def _finetune(d: dict):
+    finetune.check_inputs(d["model"], d["anchors"], d["positives"])  # the notebook's whole model
     return [finetune.head_step(d["Xa"], d["Xp"], d["W_up"], d["W_down"], dims=d["dims"],
                                temperature=d["temperature"], lr=d["lr"], base=d["base"], after=True,
                                update=SHEET_UPDATE)]
@@ -71,8 +73,8 @@ def _head(d: dict):
 _MODEL = {f"model.{k}": Field("matrix", about) for k, about in zip(backbone.PARAMS, (
     "token embeddings, d_model x V (one column per word)", "position embeddings, d_model x max length",
     "query weights", "key weights", "value weights", "feed-forward up", "feed-forward down"))}
-_SOFTMAX = {"temperature": Field("number", "temperature > 0"),
-            "base": Field("number", "softmax base > 1 (3 on the sheets)")}
+_SOFTMAX = {"temperature": Field("number", "temperature > 0", above=0),
+            "base": Field("number", "softmax base > 1 (3 on the sheets)", above=1)}
 _PAIRS = {"A": Field("matrix", "anchors, d x B, one pair per column"),
           "P": Field("matrix", "positives, d x B"), **_SOFTMAX}
 _HEAD = {"W_up": Field("matrix", "Dense up, d_up x d_model"),
@@ -325,7 +327,7 @@ WORKSHEETS = {
                   "a tiny Transformer with a causal mask; the last token's hidden state through "
                   "the tied unembedding, softmax over the vocabulary, greedy next word",
                   {"sentence": Field("text", "the words to continue"),
-                   "generate": Field("integer", "how many words to generate greedily"),
+                   "generate": Field("integer", "how many words to generate greedily", minimum=1),
                    **_SOFTMAX, **_MODEL},
                   _decode, DECODE, _variants("decode"), summary=_generated),
         Worksheet("embed", 2, "Embed",
@@ -339,13 +341,14 @@ WORKSHEETS = {
                   "one SGD step of a small projection head on the MRL loss at widths 4 and 2: "
                   "forward, loss per width, gradient, update of the top layer, loss after",
                   {"dims": Field("ints", "Matryoshka widths"), **_SOFTMAX,
-                   "lr": Field("number", "learning rate > 0"),
+                   "lr": Field("number", "learning rate > 0", above=0),
                    "Xa": Field("matrix", "pooled anchors, d_model x B"),
                    "Xp": Field("matrix", "pooled positives, d_model x B"), **_HEAD,
                    "anchors": Field("texts", "anchor sentences, for the whole model"),
                    "positives": Field("texts", "one positive per anchor"),
-                   "train_steps": Field("integer", "steps of the training run"),
-                   "train_lr": Field("number", "learning rate of the training run"),
+                   "train_steps": Field("integer", "steps of the training run", minimum=0,
+                                        maximum=finetune.MAX_STEPS),
+                   "train_lr": Field("number", "learning rate of the training run", above=0),
                    **_MODEL, **_MODEL_HEAD},
                   _finetune, FINETUNE, _variants("finetune"), stem="finetune_mrl"),
         Worksheet("head", 6, "Projection head",

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from ..steps import Steps
-from . import check, layout, sheet as _sheet, spelling, tables
+from . import check, given, layout, sheet as _sheet, spelling, tables
 from .layout import Item, Page, Sheet
 from .worksheet import WorksheetError
 
@@ -68,6 +68,8 @@ def render(ws, data, *, source: str = "", parts=None, seed: int | None = None,
     came from, goes into the check command the page shows. ``student`` fills in the name
     box (a class set's page for one student) and ``student_id`` goes into the saved file.
     """
+    ws, parts, source = given.worksheet("ws", ws), given.parts("parts", parts), given.text("source", source)
+    seed, data_file = given.seed("seed", seed), given.optional_path("data_file", data_file)
     parts = ws.run(data) if parts is None else parts
     steps = ws.join(parts)
     sheet = ws.sheet

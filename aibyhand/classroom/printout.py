@@ -9,12 +9,15 @@ where the sheet turns it), the given ones marked, every box filled in. The one p
 from __future__ import annotations
 
 from ..steps import Steps, format_array
-from . import layout, sheet as _sheet
+from . import given, layout, sheet as _sheet
 from .layout import Sheet
 
 
 def page_text(sheet: Sheet, steps: Steps, k: int, *, hand: bool = True, decimals: int = 4) -> str:
     """Page ``k`` (from 1): its title, what to do, and every matrix on it."""
+    sheet, steps = given.sheet("sheet", sheet), given.steps("steps", steps)
+    k = given.number_of("k", k, len(sheet.pages), "a page number")
+    hand, decimals = given.boolean("hand", hand), given.decimals("decimals", decimals)
     page = sheet.pages[k - 1]
     out = [f"== page {k} of {len(sheet.pages)}: {page.title} ==", page.todo]
     seen = set()

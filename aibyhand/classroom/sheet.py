@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import output
 from ..steps import Steps, format_number
-from . import layout, tables
+from . import given, layout, tables
 from .layout import Item, Page, Sheet
 
 PAGE_W, PAGE_H, MARGIN = 8.27, 11.0, 0.45         # inches
@@ -356,6 +356,8 @@ def worksheet_pages(ws, data: dict, *, key: bool = False, source: str = "", part
 
     ``parts``: what ``ws.run(data)`` returned, when the caller has run it already.
     """
+    ws, parts = given.worksheet("ws", ws), given.parts("parts", parts)
+    key, source = given.boolean("key", key), given.text("source", source)
     parts = ws.run(data) if parts is None else parts
     steps = ws.join(parts)
     return pages(ws.sheet, steps, title=f"Worksheet {ws.number}: {ws.title}",

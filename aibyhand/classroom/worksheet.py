@@ -11,6 +11,7 @@ sizes are bounded before anything is parsed.
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import re
 import stat
@@ -46,10 +47,33 @@ class WorksheetError(ValueError):
 
 @dataclass(frozen=True)
 class Field:
-    """One key of a worksheet file: a matrix, a vector, a number, an integer, words."""
+    """One key of a worksheet file: a matrix, a vector, a number, an integer, words.
+
+    A number or an integer may be bounded: ``minimum`` and ``maximum`` inclusive,
+    ``above`` exclusive (``above=0``: a number > 0).
+    """
 
     kind: str  # "matrix", "vector", "number", "integer", "ints", "text", "texts"
     about: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    above: float | None = None
+
+    def allowed(self) -> str:
+        """The range in words: "> 0", ">= 1", "from 0 to 100,000"."""
+        what = "an integer" if self.kind == "integer" else "a number"
+        if self.above is not None:
+            return f"{what} > {self.above:g}"
+        if self.minimum is not None and self.maximum is not None:
+            return f"{what} from {self.minimum:,} to {self.maximum:,}"
+        if self.minimum is not None:
+            return f"{what} >= {self.minimum:g}"
+        return f"{what} <= {self.maximum:,}" if self.maximum is not None else what
+
+    def within(self, x) -> bool:
+        return not ((self.above is not None and not x > self.above)
+                    or (self.minimum is not None and x < self.minimum)
+                    or (self.maximum is not None and x > self.maximum))
 
 
 def read_toml(path: Path) -> dict:
@@ -272,7 +296,10 @@ def _value(raw, field: Field, where: str):
             raise WorksheetError(f"{where}: expected a string, got {_short(raw)}")
         return raw
     if field.kind in ("number", "integer"):
-        return _number(raw, where, integer=field.kind == "integer")
+        x = _number(raw, where, integer=field.kind == "integer")
+        if not field.within(x):
+            raise WorksheetError(f"{where}: expected {field.allowed()}, got {x!r}")
+        return x
     if field.kind == "texts":
         if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
             raise WorksheetError(f"{where}: expected a list of strings, got {_short(raw)}")
@@ -310,7 +337,8 @@ class Worksheet:
     """A worksheet: its data file, what it teaches, how to compute it, its sheet.
 
     ``run(data)`` returns the parts of the printout in worksheet order (a forward, a
-    backward ...), each a :class:`Steps`. ``sheet`` says what the printed sheet asks,
+    backward ...), each a :class:`Steps`: ``compute(data)`` after checking that ``data``
+    is a mapping with every key of ``fields``. ``sheet`` says what the printed sheet asks,
     page by page (:mod:`aibyhand.classroom.layout`). ``variant(seed)`` returns fresh data
     with the same keys and the same easy arithmetic.
     """
@@ -320,7 +348,7 @@ class Worksheet:
     title: str
     teaches: str
     fields: Mapping[str, Field]
-    run: Callable[[dict], list[Steps]]
+    compute: Callable[[dict], list[Steps]]
     sheet: object
     variant: Callable[[int], dict] | None = None
     stem: str = ""  # the data file's name without number and suffix, if not ``name``
@@ -335,19 +363,47 @@ class Worksheet:
         return f"{self.number:02d}_{self.stem or self.name}"
 
     def load(self, path: str | Path | None = None, seed: int | None = None) -> dict:
-        """The worksheet's numbers: from ``path``, a ``seed`` variant, or the worksheet file."""
+        """The worksheet's numbers: from ``path``, a ``seed`` variant (0 to
+        :data:`MAX_SEED`), or the worksheet file."""
+        if path is not None and (isinstance(path, bytes) or not isinstance(path, (str, os.PathLike))):
+            raise TypeError(f"path: expected a file name, got {type(path).__name__} {_short(path)}")
         if seed is not None:
+            if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+                raise TypeError(f"seed: expected an integer from 0 to {MAX_SEED:,}, got "
+                                f"{type(seed).__name__} {_short(seed)}")
+            if not 0 <= seed <= MAX_SEED:
+                raise ValueError(f"seed: expected an integer from 0 to {MAX_SEED:,}, got "
+                                 f"{seed if abs(seed) < 10**40 else 'one of more than 40 digits'}")
             if path is not None:
-                raise ValueError("give a data file or a seed, not both")
+                raise ValueError("path, seed: give a data file or a seed, not both")
             if self.variant is None:
-                raise ValueError(f"{self.name}: no variants")
-            return self.variant(seed)
+                raise ValueError(f"seed: {self.name} has no variants")
+            return self.variant(int(seed))
         path = Path(path) if path is not None else self.path
         return parse(read_toml(path), self.fields, str(path))
 
+    def run(self, data: Mapping) -> list[Steps]:
+        """The printout's parts for ``data`` (the mapping :meth:`load` returns)."""
+        return self.compute(self.check(data))
+
+    def check(self, data) -> dict:
+        """``data`` as a dict, when it is a mapping with every key of :attr:`fields`
+        (``model.Etok`` is ``data["model"]["Etok"]``); else a one-line error naming the
+        key. The values themselves are checked where they are used."""
+        if not isinstance(data, Mapping):
+            raise TypeError(f"data: expected a mapping of {', '.join(self.fields)}, got "
+                            f"{type(data).__name__} {_short(data)}")
+        for key, field in self.fields.items():
+            into = data
+            for part in key.split("."):
+                if not isinstance(into, Mapping) or part not in into:
+                    raise ValueError(f"data: missing key {key!r} ({field.about or field.kind})")
+                into = into[part]
+        return dict(data)
+
     def steps(self, data: Mapping | None = None, **load) -> Steps:
         """Every step of the worksheet in one :class:`Steps` (the parts joined)."""
-        return self.join(self.run(dict(data) if data is not None else self.load(**load)))
+        return self.join(self.run(data if data is not None else self.load(**load)))
 
     def join(self, parts: list[Steps]) -> Steps:
         """The parts :attr:`run` returned, as one :class:`Steps`."""

@@ -306,9 +306,13 @@ def format_budgets(rows) -> str:
     return "\n".join(lines)
 
 
+MIN_REPEATS, MAX_REPEATS = 10, 1000
+
+
 def main(argv=None) -> int:
     p = Parser(prog="aibyhand bench", description=__doc__.split("\n")[0])
-    p.add_argument("--repeats", type=int, default=15, help="timed steps per process (default 15)")
+    p.add_argument("--repeats", type=int, default=15, help=f"timed steps per process ({MIN_REPEATS} to "
+                                                          f"{MAX_REPEATS}; default 15)")
     p.add_argument("--no-torch", action="store_true", help="skip (c) even if torch is installed")
     p.add_argument("--no-tuned", action="store_true", help="skip the tuned comparison line")
     p.add_argument("--step", action="store_true", help="only the head step, no budgets")
@@ -320,8 +324,10 @@ def main(argv=None) -> int:
     p.add_argument("--keep-memory", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--batch", type=int, default=128, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    if args.repeats < 10:
-        p.error(f"--repeats: expected at least 10, got {args.repeats}")
+    if not MIN_REPEATS <= args.repeats <= MAX_REPEATS:
+        p.error(f"--repeats: expected an integer from {MIN_REPEATS} to {MAX_REPEATS}, got {args.repeats}")
+    if not 1 <= args.batch <= 4096:
+        p.error(f"--batch: expected an integer from 1 to 4096, got {args.batch}")
     if args.child:
         if args.keep_memory:
             keep_freed_memory()

@@ -19,10 +19,9 @@ from pathlib import Path
 from . import output
 from .arguments import Parser
 from .classroom import catalog, check, classview, layout, names
-from .classroom.worksheet import MAX_BYTES, WorksheetError, to_toml
+from .classroom.worksheet import MAX_BYTES, MAX_SEED, WorksheetError, to_toml
 
 
-MAX_SEED = 10**9 - 1   # an answers file records its seed; nine digits fit on a sheet
 SHEET_SUFFIXES = (".pdf", ".png", ".html", ".toml")
 CHECK_EXIT = """exit codes:
   0  every file was read and no box is wrong
@@ -48,9 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--step", action="append", metavar="STEP",
                       help="print only this step (repeatable; 'm=4 / ' prints a whole level)")
     show.add_argument("--decimals", type=int, metavar="N",
-                      help="fixed N decimals instead of the worksheet's fractions and 2 decimals")
+                      help="fixed N decimals (0 to 17) instead of the worksheet's fractions and 2 decimals")
     show.add_argument("--save", metavar="FILE",
-                      help="also write these numbers as a worksheet file (to edit, then --data FILE)")
+                      help="also write these numbers as a worksheet file, FILE.toml (to edit, then --data FILE)")
     sheet = sub.add_parser("sheet", help="a printable sheet (.pdf, .png), its web page (.html), or "
                                          "its key as an answers file (.toml)")
     sheet.add_argument("name", metavar="NAME", help=", ".join(catalog.WORKSHEETS))
@@ -87,9 +86,9 @@ def _parser() -> argparse.ArgumentParser:
 def _data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", metavar="FILE", help="a worksheet file with other numbers")
     p.add_argument("--seed", type=int, metavar="N",
-                   help="a fresh variant: new small integers (N >= 0; the same N, the same sheet; "
-                        "0 is the worksheet file; 1-31 are ready at once, a larger N is searched "
-                        "for, up to a minute or two)")
+                   help="a fresh variant: new small integers (N from 0 to 999,999,999; the same N, "
+                        "the same sheet; 0 is the worksheet file; 1-31 are ready at once, a larger "
+                        "N is searched for, up to a minute or two)")
 
 
 def main(argv=None) -> int:
@@ -114,7 +113,7 @@ def main(argv=None) -> int:
         _fail(args.command, _os_message(err))
     except (WorksheetError, UsageError, ValueError, TypeError, KeyError, RecursionError) as err:
         msg = err.args[0] if isinstance(err, KeyError) and err.args else err
-        _fail(args.command, str(msg).splitlines()[0] if str(msg) else type(err).__name__)
+        _fail(args.command, printable(str(msg)) or type(err).__name__)
     return code
 
 
@@ -140,7 +139,16 @@ def _os_message(err: OSError) -> str:
     return f"cannot write the output ({err.strerror or err})"
 
 
+def printable(text: str) -> str:
+    """``text`` on one line for a terminal: a line break, an escape sequence or a byte that
+    was not UTF-8 (in a file name) written as its escape (``\\n``, ``\\x1b``, ``\\udcff``)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _fail(command: str, message: str) -> None:
+    message = printable(message)
     try:
         print(f"aibyhand {command}: {message}", file=sys.stderr)
     except OSError:
@@ -159,12 +167,17 @@ def _load(args, seed=None, seed_from: str = "--seed"):
     ws = catalog.get(args.name)
     seed = args.seed if seed is None else seed
     if seed is not None and not 0 <= seed <= MAX_SEED:
-        raise UsageError(f"{seed_from}: expected an integer from 0 to {MAX_SEED}, got {seed}")
+        raise UsageError(f"{seed_from}: expected an integer from 0 to {MAX_SEED:,}, got {_int(seed)}")
     if seed is not None and args.data:
         raise UsageError("--data and a seed: give one of them")
     data = ws.load(args.data, seed)
     source = (f"{seed_from} {seed}" if seed is not None else str(args.data or ws.path))
     return ws, data, source
+
+
+def _int(n: int) -> str:
+    """An integer for a message: itself, or its length when it is long."""
+    return str(n) if abs(n) < 10**15 else f"a number of {len(str(abs(n))) if abs(n) < 10**4000 else 'over 4000'} digits"
 
 
 def _parts(ws, data, source):
@@ -212,7 +225,7 @@ def _sheet(args) -> int:
     except sheet.SheetError as err:
         raise WorksheetError(f"{source}: {err}") from None
     for path in sheet.save(figs, out):
-        print(f"wrote {path}")
+        print(f"wrote {printable(str(path))}")
     return 0
 
 
@@ -242,7 +255,8 @@ def _write_text(out: Path | None, text: str, exist_ok: bool = True) -> int:
     if out is None:
         print(text, end="")
         return 0
-    print(f"wrote {output.write(out, text, suffixes=(out.suffix.lower(),), exist_ok=exist_ok)}")
+    written = output.write(out, text, suffixes=(out.suffix.lower(),), exist_ok=exist_ok)
+    print(f"wrote {printable(str(written))}")
     return 0
 
 
@@ -322,7 +336,7 @@ def _check(args) -> int:
         wrote.append(output.write(args.plot, plots.png(fig), flag="--plot", suffixes=(".png",)))
     if not args.json:
         for path in wrote:
-            print(f"wrote {path}")
+            print(f"wrote {printable(str(path))}")
     return code
 
 
@@ -380,7 +394,7 @@ def _answers_sheet(args, path, answers):
     if seed is not None and args.data:
         raise WorksheetError(f"{path}: these answers are for seed {seed}, not the numbers in {args.data}")
     if seed is not None and not 0 <= seed <= MAX_SEED:
-        raise WorksheetError(f"{path}: seed: expected an integer from 0 to {MAX_SEED}, got {seed}")
+        raise WorksheetError(f"{path}: seed: expected an integer from 0 to {MAX_SEED:,}, got {_int(seed)}")
     try:
         return _load(args, seed, seed_from=f"the seed in {path}")
     except UsageError as err:

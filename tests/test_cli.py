@@ -120,7 +120,7 @@ def test_malformed_answers_exit_2_with_one_line(tmp_path, text, words):
     (["show", "mrl", "--data", "missing.toml"], ["missing.toml", "no such file"]),
     (["sheet", "mrl", "-o", "x.txt"], [".pdf, .png, .html or .toml", "x.txt"]),
     (["sheet", "mrl", "-o", "x.toml"], ["--key"]),
-    (["show", "mrl", "--seed", "-1"], ["--seed", "from 0 to 999999999", "got -1"]),
+    (["show", "mrl", "--seed", "-1"], ["--seed", "from 0 to 999,999,999", "got -1"]),
     (["show", "mrl", "--seed", "2", "--data", "x.toml"], ["--data and a seed"]),
 ])
 def test_bad_command_line_exits_2_with_one_line(argv, words):

@@ -1123,6 +1123,12 @@ CLI_CASES = [
     ("check answers inside a file", lambda f: (["check", "infonce", _not_a_folder(f)], 2, ["x.toml"])),
     ("check answers missing", lambda f: (["check", "infonce", f.root / "nothing.toml"], 2, ["nothing.toml"])),
     ("check answers '-'", lambda f: (["check", "infonce", "-"], 2, ["-"])),
+    ("sheet -o a folder with a line break", lambda f: (["sheet", "infonce", "-o", f.root / "a\nb" / "x.pdf"], 2, ["a\\nb"])),
+    ("show --data an escape sequence", lambda f: (["show", "infonce", "--data", "\x1b[2J.toml"], 2, ["\\x1b[2J.toml"], ["\x1b"])),
+    ("check a tab in the name", lambda f: (["check", "infonce", "x\ty.toml"], 2, ["x\\ty.toml"])),
+    ("show --data a name that is not UTF-8", lambda f: (["show", "infonce", "--data", "\udcff.toml"], 2, ["\\udcff.toml"])),
+    ("sheet -o a name that is not UTF-8 works", lambda f: (["sheet", "infonce", "-o", f.root / "case" / "\udcff.html"], 0, [])),
+    ("decode a 100 KB word", lambda f: (["show", "decode", "--data", f.data_with("decode", {"sentence": "w" * 100_000})], 2, ["sentence", "unknown word"])),
     ("bench unknown option", lambda f: (["bench", "--bogus"], 2, ["--bogus"])),
     ("bench --repeats 5", lambda f: (["bench", "--repeats", "5"], 2, ["--repeats"])),
     ("bench --repeats x", lambda f: (["bench", "--repeats", "x"], 2, ["--repeats"])),
@@ -1131,8 +1137,8 @@ CLI_CASES = [
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=i) for i, c in CLI_CASES])
 def test_cli(files, case):
-    argv, codes, needles = case(files)
-    assert_outcome(run_cli(*argv), codes, needles)
+    argv, codes, needles, *forbid = case(files)
+    assert_outcome(run_cli(*argv), codes, needles, *forbid)
 
 
 def test_cli_json_is_one_list_even_for_wrong_answers(files):
@@ -1724,6 +1730,8 @@ SUB_CASES = [
     ("show decode | head -1", lambda f: ("AIBYHAND show decode | head -1 > /dev/null", 0, [])),
     ("list | true", lambda f: ("AIBYHAND list | true", 0, [])),
     ("template | head -c1", lambda f: ("AIBYHAND sheet mrl --answers-template | head -c1 > /dev/null", 0, [])),
+    ("a file name that is not UTF-8", lambda f: (f"cd {f.root / 'case'} && AIBYHAND sheet infonce -o $'\\xff.html'", 0, [])),
+    ("a data name that is not UTF-8", lambda f: ("AIBYHAND show infonce --data $'\\xff\\n.toml'", 2, ["\\udcff\\n.toml"])),
     ("an error with stderr closed", lambda f: ("AIBYHAND show nope 2>&-", 2, None)),
     ("python -m aibyhand with no arguments", lambda f: ([], 2, [])),
 ]
@@ -1892,3 +1900,39 @@ def test_write_refuses_what_is_not_a_file_name(files):
     _output_error(lambda: output.write(fifo, b""), output.OutputError, f"-o {fifo}")
     assert issubclass(output.OutputError, ValueError)
 
+
+# == (g) every limit is stated where a user looks: --help and the README ================
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+
+
+def _help(*argv) -> str:
+    code, out, err = run_cli(*argv, "--help")
+    assert code == 0, err
+    return " ".join(out.split())
+
+
+def test_every_limit_is_in_help_and_readme():
+    from aibyhand import bench, validate
+    from aibyhand.classroom import worksheet
+
+    readme = " ".join(README.split())
+    seeds = f"0 to {worksheet.MAX_SEED:,}"
+    stated = {
+        seeds: [_help("show"), _help("sheet"), _help("check"), readme],
+        "0 to 17": [_help("show"), readme],
+        f"{bench.MIN_REPEATS} to {bench.MAX_REPEATS}": [_help("bench"), readme],
+        ".pdf": [_help("sheet"), readme], ".html": [_help("sheet"), readme], ".toml": [_help("sheet"), _help("show"), readme],
+        f"{validate.MAX_BATCH:,} pairs": [readme],
+        f"{finetune.MAX_STEPS:,} steps": [readme],
+        f"train_steps` 0 to {finetune.MAX_STEPS:,}": [readme],
+        f"{worksheet.MAX_BYTES // 1024} KB": [readme],
+        f"{worksheet.MAX_SIDE} x {worksheet.MAX_SIDE}": [readme],
+        f"nested at most {worksheet.MAX_DEPTH} deep": [readme],
+        "2^25": [readme],
+    }
+    assert scale.MAX_NUMBERS == 2 ** 25 and scale.MAX_STEPS == finetune.MAX_STEPS
+    assert validate.MAX_BATCH ** 2 == 2 ** 24 and "2^24 attention scores" in readme
+    for words, places in stated.items():
+        for text in places:
+            assert words in text, f"{words!r} is not stated in {text[:80]!r}..."

@@ -625,6 +625,13 @@ MUTATION_CALLS = [
     ("finetune.train", lambda a: finetune.train(a["M"], a["an"], a["po"], n_steps=2, lr=0.5),
      {"M": M8, "an": ["the cat", "dog"], "po": ["the dog", "cat"]}),
     ("an error", lambda a: infonce.forward(a["A"], a["P"], temperature=-1), {"A": A, "P": P}),
+    ("scale.train", lambda a: scale.train(a["Xa"], a["Xp"], a["Wu"], a["Wd"], dims=a["dims"], steps=2, batch=4, lr=0.1),
+     {"Xa": SCALE_PAIRS[0], "Xp": SCALE_PAIRS[1], "Wu": SCALE_HEAD[0], "Wd": SCALE_HEAD[1], "dims": [16, 4]}),
+    ("scale.top1", lambda a: scale.top1(a["Xa"], a["Xp"], a["Wu"], a["Wd"], widths=a["w"]),
+     {"Xa": SCALE_PAIRS[0], "Xp": SCALE_PAIRS[1], "Wu": SCALE_HEAD[0], "Wd": SCALE_HEAD[1], "w": [16, 2]}),
+    ("worksheet steps", lambda a: catalog.get("finetune").steps(a["data"]), {"data": catalog.get("finetune").load()}),
+    ("check NumPy answers", lambda a: checker.check(catalog.get("infonce").sheet, catalog.get("infonce").steps(), a["answers"]),
+     {"answers": {"S": np.array(catalog.get("infonce").steps()["S"]), "loss": [np.float64(1.0)]}}),
 ]
 
 
@@ -1779,6 +1786,7 @@ OUTPUTS = {  # what writes a file: (its suffix, its option, the command line for
     "template .toml": (".toml", "-o", lambda f, p: ["sheet", "infonce", "--answers-template", "-o", p]),
     "show --save": (".toml", "--save", lambda f, p: ["show", "infonce", "--save", p]),
     "check --plot": (".png", "--plot", _plot_args),
+    "check --csv": (".csv", "--csv", lambda f, p: ["check", "infonce", f.key_path("infonce"), _wrong(f), "--csv", p]),
 }
 
 
@@ -1824,7 +1832,7 @@ def test_an_output_to_a_good_name_is_written(files, what):
     suffix, _, argv = OUTPUTS[what]
     path = files.new(suffix, stem="good")
     code, out, err = run_cli(*argv(files, path))
-    assert code == (1 if what == "check --plot" else 0) and err == "", err   # the plot's class has a wrong box
+    assert code == (1 if what.startswith("check") else 0) and err == "", err   # the class has a wrong box
     assert path.stat().st_size > 0
     assert not list(path.parent.glob(".*.part")), "a temporary file was left"
 

@@ -1651,6 +1651,60 @@ def _page_text_with(**change):
     return printout.page_text(kw.pop("sheet"), kw.pop("steps"), kw.pop("k"), **kw)
 
 
+def _class_of_two():
+    from aibyhand.classroom import classview
+
+    right = classview.HandIn("a.toml", student="Ana", report=checker.check(_INFONCE.sheet, _INFONCE_STEPS, {"loss": "7"}))
+    return [right, classview.HandIn("b.toml", error="b.toml: not valid TOML")]
+
+
+CLASS_API_CASES = [
+    # -- the class view, names, what a box may hold, the sheet's statistics
+    ("classview.summary a number", lambda: _classview().summary(5), err(TE, "hand_ins", says=["int 5"])),
+    ("classview.summary a list of reports", lambda: _classview().summary([_INFONCE_STEPS]), err(TE, "hand_ins")),
+    ("classview.csv_bytes a dict", lambda: _classview().csv_bytes({}), err(TE, "hand_ins")),
+    ("classview.to_json a string", lambda: _classview().to_json("a.toml"), err(TE, "hand_ins")),
+    ("classview.gradebook None", lambda: _classview().gradebook(None), err(TE, "hand_ins")),
+    ("classview.missed_most a HandIn", lambda: _classview().missed_most(_class_of_two()[0]), err(TE, "hand_ins")),
+    ("classview.plot title None", lambda: _classview().plot(_class_of_two(), title=None), err(TE, "title")),
+    ("classview.summary of two works", lambda: _classview().summary(_class_of_two()), ok(lambda t: "Ana" in t)),
+    ("classview.csv_bytes of two works", lambda: _classview().csv_bytes(_class_of_two()), ok(lambda b: b.startswith(b"\xef\xbb\xbf"))),
+    ("names.slug None", lambda: _names().slug(None), err(TE, "name")),
+    ("names.slug bytes", lambda: _names().slug(b"Ana"), err(TE, "name", says=["bytes"])),
+    ("names.shown 5", lambda: _names().shown(5), err(TE, "name")),
+    ("names.slug works", lambda: _names().slug("ana lee"), ok(lambda t: t == "ana-lee")),
+]
+
+
+def _classview():
+    from aibyhand.classroom import classview
+
+    return classview
+
+
+def _names():
+    from aibyhand.classroom import names
+
+    return names
+
+
+def _spelling():
+    from aibyhand.classroom import spelling
+
+    return spelling
+
+
+def _stats():
+    from aibyhand.classroom import stats
+
+    return stats
+
+
+@pytest.mark.parametrize("call, spec", [pytest.param(c, s, id=i) for i, c, s in CLASS_API_CASES])
+def test_class_api(call, spec):
+    run_api(call, spec)
+
+
 @pytest.mark.parametrize("call, spec", [pytest.param(c, s, id=i) for i, c, s in WORKSHEET_API_CASES])
 def test_worksheet_api(call, spec):
     run_api(call, spec)

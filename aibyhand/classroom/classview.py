@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import names
+from . import given, names
 from .check import Report
 
 JSON_KEYS = ("student", "id", "seed", "file", "score", "right", "follow_through", "wrong",
@@ -61,6 +61,7 @@ def labelled(hand_ins: Sequence[HandIn]) -> list[HandIn]:
     """Each hand-in named for print: the student's name (shown safely) or the file's
     stem; where two hand-ins would print the same name, each adds its id (if the ids
     tell them apart) or its file."""
+    hand_ins = given.hand_ins("hand_ins", hand_ins)
     base = [names.shown(h.student) if h.student else names.shown(Path(h.file).stem)
             for h in hand_ins]
     seen = Counter(base)
@@ -89,6 +90,7 @@ def _pad(text: str, n: int) -> str:
 
 def summary(hand_ins: Sequence[HandIn]) -> str:
     """One line per file, then the matrices most students got wrong."""
+    hand_ins = given.hand_ins("hand_ins", hand_ins)
     hand_ins = labelled(hand_ins)
     w = max(width(h.label) for h in [*hand_ins, HandIn("", label="student")])
     head = (f"{_pad('student', w)}  {'seed':>9}  right  follow  wrong  cannot read  not done  "
@@ -120,6 +122,7 @@ def summary(hand_ins: Sequence[HandIn]) -> str:
 def missed_most(hand_ins: Sequence[HandIn]) -> list[tuple[str, int]]:
     """``(matrix on the sheet, how many students got a box of it wrong)``, most first,
     then in sheet order."""
+    hand_ins = given.hand_ins("hand_ins", hand_ins)
     reports = [h.report for h in hand_ins if h.report is not None]
     order = list(dict.fromkeys(m.cell.item for r in reports for m in r.marks))
     counts = Counter()
@@ -135,6 +138,7 @@ def to_json(hand_ins: Sequence[HandIn]) -> list[dict]:
     """One object per file, every one with the keys :data:`JSON_KEYS` (lists of box
     ids; ``error`` is null for a file that was read, and the lists are empty for one that
     was not)."""
+    hand_ins = given.hand_ins("hand_ins", hand_ins)
     out = []
     for h in hand_ins:
         entry = {"student": h.student, "id": h.id, "seed": h.seed, "file": h.file}
@@ -161,6 +165,7 @@ def cell(text: str) -> str:
 
 def gradebook(hand_ins: Sequence[HandIn]) -> list[list[str]]:
     """The gradebook's rows, the header first (see the module docstring)."""
+    hand_ins = given.hand_ins("hand_ins", hand_ins)
     pages = max((len(h.report.sheet.pages) for h in hand_ins if h.report), default=0)
     rows = [["student", "id", "seed", "score", *[f"page {k}" for k in range(1, pages + 1)],
              "first wrong", "right", "follow-through", "wrong", "cannot read", "not done",
@@ -181,6 +186,7 @@ def gradebook(hand_ins: Sequence[HandIn]) -> list[list[str]]:
 def csv_bytes(hand_ins: Sequence[HandIn]) -> bytes:
     """The gradebook as a CSV file's bytes: UTF-8 with a byte-order mark (Excel reads
     UTF-8 names only with it), rows ended by CRLF."""
+    hand_ins = given.hand_ins("hand_ins", hand_ins)
     text = io.StringIO()
     csv.writer(text).writerows(gradebook(hand_ins))
     return text.getvalue().encode("utf-8-sig")
@@ -231,6 +237,7 @@ def plot(hand_ins: Sequence[HandIn], *, title: str):
 
     Laid out in inches, so that every row, column and label keeps its size however many
     students there are: the grid on the left, the most-missed matrices at its top right."""
+    hand_ins, title = given.hand_ins("hand_ins", hand_ins), given.text("title", title)
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch, Rectangle
     from matplotlib.ticker import MaxNLocator

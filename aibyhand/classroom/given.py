@@ -19,7 +19,7 @@ from ..validate import _short, boolean, integer, one_of
 from .layout import Sheet
 
 __all__ = ["sheet", "steps", "answers", "answers_or_path", "path", "text", "optional_text",
-           "words", "mapping", "worksheet", "parts", "optional_path", "seed",
+           "words", "mapping", "worksheet", "parts", "optional_path", "hand_ins", "seed",
            "decimals", "number_of", "boolean", "integer", "one_of"]
 
 
@@ -122,6 +122,16 @@ def parts(name: str, x):
 
 def optional_path(name: str, x) -> str | None:
     return None if x is None else str(path(name, x))
+
+
+def hand_ins(name: str, x) -> list:
+    """A list of :class:`~aibyhand.classroom.classview.HandIn` (one per answers file)."""
+    from .classview import HandIn
+
+    if isinstance(x, (str, bytes)) or not isinstance(x, (list, tuple)) or not all(isinstance(h, HandIn) for h in x):
+        raise TypeError(f"{name}: expected a list of HandIn (one per answers file), got "
+                        f"{type(x).__name__} {_short(x)}")
+    return list(x)
 
 
 def seed(name: str, x) -> int | None:

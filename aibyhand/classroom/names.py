@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from . import given
+
 __all__ = ["slug", "shown", "fnv1a"]
 
 SLUG_LENGTH = 40
@@ -38,6 +40,7 @@ def fnv1a(data: bytes) -> int:
 
 def slug(name: str) -> str:
     """The name as it goes into a file name (see the module docstring)."""
+    name = given.text("name", name)
     nfc = unicodedata.normalize("NFC", name)
     out, gap = [], False
     for ch in nfc.lower():
@@ -57,5 +60,6 @@ def slug(name: str) -> str:
 def shown(name: str) -> str:
     """The name with every control, format or line-separator character written as
     ``<U+XXXX>``: safe to print on one line of a terminal, a CSV file or a plot."""
+    name = given.text("name", name)
     return "".join(f"<U+{ord(ch):04X}>" if unicodedata.category(ch) in HIDDEN else ch
                    for ch in name)

@@ -1673,6 +1673,12 @@ CLASS_API_CASES = [
     ("names.slug bytes", lambda: _names().slug(b"Ana"), err(TE, "name", says=["bytes"])),
     ("names.shown 5", lambda: _names().shown(5), err(TE, "name")),
     ("names.slug works", lambda: _names().slug("ana lee"), ok(lambda t: t == "ana-lee")),
+    ("spelling.read 5", lambda: _spelling().read(5), err(TE, "raw", says=["int 5"])),
+    ("spelling.read bytes", lambda: _spelling().read(b"1"), err(TE, "raw")),
+    ("spelling.read words a string", lambda: _spelling().read("cat", "cat"), err(TE, "words")),
+    ("spelling.tidy None", lambda: _spelling().tidy(None), err(TE, "raw")),
+    ("spelling.value None", lambda: _spelling().value(None), err(TE, "text")),
+    ("spelling.read works", lambda: _spelling().read("\uff13/\uff11\uff13"), ok(lambda t: t == "3/13")),
 ]
 
 

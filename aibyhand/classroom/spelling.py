@@ -27,6 +27,7 @@ import re
 import unicodedata
 from fractions import Fraction
 
+from . import given
 from .worksheet import WorksheetError
 
 __all__ = ["read", "value", "Unreadable", "REASONS", "DIGITS"]
@@ -63,6 +64,7 @@ class Unreadable(WorksheetError):
 def tidy(raw: str) -> str:
     """The first move: ends trimmed, invisible characters dropped, NFKC, one minus sign,
     no spaces beside "/" or after a sign."""
+    raw = given.text("raw", raw)
     text = unicodedata.normalize("NFKC", INVISIBLE.sub("", raw))
     text = ENDS.sub("", MINUS.sub("-", text))
     return AFTER_SIGN.sub(r"\1\2", SLASH.sub("/", text))
@@ -72,6 +74,7 @@ def read(raw: str, words=()) -> str:
     """A typed box as the ASCII text to parse: ``""`` (blank), a number or fraction
     (``"-0.25"``, ``"3/13"``), or the one of ``words`` it names, as ``words`` spells it.
     Raises :class:`Unreadable` with the reason otherwise."""
+    raw, words = given.text("raw", raw), given.words("words", words)
     text = tidy(raw)
     if text == "":
         return ""
@@ -97,6 +100,7 @@ def read(raw: str, words=()) -> str:
 def value(text: str, words=()) -> float:
     """What :func:`read`'s text stands for: NaN for blank, a word's index, else the
     number (a fraction divided exactly, then rounded once)."""
+    text, words = given.text("text", text), given.words("words", words)
     if text == "":
         return float("nan")
     if text in words:

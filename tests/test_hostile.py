@@ -1679,6 +1679,12 @@ CLASS_API_CASES = [
     ("spelling.tidy None", lambda: _spelling().tidy(None), err(TE, "raw")),
     ("spelling.value None", lambda: _spelling().value(None), err(TE, "text")),
     ("spelling.read works", lambda: _spelling().read("\uff13/\uff11\uff13"), ok(lambda t: t == "3/13")),
+    ("stats.measure ws None", lambda: _stats().measure(None), err(TE, "ws")),
+    ("stats.measure ws a name", lambda: _stats().measure("mrl"), err(TE, "ws")),
+    ("stats.minutes steps a dict", lambda: _stats().minutes(_INFONCE, steps={}), err(TE, "steps")),
+    ("stats.measure source 5", lambda: _stats().measure(_INFONCE, source=5), err(TE, "source")),
+    ("stats.count sheet None", lambda: _stats().count(None, _INFONCE_STEPS), err(TE, "sheet")),
+    ("stats.minutes works", lambda: _stats().minutes(_INFONCE), ok(lambda n: n > 0 and n % 5 == 0)),
 ]
 
 

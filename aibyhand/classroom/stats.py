@@ -91,7 +91,7 @@ import numpy as np
 from .. import formula
 from ..ops import base_name
 from ..steps import Steps, format_number
-from . import check, layout
+from . import check, given, layout
 from .layout import Cell, Sheet
 
 __all__ = ["KINDS", "MODEL", "CALIBRATION", "Model", "Hard", "BoxCost", "Stats", "count", "measure",
@@ -743,12 +743,15 @@ def _fit_mask(need: np.ndarray, shape: tuple) -> np.ndarray:
 def count(sheet: Sheet, steps: Steps) -> list[BoxCost]:
     """Every boxed matrix of ``sheet`` with what each of its asked cells costs, in sheet
     order (see the module docstring for the rules)."""
+    sheet, steps = given.sheet("sheet", sheet), given.steps("steps", steps)
     return _Sheet(sheet, steps).count()
 
 
 def measure(ws, data: Mapping | None = None, *, source: str = "", steps: Steps | None = None) -> Stats:
     """A worksheet's :class:`Stats` for its numbers ``data`` (``ws.load(...)``), or for
     ``steps`` already run."""
+    ws, source = given.worksheet("ws", ws), given.text("source", source)
+    steps = None if steps is None else given.steps("steps", steps)
     steps = ws.steps(data) if steps is None else steps
     return Stats(ws.name, source, len(ws.sheet.pages), count(ws.sheet, steps),
                  tuple(p.title for p in ws.sheet.pages))
@@ -758,6 +761,8 @@ def minutes(ws, data: Mapping | None = None, *, steps: Steps | None = None) -> i
     """About how many minutes a careful student needs for the sheet, rounded to 5: what
     the sheet's header prints as "about N minutes". ``steps``: ``ws.steps(data)`` when the
     caller has it already."""
+    ws = given.worksheet("ws", ws)
+    steps = None if steps is None else given.steps("steps", steps)
     return measure(ws, data, steps=steps).minutes()
 
 

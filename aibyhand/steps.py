@@ -222,12 +222,17 @@ class Steps(Mapping):
         header : bool, optional
             Print the title and settings first; by default only when printing all steps.
         """
-        if isinstance(decimals, (bool, np.bool_)) or not isinstance(decimals, (int, np.integer)) \
-                or not 0 <= decimals <= 17:
-            raise ValueError(f"decimals: expected an integer from 0 to 17, got {decimals!r}")
-        if names is not None and not isinstance(names, str) and not (
-                isinstance(names, Iterable) and all(isinstance(n, str) for n in names)):
-            raise TypeError(f"names: expected a step's name or a list of them, got {names!r}")
+        _decimals(decimals)
+        if names is not None and not isinstance(names, str):
+            given = names
+            names = list(names) if isinstance(names, Iterable) and not isinstance(names, (bytes, np.ndarray)) else None
+            if names is None or not all(isinstance(n, str) for n in names):
+                raise TypeError(f"names: expected a step's name or a list of them, got "
+                                f"{type(given).__name__} {_short(given)}")
+        if not isinstance(hand, (bool, np.bool_)):
+            raise TypeError(f"hand: expected True or False, got {type(hand).__name__} {_short(hand)}")
+        if header is not None and not isinstance(header, (bool, np.bool_)):
+            raise TypeError(f"header: expected True, False or None, got {type(header).__name__} {_short(header)}")
         chosen = self._select(names)
         if header is None:
             header = names is None
@@ -272,6 +277,17 @@ class Steps(Mapping):
         return chosen
 
 
+def _decimals(decimals) -> None:
+    if isinstance(decimals, (bool, np.bool_)) or not isinstance(decimals, (int, np.integer)) \
+            or not 0 <= decimals <= 17:
+        raise ValueError(f"decimals: expected an integer from 0 to 17, got {_short(decimals)}")
+
+
+def _short(x) -> str:
+    text = " ".join(repr(x).split())
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _same(a, b) -> bool:
     try:
         return bool(np.array_equal(a, b)) if isinstance(a, np.ndarray) or isinstance(b, np.ndarray) \
@@ -311,10 +327,14 @@ def format_number(x, *, decimals: int = 4, hand: bool = False) -> str:
     (``1/9``, ``-9/13``: numerator and denominator at most 30), anything else with two
     decimals (``0.60``, ``0.47``, ``1.51`` for 83/55).
     """
+    _decimals(decimals)
     if isinstance(x, (bool, np.bool_)):
         return str(int(x))
     if isinstance(x, (int, np.integer)):
         return str(int(x))
+    if not isinstance(x, (float, np.floating)) and not (isinstance(x, np.ndarray) and x.ndim == 0
+                                                        and x.dtype.kind in "biuf"):
+        raise TypeError(f"x: expected a real number, got {type(x).__name__} {_short(x)}")
     x = float(x)
     if not np.isfinite(x):
         return "nan" if np.isnan(x) else ("inf" if x > 0 else "-inf")

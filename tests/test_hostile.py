@@ -42,7 +42,7 @@ from aibyhand import backbone, decode, embed, finetune, formula, head, infonce, 
 from aibyhand.classroom import catalog, check as checker
 from aibyhand.classroom.worksheet import Field, WorksheetError, parse as parse_fields, read_toml, to_toml
 from aibyhand.cli import main
-from aibyhand.steps import Steps
+from aibyhand.steps import Steps, format_number
 from models import random_model
 
 if sys.version_info >= (3, 11):
@@ -578,6 +578,20 @@ API_CASES = [
     ("scale.experiment lr 0", lambda: scale.experiment(lr=0), err(VE, "lr")),
     ("scale.experiment pretrain_lr nan", lambda: scale.experiment(pretrain_lr=math.nan), err(VE, "pretrain_lr")),
     ("scale.experiment seed -1", lambda: scale.experiment(seed=-1), err(VE, "seed")),
+    # -- Steps' printer
+    ("Steps.format decimals an array", lambda: infonce.forward(A, P).format("loss", decimals=np.ones((2, 2))), err(VE, "decimals")),
+    ("Steps.format decimals 18", lambda: infonce.forward(A, P).format("loss", decimals=18), err(VE, "decimals", says=["0 to 17"])),
+    ("Steps.format hand 'yes'", lambda: infonce.forward(A, P).format("loss", hand="yes"), err(TE, "hand")),
+    ("Steps.format header 1", lambda: infonce.forward(A, P).format("loss", header=1), err(TE, "header")),
+    ("Steps.format names an array", lambda: infonce.forward(A, P).format(np.array(["loss"])), err(TE, "names")),
+    ("Steps.format names bytes", lambda: infonce.forward(A, P).format(b"loss"), err(TE, "names")),
+    ("Steps.format names a generator", lambda: infonce.forward(A, P).format(n for n in ("loss", "S")),
+     ok(lambda t: t.startswith("loss") and "S = " in t)),
+    ("format_number a string", lambda: format_number("1.5"), err(TE, "x")),
+    ("format_number None", lambda: format_number(None), err(TE, "x")),
+    ("format_number decimals None", lambda: format_number(1.5, decimals=None), err(VE, "decimals")),
+    ("format_number -0.001", lambda: format_number(-0.001, decimals=2), ok(lambda t: t == "0.00")),
+    ("format_number a 0-d array", lambda: format_number(np.array(0.5), decimals=2), ok(lambda t: t == "0.50")),
     # -- formula: the public reader of every step's formula
     ("formula deep parentheses", lambda: formula.parse("(" * 5000 + "A" + ")" * 5000, {"A": "A"}), err(formula.FormulaError, "'" + "(" * 40 + "'...")),
     ("formula unknown name", lambda: formula.parse("B + A", {"A": "A"}), err(formula.FormulaError, "'B + A'")),

@@ -28,10 +28,11 @@ def test_it_loads_each_page_and_times_every_key(monkeypatch):
     values = pagebench.typed_values(ws, steps)
     assert r["typing"]["boxes"] == len(values) == -(-len(layout.cells(ws.sheet, steps)) // 12)
     keys = sum(len(text) for _, text in values)
-    assert len(r["typing"]["keys"]) == len(r["typing"]["script"]) == keys
+    assert len(r["typing"]["keys"]) == len(r["typing"]["script"]) == len(r["typing"]["floor"]) == keys
     assert all(t > 0 for t in r["typing"]["keys"])
     text = pagebench.format_report(r)
     assert "infonce" in text and "load average" in text and ("within" in text or "OVER" in text)
+    assert "never told" in text
 
 
 @pytest.mark.parametrize("keys, verdict", [([0.01] * 9 + [0.2], "OVER"), ([0.01] * 10, "within")])

@@ -10,7 +10,9 @@ slowed :data:`THROTTLE` times (DevTools' CPU throttling, as a low-end phone):
 - **typing**: on the sheet with the most boxes, every :data:`EVERY`-th box typed key by
   key (a 2-decimal value, every fifth one off by 1, :data:`KEY_GAP` s between keys); for
   each key the time from its keydown to the first task after the next frame (the verdict
-  painted), median and worst; beside it the part the page's script spends marking.
+  painted), median and worst; beside it the part the page's script spends marking, and
+  the floor: the same keys into the same page with its script never told of them (the
+  browser's own work for a key, which no page script can go below).
 
 A measurement, never a test: on a shared machine the figures move with its load, so the
 report gives the load average before and after.
@@ -37,14 +39,24 @@ KEY_GAP = 0.12
 LOAD_BUDGET, KEY_MEDIAN_BUDGET, KEY_WORST_BUDGET = 1.5, 0.030, 0.100
 
 
-def _tab(browser, path: Path, probe: str):
-    """A phone-sized tab at THROTTLE x CPU with the probe installed, the page loaded."""
+def _tab(browser, path: Path, probe: str, floor: bool = False):
+    """A phone-sized tab at THROTTLE x CPU with the probe installed, the page loaded
+    (floor: the page's own script never sees a key)."""
     ctx = browser.new_context(**PHONE)
     tab = ctx.new_page()
     ctx.new_cdp_session(tab).send("Emulation.setCPUThrottlingRate", {"rate": THROTTLE})
     tab.add_init_script(probe)
-    tab.goto(path.as_uri(), wait_until="load")
+    tab.goto(path.as_uri() + ("#floor" if floor else ""), wait_until="load")
     return ctx, tab
+
+
+def _type(tab, values) -> dict:
+    """Type every value into its box, key by key; the probe's figures."""
+    for c, text in values:
+        tab.locator(f'input[data-step="{c.item}"][data-row="{c.row}"][data-col="{c.col}"]').focus()
+        tab.keyboard.type(text, delay=KEY_GAP * 1000)
+    tab.wait_for_timeout(500)
+    return _figures(tab)
 
 
 def _figures(tab) -> dict:
@@ -96,18 +108,18 @@ def measure(names=None) -> dict:
             out["sizes"][name] = (got["boxes"], path.stat().st_size)
         largest = max(names, key=lambda n: out["sizes"][n][0])
         ws, steps, path = built[largest]
-        ctx, tab = _tab(browser, path, probe)
         values = typed_values(ws, steps)
-        for c, text in values:
-            tab.locator(f'input[data-step="{c.item}"][data-row="{c.row}"][data-col="{c.col}"]').focus()
-            tab.keyboard.type(text, delay=KEY_GAP * 1000)
-        tab.wait_for_timeout(500)
-        got = _figures(tab)
-        ctx.close()
+        runs = {}
+        for floor in (False, True):
+            ctx, tab = _tab(browser, path, probe, floor)
+            runs[floor] = _type(tab, values)
+            ctx.close()
+        got = runs[False]
         browser.close()
     out["load_average"].append(os.getloadavg()[0])
     out["typing"] = {"sheet": largest, "boxes": len(values), "keys": [t / 1000 for t in got["keys"]],
-                     "script": [t / 1000 for t in got["script"]]}
+                     "script": [t / 1000 for t in got["script"]],
+                     "floor": [t / 1000 for t in runs[True]["keys"]]}
     return out
 
 
@@ -134,6 +146,9 @@ def format_report(r: dict) -> str:
                  f"{_ms(KEY_WORST_BUDGET)}: {'within' if ok else 'OVER'})")
     lines.append(f"    of which the script marking: median {_ms(statistics.median(script))}, "
                  f"worst {_ms(max(script))}")
+    if t.get("floor"):
+        lines.append(f"    the same keys with the page's script never told (the browser's own work): "
+                     f"median {_ms(statistics.median(t['floor']))}, worst {_ms(max(t['floor']))}")
     lines.append(f"  (the machine's load average meanwhile: {r['load_average'][0]:.1f} before, "
                  f"{r['load_average'][1]:.1f} after, on {r['cpus']} CPUs)")
     return "\n".join(lines)

@@ -14,6 +14,7 @@ matplotlib.rcParams["svg.hashsalt"] = "aibyhand"  # reproducible files
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from . import validate  # noqa: E402
 from .steps import Steps, format_number, matrix  # noqa: E402
 
 
@@ -25,7 +26,12 @@ def heatmap(steps: Steps, name: str, *, block: int = 0, hand: bool = True,
     fixes the colour scale, e.g. (0, 1) for probabilities, (-1, 1) for cosines, so two
     panels compare; by default it spans the values (and 0).
     """
-    step = steps.step(name)
+    step = _step("steps", steps, name)
+    block = validate.integer("block", block, minimum=0,
+                             maximum=step.value.shape[0] - 1 if step.value.ndim == 3 else 0)
+    _check_look(hand, cmap, limits)
+    if title is not None:
+        validate.text("title", title)
     value, rows, cols = matrix(step, block)
     fig, ax = _axes(ax, figsize=(1.0 + 0.75 * value.shape[1], 0.8 + 0.6 * value.shape[0]))
     shown = np.where(np.isfinite(value), value, np.nan)
@@ -54,6 +60,13 @@ def _ink(image, v: float) -> str:
 def heatmaps(panels, *, hand: bool = True, cmap: str = "Blues", limits=None,
              suptitle: str | None = None):
     """Several heatmaps in one row: ``panels`` is a list of ``(steps, name, title)``."""
+    if isinstance(panels, (str, bytes)) or not isinstance(panels, (list, tuple)) or not panels or not all(
+            isinstance(p, (list, tuple)) and len(p) == 3 for p in panels):
+        raise TypeError(f"panels: expected a non-empty list of (steps, name, title), got "
+                        f"{type(panels).__name__} {validate._short(panels)}")
+    for k, (steps, name, _) in enumerate(panels):
+        _step(f"panels[{k}]", steps, name)
+    _check_look(hand, cmap, limits)
     sizes = [matrix(steps.step(name), 0)[0].shape for steps, name, _ in panels]
     width = sum(1.0 + 0.75 * c for _, c in sizes)
     height = 1.2 + 0.6 * max(r for r, _ in sizes)
@@ -67,8 +80,9 @@ def heatmaps(panels, *, hand: bool = True, cmap: str = "Blues", limits=None,
 
 
 def training(history: Steps):
-    """Loss and top-1 retrieval at each width over the steps of a training run."""
-    loss, top1 = history.step("loss"), history.step("top-1")
+    """Loss and top-1 retrieval at each width over the steps of a training run
+    (:func:`aibyhand.finetune.train`'s history)."""
+    loss, top1 = _step("history", history, "loss"), _step("history", history, "top-1")
     steps = np.arange(loss.value.shape[0])
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
     for j, level in enumerate(loss.cols):
@@ -85,8 +99,25 @@ def training(history: Steps):
 def unit_circle(before: np.ndarray, after: np.ndarray, *, labels=None):
     """The first 2 coordinates of every embedding, re-normalised onto the unit circle,
     before and after training; anchor j (column j) is joined to its positive (column B + j).
+    ``before``, ``after``: (d, 2B) with d >= 2 and no column whose first two coordinates
+    are both 0 (it has no direction); ``labels``: B strings, or None.
     """
+    before = validate.array("before", before, what="(d, 2B)")
+    after = validate.array("after", after, what="(d, 2B)")
+    validate.same_shape("after", after, "before", before)
+    if before.shape[0] < 2 or before.shape[1] % 2:
+        raise ValueError(f"before: expected (d, 2B) with d >= 2 and an even number of columns (anchors, "
+                         f"then positives), got {before.shape}")
+    for name, E in (("before", before), ("after", after)):
+        flat = np.flatnonzero(np.hypot(E[0], E[1]) < np.finfo(np.float64).tiny)
+        if flat.size:
+            raise ValueError(f"{name}: column {int(flat[0])} has 0 in both of its first two coordinates; "
+                             f"expected a direction to draw")
     B = before.shape[1] // 2
+    if labels is not None and (isinstance(labels, (str, bytes)) or not isinstance(labels, (list, tuple))
+                               or len(labels) != B or not all(isinstance(x, str) for x in labels)):
+        raise TypeError(f"labels: expected {B} strings (one per anchor) or None, got "
+                        f"{type(labels).__name__} {validate._short(labels)}")
     fig, axes = plt.subplots(1, 2, figsize=(7.5, 3.8), layout="constrained")
     theta = np.linspace(0, 2 * np.pi, 200)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -109,7 +140,11 @@ def unit_circle(before: np.ndarray, after: np.ndarray, *, labels=None):
 
 def accuracy_by_width(steps: Steps, name: str = "top-1", baseline: str | None = None):
     """Top-1 against width on a log axis, one curve per row of the step (as in the MRL paper)."""
-    step = steps.step(name)
+    step = _step("steps", steps, name)
+    if step.cols is None or not all(isinstance(c, str) and c[:2] == "m=" and c[2:].isdigit() for c in step.cols):
+        raise ValueError(f"name: expected a step with a column per width (m=768, m=512 ...), got {name!r}")
+    if baseline is not None:
+        _step("steps", steps, baseline)
     widths = [int(c.split("=")[1]) for c in step.cols]
     fig, ax = plt.subplots(figsize=(6.4, 3.8), layout="constrained")
     for row, label in zip(step.value, step.rows):
@@ -124,6 +159,30 @@ def accuracy_by_width(steps: Steps, name: str = "top-1", baseline: str | None = 
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return _done(fig)
+
+
+def _step(what: str, steps, name):
+    """The step ``name`` of ``steps``, or a one-line error naming the argument."""
+    if not isinstance(steps, Steps):
+        raise TypeError(f"{what}: expected a Steps, got {type(steps).__name__} {validate._short(steps)}")
+    if not isinstance(name, str):
+        raise TypeError(f"name: expected a step's name, got {type(name).__name__} {validate._short(name)}")
+    if name not in steps:
+        raise ValueError(f"name: {validate._short(name)} is not a step of {steps.title!r}")
+    return steps.step(name)
+
+
+def _check_look(hand, cmap, limits) -> None:
+    validate.boolean("hand", hand)
+    if not isinstance(cmap, str) or cmap not in plt.colormaps():
+        raise ValueError(f"cmap: expected the name of a matplotlib colour map such as 'Blues', got "
+                         f"{validate._short(cmap)}")
+    if limits is not None:
+        if isinstance(limits, (str, bytes)) or not isinstance(limits, (list, tuple)) or len(limits) != 2:
+            raise TypeError(f"limits: expected (low, high) or None, got {validate._short(limits)}")
+        low, high = (validate.number("limits", x) for x in limits)
+        if not low < high:
+            raise ValueError(f"limits: expected low < high, got {tuple(limits)}")
 
 
 def _axes(ax, figsize):

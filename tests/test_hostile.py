@@ -116,6 +116,12 @@ TOP1 = mrl.top1(A, P, (8, 4, 2))
 E_HEAD = np.array(embed.head(X, Wu, Wd)["E"])
 
 
+def _plots():
+    from aibyhand import plots
+
+    return plots
+
+
 def without_head(params):
     return {k: v for k, v in params.items() if k not in ("W_up", "W_down")}
 
@@ -592,6 +598,28 @@ API_CASES = [
     ("format_number decimals None", lambda: format_number(1.5, decimals=None), err(VE, "decimals")),
     ("format_number -0.001", lambda: format_number(-0.001, decimals=2), ok(lambda t: t == "0.00")),
     ("format_number a 0-d array", lambda: format_number(np.array(0.5), decimals=2), ok(lambda t: t == "0.50")),
+    # -- the notebooks' pictures
+    ("heatmap steps a dict", lambda: _plots().heatmap({}, "S"), err(TE, "steps")),
+    ("heatmap name missing", lambda: _plots().heatmap(infonce.forward(A, P), "nope"), err(VE, "name", says=["'nope'"])),
+    ("heatmap name 3", lambda: _plots().heatmap(infonce.forward(A, P), 3), err(TE, "name")),
+    ("heatmap block 5 of 1", lambda: _plots().heatmap(backbone.forward(M, "the cat", mask="causal"), "attn", block=5), err(VE, "block")),
+    ("heatmap hand an array", lambda: _plots().heatmap(infonce.forward(A, P), "S", hand=np.ones(2)), err(TE, "hand")),
+    ("heatmap cmap 'nope'", lambda: _plots().heatmap(infonce.forward(A, P), "S", cmap="nope"), err(VE, "cmap")),
+    ("heatmap limits 'ab'", lambda: _plots().heatmap(infonce.forward(A, P), "S", limits="ab"), err(TE, "limits")),
+    ("heatmap limits (1, 0)", lambda: _plots().heatmap(infonce.forward(A, P), "S", limits=(1, 0)), err(VE, "limits")),
+    ("heatmap limits (0, nan)", lambda: _plots().heatmap(infonce.forward(A, P), "S", limits=(0, math.nan)), err(VE, "limits")),
+    ("heatmap title 5", lambda: _plots().heatmap(infonce.forward(A, P), "S", title=5), err(TE, "title")),
+    ("heatmap works", lambda: _plots().heatmap(infonce.forward(A, P), "prob", limits=(0, 1)), ok()),
+    ("heatmaps a string", lambda: _plots().heatmaps("S"), err(TE, "panels")),
+    ("heatmaps a missing step", lambda: _plots().heatmaps([(infonce.forward(A, P), "nope", "")]), err(VE, "name")),
+    ("training an infonce Steps", lambda: _plots().training(infonce.forward(A, P)), err(VE, "name")),
+    ("unit_circle a zero column", lambda: _plots().unit_circle(zero_column(A, 1)[:, :2], A[:, :2]), err(VE, "before", says=["column 1"])),
+    ("unit_circle an odd number of columns", lambda: _plots().unit_circle(A, A), err(VE, "before")),
+    ("unit_circle shapes differ", lambda: _plots().unit_circle(A[:, :2], A[:4, :2]), err(VE, "after")),
+    ("unit_circle labels 3 for 1", lambda: _plots().unit_circle(A[:, :2], P[:, :2], labels=["a", "b", "c"]), err(TE, "labels")),
+    ("unit_circle None", lambda: _plots().unit_circle(None, A[:, :2]), err(TE, "before")),
+    ("unit_circle works", lambda: _plots().unit_circle(A[:, :2], P[:, :2], labels=["cat"]), ok()),
+    ("accuracy_by_width a step without widths", lambda: _plots().accuracy_by_width(infonce.forward(A, P), "S"), err(VE, "name")),
     # -- formula: the public reader of every step's formula
     ("formula deep parentheses", lambda: formula.parse("(" * 5000 + "A" + ")" * 5000, {"A": "A"}), err(formula.FormulaError, "'" + "(" * 40 + "'...")),
     ("formula unknown name", lambda: formula.parse("B + A", {"A": "A"}), err(formula.FormulaError, "'B + A'")),

@@ -249,3 +249,32 @@ def test_a_grid_too_wide_for_its_page_is_shown_one_matrix_after_another(browser,
         assert not errors, errors
     finally:
         ctx.close()
+
+
+def test_a_jump_keeps_the_title_and_the_box_in_view(browser, pages, tmp_path):
+    """Following a 'uses' link shows the matrix's title under the bar, not behind it; Enter
+    goes to the next box and scrolls it into view below the bar."""
+    ctx, tab, errors = open_page(browser, pages[("infonce", None)], tmp_path, **PHONE)
+    try:
+        bar = tab.evaluate("() => document.querySelector('.bar').getBoundingClientRect().bottom")
+        links = tab.locator(".item.box .uses a")
+        for k in (0, 3, links.count() - 1):
+            link = links.nth(k)
+            target = link.get_attribute("href")[1:]
+            link.click()
+            tab.wait_for_timeout(100)
+            top, bottom = tab.evaluate(f"() => {{ const r = document.getElementById({target!r}).getBoundingClientRect();"
+                                       " return [r.top, r.bottom]; }")
+            assert bar <= top and bottom <= 844, (target, top, bar)
+        boxes = tab.locator("input[data-step]")
+        boxes.nth(0).focus()
+        for k in range(1, 30):
+            tab.keyboard.press("Enter")
+            assert tab.evaluate("() => document.activeElement === document.querySelectorAll('input[data-step]')"
+                                f"[{k}]"), k
+            top, bottom = tab.evaluate("() => { const r = document.activeElement.getBoundingClientRect();"
+                                       " return [r.top, r.bottom]; }")
+            assert bar <= top and bottom <= 844, (k, top, bottom)
+        assert not errors, errors
+    finally:
+        ctx.close()

@@ -372,7 +372,8 @@ def _grid_html(grid: list[tuple], steps: Steps, k: int, n: int, where: dict) -> 
     grid columns (row labels, matrix) and each slot row three grid rows (titles, column
     labels, matrices) and a row for each box's hints, so that the matrices of a row start
     on one line and those of a column at one left edge; the cells of a column are as wide
-    as its widest number (a box's width where it has a box). On a narrow screen the items
+    as its widest number (a box's width where it has a box); a last column takes the rest
+    of the page's width, for the hints under the boxes. On a narrow screen the items
     follow one another (:func:`_phone_order`), each with its own labels."""
     ncol = max(len(row) for row in grid)
     rows = [list(row) + [None] * (ncol - len(row)) for row in grid]
@@ -387,7 +388,7 @@ def _grid_html(grid: list[tuple], steps: Steps, k: int, n: int, where: dict) -> 
     for row in rows:
         base.append(at)
         at += 3 + sum(1 for it in row if it is not None and it.role == "box")
-    out = [f'<div class="grid" style="grid-template-columns:{" ".join(widths)}">']
+    out = [f'<div class="grid" style="grid-template-columns:{" ".join(widths)} 1fr">']
     for r, c, it in _phone_order(grid, steps):
         span = 1
         while c + span < ncol and rows[r][c + span] is None:

@@ -350,18 +350,42 @@ def _fit(grid, steps: Steps, usable: float, k: int) -> _Layout:
     return _Layout(grid, steps, math.floor(cw * 100) / 100)
 
 
-def worksheet_pages(ws, data: dict, *, key: bool = False, source: str = "", parts=None):
+def worksheet_pages(ws, data: dict, *, key: bool = False, source: str = "", parts=None,
+                    student: str = ""):
     """The pages of a catalogued worksheet for some data: its title, a line with its
     settings and where its numbers come from, and a name field on every page.
 
-    ``parts``: what ``ws.run(data)`` returned, when the caller has run it already.
+    ``parts``: what ``ws.run(data)`` returned, when the caller has run it already;
+    ``student``: whose sheet it is (a class set's), printed with ``source`` at the top
+    right of every page and in its name field.
     """
     ws, parts = given.worksheet("ws", ws), given.parts("parts", parts)
     key, source = given.boolean("key", key), given.text("source", source)
+    student = given.text("student", student)
     parts = ws.run(data) if parts is None else parts
     steps = ws.join(parts)
-    return pages(ws.sheet, steps, title=f"Worksheet {ws.number}: {ws.title}",
-                 settings=settings_line(steps), source=source, key=key)
+    figs, drawn = pages(ws.sheet, steps, title=f"Worksheet {ws.number}: {ws.title}",
+                        settings=settings_line(steps), source=source, key=key)
+    if student:
+        _name(figs, student, source)
+    return figs, drawn
+
+
+def _name(figs, student: str, source: str) -> None:
+    """Whose sheet: the name and ``source`` under the page number, and the name in the
+    name field (as :func:`aibyhand.classroom.names.drawable` draws it)."""
+    from . import names
+
+    name = names.drawable(names.shown(student))
+    for fig in figs:
+        ax = fig.axes[0]
+        right = ax.get_xlim()[1] - MARGIN
+        ax.text(right, MARGIN + 0.19, " \u00b7 ".join(x for x in (name, source) if x), fontsize=8.5,
+                va="top", ha="right", color="0.15", family=names.fonts())
+        for t in ax.texts:
+            if t.get_text().startswith("name: ___"):
+                t.set_text(f"name: {name}")
+                t.set_family(names.fonts())
 
 
 def settings_line(steps: Steps) -> str:

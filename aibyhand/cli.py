@@ -1,4 +1,4 @@
-"""The ``aibyhand`` command: list, show, sheet, check, bench.
+"""The ``aibyhand`` command: list, show, sheet, class, check, bench.
 
 Exit codes: 0 when all is well, 1 when ``check`` finds a wrong box, 2 for anything the
 user must fix (an unknown worksheet, a malformed file, a file that cannot be written),
@@ -65,6 +65,14 @@ def _parser() -> argparse.ArgumentParser:
                             "and about how many minutes the sheet takes (with the model)")
     sub.add_parser("bench", help="time one EmbeddingGemma-sized head step: ours, the floor, torch",
                    add_help=False)
+    cls = sub.add_parser("class", help="a class set: each student of a roster gets a variant of their own, "
+                                       "on paper and as a web page, with a key and an answers file")
+    cls.add_argument("name", metavar="NAME", help=", ".join(catalog.WORKSHEETS))
+    cls.add_argument("roster", metavar="ROSTER", help="a text file with one name per line, or a .csv with "
+                                                      "a 'name' column and optionally 'id'")
+    cls.add_argument("-o", "--output", metavar="DIR", required=True,
+                     help="the folder to write (run again to remake a lost sheet)")
+    cls.add_argument("--paper", choices=("a4", "letter"), help="the paper size of the sheets (a4 unless given)")
     chk = sub.add_parser("check", help="check answers files box by box (several files: one line per student)",
                          formatter_class=argparse.RawDescriptionHelpFormatter, epilog=CHECK_EXIT)
     chk.add_argument("name", metavar="NAME", help=", ".join(catalog.WORKSHEETS))
@@ -318,7 +326,7 @@ def _check(args) -> int:
     ok = all(h.report.ok for h in hand_ins if h.report is not None)
     code = _decided(2 if bad else 0 if ok else 1)
     if args.json:
-        print(json.dumps(classview.to_json(hand_ins), indent=1, ensure_ascii=False))
+        print(classview.json_text(hand_ins))
     elif len(hand_ins) == 1 and not bad:
         print(hand_ins[0].report.format(reveal=args.reveal))
     else:
@@ -428,4 +436,23 @@ def _show(args) -> int:
     return 0
 
 
-COMMANDS = {"list": _list, "show": _show, "sheet": _sheet, "check": _check}
+def _class_set(args) -> int:
+    from .classroom import classset
+
+    catalog.get(args.name)
+    made = classset.make(args.name, args.roster, args.output, paper=args.paper)
+    n = len(made.students)
+    out = made.folder
+    print(f"wrote {out}: {n} student{'s' if n != 1 else ''}, each in {out / 'students'} (sheet, web page, "
+          f"answers file) with a key in {out / 'keys'}; {out / 'all-sheets.pdf'}, {out / 'all-keys.pdf'}, "
+          f"{out / 'roster.toml'}")
+    for s in made.students:
+        if s.moved:
+            print(f"  {names.shown(s.name)}: seed {s.seed}, {s.moved} seed{'s' if s.moved != 1 else ''} "
+                  f"passed over ({s.why})")
+    for path in made.kept:
+        print(f"  kept {path}: it is not a blank answers file (answers in it?)")
+    return 0
+
+
+COMMANDS = {"list": _list, "show": _show, "sheet": _sheet, "check": _check, "class": _class_set}

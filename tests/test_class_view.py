@@ -2,7 +2,7 @@
 
 import pytest
 
-from aibyhand.classroom import catalog, check, classview, layout
+from aibyhand.classroom import catalog, check, classview, layout, names
 from students import work
 
 
@@ -31,7 +31,7 @@ def test_rows_are_sorted_by_progress_and_a_file_that_cannot_be_read_is_the_last_
 
 
 def test_a_name_no_font_here_draws_is_question_marks_and_the_id(hand_ins, monkeypatch):
-    monkeypatch.setattr(classview, "_glyph_fonts", lambda: [])
+    monkeypatch.setattr(names, "_glyph_fonts", lambda: [])
     labelled = {h.student: h for h in classview.labelled(hand_ins)}
     assert classview.plot_label(labelled["李明"]) == "?? [s2]"
     assert classview.plot_label(labelled["Ana Lee"]).startswith("Ana Lee [")

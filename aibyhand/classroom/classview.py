@@ -14,7 +14,7 @@ its row in the gradebook (with no score) and its entry in the JSON, with the rea
   are left empty, which a gradebook import reads as "no grade"). A text cell starting
   with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written after a ``'``,
   so no spreadsheet runs it as a formula.
-- :func:`to_json`: always a list, one object per file with the keys of :data:`JSON_KEYS`.
+- :func:`to_json` (:func:`json_text`): always a list, one object per file with the keys of :data:`JSON_KEYS`.
 - :func:`plot`: students (most progress first) by the sheet's matrices, each cell split
   into its boxes' shares of right, follow-through, wrong (a box that cannot be read counts
   as wrong) and not done; beside it, the matrices most students got wrong.
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -151,6 +152,16 @@ def to_json(hand_ins: Sequence[HandIn]) -> list[dict]:
                           "last_page": 0, "reasons": {}, "error": h.error})
         out.append({k: entry[k] for k in JSON_KEYS})
     return out
+
+
+def json_text(hand_ins: Sequence[HandIn]) -> str:
+    """:func:`to_json` as JSON text: names exact, but every control, format or
+    line-separator character escaped (``\\u202e``), so printing it cannot reverse or
+    break a terminal's lines; other characters as they are."""
+    hand_ins = given.hand_ins("hand_ins", hand_ins)
+    text = json.dumps(to_json(hand_ins), indent=1, ensure_ascii=False)
+    return "".join(json.dumps(ch)[1:-1] if unicodedata.category(ch) in names.HIDDEN and ch != "\n"
+                   else ch for ch in text)   # a raw line break is the layout's: json.dumps escapes the strings' own
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -282,7 +293,7 @@ def plot(hand_ins: Sequence[HandIn], *, title: str):
     grid.set_xticks([i + 0.5 for i in range(len(items))], items, rotation=90, fontsize=7)
     grid.xaxis.tick_top()
     grid.tick_params(length=0, pad=2)
-    grid.set_yticks([y + 0.5 for y in range(n_rows)], labels, fontsize=8, fontfamily=name_fonts())
+    grid.set_yticks([y + 0.5 for y in range(n_rows)], labels, fontsize=8, fontfamily=names.fonts())
     for side in grid.spines.values():
         side.set_visible(False)
     fig.legend(handles=[Patch(color=COLOURS[v], label=LEGEND[v]) for v in COLOURS], ncol=4,
@@ -320,45 +331,9 @@ def plot_label(h: HandIn) -> str:
     """A student's row label: the name as :func:`labelled` gives it, at most LABEL_CHARS
     characters; a character no installed font draws is ``?``, and then the id (or the
     file's name) follows in brackets, so the row is still somebody's."""
-    text = drawable(h.label)
+    text = names.drawable(h.label)
     if len(text) > LABEL_CHARS:
         text = text[:LABEL_CHARS - 1] + "\u2026"
     if "?" in text and "?" not in h.label and "[" not in h.label:
         text += f" [{names.shown(h.id) or names.shown(Path(h.file).stem)}]"
     return text
-
-
-def drawable(text: str) -> str:
-    """``text`` with every character no installed name font can draw as ``?`` (a plot
-    would show an empty box for it)."""
-    fonts = _glyph_fonts()
-    return "".join(ch if ch.isascii() or any(f.get_char_index(ord(ch)) for f in fonts) else "?"
-                   for ch in text)
-
-
-NAME_FONTS = ("DejaVu Sans", "Noto Sans", "Noto Sans CJK JP", "Noto Sans CJK SC",
-              "Noto Sans Arabic", "Noto Sans Devanagari", "WenQuanYi Zen Hei",
-              "Droid Sans Fallback", "Arial Unicode MS", "Microsoft YaHei", "PingFang SC",
-              "Hiragino Sans", "Apple SD Gothic Neo", "Malgun Gothic", "Nirmala UI")
-
-
-def name_fonts() -> list[str]:
-    """The fonts of :data:`NAME_FONTS` installed here, in order: matplotlib takes each
-    character from the first that has it."""
-    from matplotlib import font_manager
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return [f for f in NAME_FONTS if f in installed] or ["DejaVu Sans"]
-
-
-_GLYPH_FONTS: list = []
-
-
-def _glyph_fonts() -> list:
-    if not _GLYPH_FONTS:
-        from matplotlib import font_manager
-        from matplotlib.ft2font import FT2Font
-
-        paths = [font_manager.findfont(font_manager.FontProperties(family=f)) for f in name_fonts()]
-        _GLYPH_FONTS.extend(FT2Font(p) for p in dict.fromkeys(paths))
-    return _GLYPH_FONTS

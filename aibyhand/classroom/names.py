@@ -16,6 +16,9 @@ page saves ``answers-{worksheet}-{slug}.toml`` under the same name the class set
   overrides, zero-width characters) as ``<U+202E>``-style text, so a name can never
   reverse or break the line it is printed on. Every name printed to a terminal, a CSV
   file or a plot goes through it.
+- :func:`drawable` and :func:`fonts`: for a plot or a sheet, the name with what no
+  installed font draws as ``?``, and the fonts that draw the rest (CJK, Arabic,
+  Devanagari ... where a font for them is installed).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import unicodedata
 
 from . import given
 
-__all__ = ["slug", "shown", "fnv1a"]
+__all__ = ["slug", "shown", "fnv1a", "drawable", "fonts"]
 
 SLUG_LENGTH = 40
 HIDDEN = ("Cc", "Cf", "Zl", "Zp")   # categories that are never printed as they are
@@ -63,3 +66,42 @@ def shown(name: str) -> str:
     name = given.text("name", name)
     return "".join(f"<U+{ord(ch):04X}>" if unicodedata.category(ch) in HIDDEN else ch
                    for ch in name)
+
+
+# -- drawing a name (matplotlib) ------------------------------------------------------
+
+FONTS = ("DejaVu Sans", "Noto Sans", "Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans Arabic",
+         "Noto Sans Devanagari", "WenQuanYi Zen Hei", "Droid Sans Fallback", "Arial Unicode MS",
+         "Microsoft YaHei", "PingFang SC", "Hiragino Sans", "Apple SD Gothic Neo", "Malgun Gothic",
+         "Nirmala UI")
+
+
+def drawable(text: str) -> str:
+    """``text`` with every character no installed font of :data:`FONTS` can draw as
+    ``?`` (a plot or a sheet would show an empty box for it). Uses matplotlib."""
+    text = given.text("text", text)
+    fonts = _glyph_fonts()
+    return "".join(ch if ch.isascii() or any(f.get_char_index(ord(ch)) for f in fonts) else "?"
+                   for ch in text)
+
+
+def fonts() -> list[str]:
+    """The fonts of :data:`FONTS` installed here, in order: matplotlib takes each
+    character from the first that has it."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return [f for f in FONTS if f in installed] or ["DejaVu Sans"]
+
+
+_GLYPH_FONTS: list = []
+
+
+def _glyph_fonts() -> list:
+    if not _GLYPH_FONTS:
+        from matplotlib import font_manager
+        from matplotlib.ft2font import FT2Font
+
+        paths = [font_manager.findfont(font_manager.FontProperties(family=f)) for f in fonts()]
+        _GLYPH_FONTS.extend(FT2Font(p) for p in dict.fromkeys(paths))
+    return _GLYPH_FONTS

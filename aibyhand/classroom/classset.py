@@ -1,0 +1,432 @@
+"""A class set: a roster becomes one named variant per student, on paper and as a page.
+
+``aibyhand class NAME ROSTER -o DIR`` reads the roster (:func:`read_roster`), gives each
+student a seed (:func:`assign`) and writes (:func:`make`)::
+
+    DIR/roster.toml                      each student's name, id, seed and files
+    DIR/all-sheets.pdf                   every student's sheet, ready to print
+    DIR/all-keys.pdf                     every student's answer key
+    DIR/keys/NAME-STEM-key.pdf           one student's key (for the instructor only)
+    DIR/students/STEM/NAME-STEM.pdf      the sheet, with the name and variant at the top
+    DIR/students/STEM/NAME-STEM.html     the web page, the name filled in
+    DIR/students/STEM/answers-NAME-SLUG.toml   the answers template, student and seed filled in
+
+(``NAME`` is the worksheet, ``SLUG`` the student's :func:`~aibyhand.classroom.names.slug`,
+``STEM`` the slug, with the id's slug added where two students share a name.) A
+student's folder holds what they may see; the keys are apart. In the print-ready PDFs
+every student's pages start on a new leaf when printed on both sides: a sheet of an odd
+number of pages is followed by a blank page.
+
+**Seeds.** A student's seed follows from the worksheet and their id (their name where
+the roster has no id) alone: the first 8 bytes of SHA-256 over ``aibyhand class set``,
+the worksheet, the NFC key and a counter ``k``, as a big-endian integer, modulo
+999,999,999, plus 1 (never seed 0, whose key is printed in the repository). So the
+same roster gives the same seeds on every machine and Python version, and running the
+command again remakes a lost sheet byte for byte. Within a class set (at most
+:data:`MAX_STUDENTS` students) no two students share a variant, a final loss (the
+sheet's last result: :func:`aibyhand.classroom.variants.final`) or more than a fifth of
+their boxes (:func:`aibyhand.classroom.variants.shared`): students are taken in roster
+order, each with ``k = 0``; a student whose seed would collide with an earlier one's in
+any of these ways takes ``k = 1``, then 2 ..., and ``roster.toml`` records ``k`` and
+with whom it collided. A ``roster.toml`` already in DIR keeps its students' seeds (a
+student added to the roster later cannot move anyone), and new students are kept apart
+from all of them.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import sys
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import output
+from . import check, layout, names, variants
+from .worksheet import WorksheetError, read_toml
+
+MAX_STUDENTS = 300
+MAX_SEED = 10**9 - 1
+MAX_MOVES = 64          # seeds a student may pass over before the class set gives up
+MAX_ROSTER_BYTES = 1024 * 1024
+SALT = "aibyhand class set"
+
+
+@dataclass
+class Student:
+    """One roster entry and what the class set gives them."""
+
+    name: str
+    id: str = ""
+    line: int = 0           # where in the roster (1-based; the header is line 1 of a CSV)
+    seed: int = 0
+    moved: int = 0          # k: how many of their own seeds were passed over
+    why: str = ""           # with whom the seeds passed over collided
+    stem: str = ""          # their folder and file names
+
+    @property
+    def key(self) -> str:
+        """What their seed is made from: the id, or the name without one."""
+        return self.id or self.name
+
+
+# -- the roster ---------------------------------------------------------------------------
+
+def read_roster(path: str | Path) -> list[Student]:
+    """The students of a roster file: a CSV (``.csv``: a header row with a ``name``
+    column and optionally ``id``, any case; comma, semicolon or tab between fields, as
+    the header uses) or a text file with one name per line. Blank lines are skipped;
+    spaces at either end of a name or id are dropped. Raises a one-line
+    :class:`WorksheetError` for a file that cannot be used: not UTF-8, more than
+    :data:`MAX_STUDENTS` students, a name that is empty, longer than
+    :data:`~aibyhand.classroom.check.NAME_LENGTH` or holds a control character, the
+    same id twice, or the same name twice without ids to tell the two apart."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()[:MAX_ROSTER_BYTES + 1] if path.is_file() else None
+    except OSError as err:
+        raise WorksheetError(f"{path}: cannot be read ({err.strerror or err})") from None
+    if raw is None:
+        raise WorksheetError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+    if len(raw) > MAX_ROSTER_BYTES:
+        raise WorksheetError(f"{path}: larger than {MAX_ROSTER_BYTES // 1024} KB; a roster is a few KB")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise WorksheetError(f"{path}: not a text file in UTF-8 (save the roster as UTF-8)") from None
+    students = _csv(text, path) if path.suffix.lower() == ".csv" else [
+        Student(line.strip(), line=k) for k, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if not students:
+        raise WorksheetError(f"{path}: no students in it")
+    if len(students) > MAX_STUDENTS:
+        raise WorksheetError(f"{path}: {len(students)} students; a class set holds at most "
+                             f"{MAX_STUDENTS} (split the roster)")
+    for s in students:
+        for what, value in (("name", s.name), ("id", s.id)):
+            if (what == "name" and not value) or len(value) > check.NAME_LENGTH or any(
+                    unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in value):
+                raise WorksheetError(f"{path}: line {s.line}: {what}: expected one line of 1 to "
+                                     f"{check.NAME_LENGTH} characters, got {names.shown(value[:40])!r}")
+    _no_two_alike(students, path)
+    return students
+
+
+def _csv(text: str, path: Path) -> list[Student]:
+    lines = text.splitlines()
+    header = next((ln for ln in lines if ln.strip()), "")
+    delimiter = next((d for d in ",;\t" if d in header), ",")
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    start = next((k for k, row in enumerate(rows) if any(c.strip() for c in row)), 0)
+    head = [c.strip().lower() for c in rows[start]] if rows else []
+    if "name" not in head:
+        raise WorksheetError(f"{path}: expected a header row with a 'name' column (and "
+                             f"optionally 'id'), got {names.shown(header[:60])!r}")
+    at_name, at_id = head.index("name"), head.index("id") if "id" in head else None
+    out = []
+    for k, row in enumerate(rows[start + 1:], start=start + 2):
+        if not any(c.strip() for c in row):
+            continue
+        name = row[at_name].strip() if at_name < len(row) else ""
+        sid = row[at_id].strip() if at_id is not None and at_id < len(row) else ""
+        out.append(Student(name, sid, line=k))
+    return out
+
+
+def _no_two_alike(students: list[Student], path: Path) -> None:
+    """No id twice; no name twice unless each of them has an id."""
+    by_id: dict[str, Student] = {}
+    by_name: dict[str, Student] = {}
+    for s in students:
+        if s.id:
+            key = unicodedata.normalize("NFC", s.id)
+            if key in by_id:
+                raise WorksheetError(f"{path}: line {s.line}: the id {names.shown(s.id)!r} again "
+                                     f"(line {by_id[key].line})")
+            by_id[key] = s
+        key = unicodedata.normalize("NFC", s.name)
+        other = by_name.setdefault(key, s)
+        if other is not s and not (s.id and other.id):
+            raise WorksheetError(f"{path}: line {s.line}: the name {names.shown(s.name)!r} again "
+                                 f"(line {other.line}); two students of one name need an id each "
+                                 f"(a CSV with name and id columns)")
+
+
+# -- seeds --------------------------------------------------------------------------------
+
+def seed_of(worksheet: str, key: str, k: int = 0) -> int:
+    """Seed ``k`` of a student (see the module docstring): 1 ... 999,999,999."""
+    text = f"{SALT}\n{worksheet}\n{unicodedata.normalize('NFC', key)}\n{k}"
+    h = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
+    return 1 + h % MAX_SEED
+
+
+def box_values(name: str, data: dict) -> np.ndarray:
+    """Every box of a variant's sheet, in sheet order (what :func:`variants.shared` compares)."""
+    from . import catalog
+
+    ws = catalog.get(name)
+    steps = ws.steps(data)
+    items = {it.name: it for it in ws.sheet.boxes()}
+    shown = {n: np.asarray(layout.shown(it, steps)[0], float) for n, it in items.items()}
+    return np.array([shown[c.item][c.row, c.col] for c in layout.cells(ws.sheet, steps)])
+
+
+@dataclass
+class _Kept:
+    seeds: list
+    finals: list
+    boxes: list
+    who: list
+
+
+def assign(worksheet: str, students: list[Student], pinned: dict[str, int] | None = None,
+           progress=None) -> list[Student]:
+    """Give every student a seed, in roster order (see the module docstring). ``pinned``:
+    key -> seed for students a class set made before (kept as they are). ``progress``:
+    called once per student."""
+    pinned = pinned or {}
+    kept = _Kept([], [], [], [])
+    order = sorted(students, key=lambda s: s.key not in pinned)   # the pinned first, each in roster order
+    for s in order:
+        if s.key in pinned:
+            s.seed, s.moved, s.why = pinned[s.key], 0, ""
+            _keep(kept, worksheet, s, variants.make(worksheet, s.seed))
+        else:
+            _choose(kept, worksheet, s)
+        if progress:
+            progress(s)
+    return students
+
+
+def _choose(kept: _Kept, worksheet: str, s: Student) -> None:
+    why = []
+    for k in range(MAX_MOVES):
+        seed = seed_of(worksheet, s.key, k)
+        if seed in kept.seeds:
+            why.append(f"seed {seed} is {names.shown(kept.who[kept.seeds.index(seed)])}'s")
+            continue
+        data = variants.make(worksheet, seed)
+        clash = _clash(kept, worksheet, data)
+        if clash:
+            why.append(clash)
+            continue
+        s.seed, s.moved, s.why = seed, k, "; ".join(why)
+        _keep(kept, worksheet, s, data)
+        return
+    raise WorksheetError(f"{names.shown(s.name)}: no variant of {worksheet} kept apart from the "
+                         f"{len(kept.seeds)} students before in {MAX_MOVES} seeds; make smaller class sets")
+
+
+def _clash(kept: _Kept, worksheet: str, data: dict) -> str:
+    """Why a variant may not join the class set ("" if it may)."""
+    final = variants.final(worksheet, data)
+    boxes = box_values(worksheet, data)
+    for j, other in enumerate(kept.finals):
+        if other.shape == final.shape and np.allclose(other, final, rtol=0, atol=1e-9):
+            return f"the same final result as {names.shown(kept.who[j])}"
+    for j, other in enumerate(kept.boxes):
+        if other.shape == boxes.shape:
+            share = float(np.mean(np.isclose(other, boxes, rtol=0, atol=1e-9)))
+            if share > variants.MAX_SHARED:
+                return f"{share:.0%} of the boxes of {names.shown(kept.who[j])}"
+    return ""
+
+
+def _keep(kept: _Kept, worksheet: str, s: Student, data: dict) -> None:
+    kept.seeds.append(s.seed)
+    kept.finals.append(variants.final(worksheet, data))
+    kept.boxes.append(box_values(worksheet, data))
+    kept.who.append(s.name)
+
+
+def stems(students: list[Student]) -> None:
+    """Each student's folder and file stem: their slug, with their id's added where two
+    students share a slug."""
+    count: dict[str, int] = {}
+    for s in students:
+        count[names.slug(s.name)] = count.get(names.slug(s.name), 0) + 1
+    for s in students:
+        base = names.slug(s.name)
+        s.stem = base if count[base] == 1 else f"{base}-{names.slug(s.id)}"
+
+
+# -- roster.toml ----------------------------------------------------------------------------
+
+def roster_toml(worksheet: str, students: list[Student]) -> str:
+    """The class set's record: per student name, id, seed, and where a seed was passed
+    over, how many (``moved``) and why."""
+    q = check.toml_string
+    lines = [f"# a class set of worksheet {worksheet}: aibyhand class {worksheet} ROSTER -o DIR",
+             "# each student's seed follows from the worksheet and their id (or name); 'moved' counts",
+             "# the seeds a student passed over to stay apart from the students before them",
+             f"worksheet = {q(worksheet)}", ""]
+    for s in students:
+        lines += ["[[student]]", f"name = {q(s.name)}"]
+        if s.id:
+            lines.append(f"id = {q(s.id)}")
+        lines += [f"seed = {s.seed}", f"files = {q('students/' + s.stem)}"]
+        if s.moved:
+            lines += [f"moved = {s.moved}", f"why = {q(s.why)}"]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def read_pinned(path: Path, worksheet: str) -> dict[str, int]:
+    """key -> seed from a class set's ``roster.toml`` made before (empty if none)."""
+    if not path.exists():
+        return {}
+    got = read_toml(path)
+    if got.get("worksheet") != worksheet:
+        raise WorksheetError(f"{path}: a class set of {names.shown(str(got.get('worksheet')))!r}, "
+                             f"not {worksheet!r}: choose another folder")
+    out = {}
+    for k, entry in enumerate(got.get("student", []), start=1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("seed"), int) or \
+                isinstance(entry.get("seed"), bool) or not isinstance(entry.get("name"), str):
+            raise WorksheetError(f"{path}: student {k}: expected a name and a seed")
+        out[entry.get("id") or entry["name"]] = entry["seed"]
+    return out
+
+
+# -- progress -------------------------------------------------------------------------------
+
+class Progress:
+    """A one-line progress bar on ``stream`` (stderr), drawn only when it is a terminal."""
+
+    def __init__(self, total: int, what: str, stream=None):
+        self.total, self.what, self.done = total, what, 0
+        self.stream = sys.stderr if stream is None else stream
+        try:
+            self.on = bool(self.stream.isatty())
+        except (AttributeError, ValueError, OSError):
+            self.on = False
+
+    def step(self, note: str = "") -> None:
+        self.done += 1
+        if not self.on:
+            return
+        width = 24
+        full = width * self.done // max(self.total, 1)
+        bar = "#" * full + "-" * (width - full)
+        text = f"\r{self.what} [{bar}] {self.done}/{self.total} {names.shown(note)[:30]:<30}"
+        try:
+            self.stream.write(text)
+            if self.done >= self.total:
+                self.stream.write("\n")
+            self.stream.flush()
+        except (OSError, ValueError):
+            self.on = False
+
+
+# -- the files ------------------------------------------------------------------------------
+
+@dataclass
+class Made:
+    """What :func:`make` wrote."""
+
+    students: list[Student]
+    folder: Path
+    kept: list[Path]        # answers files left as they were (they differ from a blank template)
+
+
+def make(worksheet: str, roster: str | Path, folder: str | Path, *, paper: str | None = None,
+         stream=None) -> Made:
+    """The class set of ``worksheet`` for ``roster`` in ``folder`` (see the module
+    docstring); a progress bar on ``stream`` (stderr) when it is a terminal. An answers
+    file already in a student's folder that is not the blank template is kept as it is
+    (it may hold answers); every other file is written again, each whole or not at all
+    (:mod:`aibyhand.output`)."""
+    from . import catalog
+
+    ws = catalog.get(worksheet)
+    students = read_roster(roster)
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise WorksheetError(f"-o {folder}: is a file; expected a folder for the class set")
+    pinned = read_pinned(folder / "roster.toml", ws.name)
+    bar = Progress(len(students), "choosing variants", stream)
+    assign(ws.name, students, pinned, progress=lambda s: bar.step(s.name))
+    stems(students)
+    (folder / "keys").mkdir(parents=True, exist_ok=True)
+    bar = Progress(len(students), "writing sheets", stream)
+    kept = []
+    sheets, keys = _Pdf(), _Pdf()
+    for s in students:
+        kept += _write_student(ws, s, folder, paper, sheets, keys)
+        bar.step(s.name)
+    output.write(folder / "all-sheets.pdf", sheets.close())
+    output.write(folder / "all-keys.pdf", keys.close())
+    output.write(folder / "roster.toml", roster_toml(ws.name, students))
+    return Made(students, folder, kept)
+
+
+def _write_student(ws, s: Student, folder: Path, paper, sheets: "_Pdf", keys: "_Pdf") -> list[Path]:
+    from . import page, sheet
+
+    data = variants.make(ws.name, s.seed)
+    parts = ws.run(data)
+    steps = ws.join(parts)
+    mine = folder / "students" / s.stem
+    mine.mkdir(parents=True, exist_ok=True)
+    stem = f"{ws.name}-{s.stem}"
+    source = f"variant {s.seed}"
+    for key, out, pdf in ((False, mine / f"{stem}.pdf", sheets), (True, folder / "keys" / f"{stem}-key.pdf", keys)):
+        figs, _ = sheet.worksheet_pages(ws, data, key=key, source=source, parts=parts, student=s.name,
+                                        **_supported(sheet.worksheet_pages, paper=paper))
+        try:
+            one = io.BytesIO()
+            sheet.save_pdf(figs, one)
+            pdf.add(figs)
+        finally:
+            sheet.close(figs)
+        output.write(out, one.getvalue())
+    html = page.render(ws, data, source=source, parts=parts, seed=s.seed, student=s.name, student_id=s.id)
+    output.write(mine / f"{stem}.html", html)
+    template = check.template(ws.sheet, steps, worksheet=ws.name, seed=s.seed, student=s.name, id=s.id)
+    answers = mine / f"answers-{ws.name}-{names.slug(s.name)}.toml"
+    if answers.exists() and answers.read_bytes() != template.encode("utf-8"):
+        return [answers]
+    output.write(answers, template)
+    return []
+
+
+def _supported(fn, **options) -> dict:
+    """The options ``fn`` takes (and that are given)."""
+    import inspect
+
+    params = inspect.signature(fn).parameters
+    return {k: v for k, v in options.items() if k in params and v is not None}
+
+
+class _Pdf:
+    """One PDF of many students' pages, in memory: each student's first page on a new
+    leaf when printed on both sides (a blank page after an odd number of pages)."""
+
+    def __init__(self):
+        from matplotlib.backends.backend_pdf import PdfPages
+
+        from .sheet import PDF_METADATA
+
+        self.buf = io.BytesIO()
+        self.pdf = PdfPages(self.buf, metadata=PDF_METADATA)
+
+    def add(self, figs) -> None:
+        for fig in figs:
+            self.pdf.savefig(fig)
+        if len(figs) % 2:
+            import matplotlib.pyplot as plt
+
+            blank = plt.figure(figsize=figs[0].get_size_inches())
+            blank.text(0.5, 0.04, "(left blank: the next sheet starts on a new leaf)", ha="center",
+                       fontsize=7, color="0.6")
+            self.pdf.savefig(blank)
+            plt.close(blank)
+
+    def close(self) -> bytes:
+        """The PDF's bytes."""
+        self.pdf.close()
+        return self.buf.getvalue()

@@ -483,3 +483,14 @@ def test_a_matrix_of_only_follow_through_boxes_is_headed_follow_through():
     assert heads[slip.item] == "WRONG"
     assert all(heads[it.name] == "right" for it in ws.sheet.boxes()
                if {m.verdict for m in report.marks if m.cell.item == it.name} == {"right"})
+
+
+def test_the_exit_codes_are_in_check_help(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["check", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "exit codes:" in out
+    for code in ("0  every file was read and no box is wrong", "1  a box is wrong, or a box cannot be read",
+                 "2  a file cannot be read at all"):
+        assert code in out, code

@@ -58,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     sheet.add_argument("-o", "--output", metavar="FILE",
                        help=".pdf (all pages), .png (one file per page), .html (the interactive "
                             "page), or with --key .toml (the key as an answers file)")
+    sheet.add_argument("--paper", choices=("a4", "letter"), default="a4",
+                       help="the paper a .pdf or .png is drawn for: a4 (595 x 842 pt, the default) or "
+                            "letter (612 x 792 pt)")
     sheet.add_argument("--answers-template", action="store_true",
                        help="instead, print (or write to -o FILE.toml) a blank answers file")
     sheet.add_argument("--stats", action="store_true",
@@ -229,7 +232,7 @@ def _sheet(args) -> int:
     from .classroom import sheet
 
     try:
-        figs, _ = sheet.worksheet_pages(ws, data, key=args.key, source=label, parts=parts)
+        figs, _ = sheet.worksheet_pages(ws, data, key=args.key, source=label, parts=parts, paper=args.paper)
     except sheet.SheetError as err:
         raise WorksheetError(f"{source}: {err}") from None
     for path in sheet.save(figs, out):

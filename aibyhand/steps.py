@@ -319,18 +319,23 @@ def _format_meta(value) -> str:
 
 # -- the printer ----------------------------------------------------------------------
 
-def format_number(x, *, decimals: int = 4, hand: bool = False) -> str:
+WHOLE, FRACTION, DECIMAL = "whole", "fraction", "decimal"
+
+
+def format_number(x, *, decimals: int = 4, hand: bool = False, style: str | None = None) -> str:
     """One number as a worksheet shows it: fixed decimals, never ``-0.00``.
 
     In hand mode a value is printed the way a student writes it: an integer as an
     integer, an exact small fraction that two decimals cannot show as a fraction
     (``1/9``, ``-9/13``: numerator and denominator at most 30), anything else with two
-    decimals (``0.60``, ``0.47``, ``1.51`` for 83/55).
+    decimals (``0.60``, ``0.47``, ``1.51`` for 83/55). ``style`` (from
+    :func:`hand_style`) writes it as the rest of its matrix: whole, as a fraction
+    (``1/2`` beside ``1/3``), or with two decimals (``1.00``, ``0.33`` beside ``0.47``).
     """
     _decimals(decimals)
     if isinstance(x, (bool, np.bool_)):
         return str(int(x))
-    if isinstance(x, (int, np.integer)):
+    if isinstance(x, (int, np.integer)) and not (hand and style == DECIMAL):
         return str(int(x))
     if not isinstance(x, (float, np.floating)) and not (isinstance(x, np.ndarray) and x.ndim == 0
                                                         and x.dtype.kind in "biuf"):
@@ -339,15 +344,33 @@ def format_number(x, *, decimals: int = 4, hand: bool = False) -> str:
     if not np.isfinite(x):
         return "nan" if np.isnan(x) else ("inf" if x > 0 else "-inf")
     if hand:
-        frac = _small_fraction(x)
-        if frac is not None and (frac.denominator == 1 or 100 % frac.denominator
-                                 and max(abs(frac.numerator), frac.denominator) <= HAND_MAX_TERM):
-            return str(frac)
+        style = style or hand_style(np.array([x]))
+        if style != DECIMAL:
+            frac = _small_fraction(x)
+            if frac is not None:
+                return str(frac)
         decimals = HAND_DECIMALS
     text = f"{x:.{decimals}f}"
     if float(text) == 0.0:
         text = f"{0.0:.{decimals}f}"
     return text
+
+
+def hand_style(value) -> str:
+    """How hand mode writes a whole matrix, one way for every entry: ``"whole"`` when
+    every entry is a whole number; ``"fraction"`` when every entry is whole or a small
+    fraction (terms at most 30) and some entry is one two decimals cannot show
+    (``1/3``); else ``"decimal"``, every entry to two decimals (``0`` as ``0.00`` beside
+    ``0.47``). Infinities (a mask's) do not count."""
+    v = np.asarray(value, dtype=float).ravel()
+    v = v[np.isfinite(v)]
+    fracs = [_small_fraction(float(x)) for x in v]
+    if all(f is not None and f.denominator == 1 for f in fracs):
+        return WHOLE
+    if all(f is not None and max(abs(f.numerator), f.denominator) <= HAND_MAX_TERM for f in fracs) \
+            and any(100 % f.denominator for f in fracs):
+        return FRACTION
+    return DECIMAL
 
 
 def _small_fraction(x: float) -> Fraction | None:
@@ -372,7 +395,8 @@ def format_array(value: np.ndarray, *, hand: bool = False, decimals: int = 4,
     if value.ndim == 0:
         return indent + format_number(value[()], hand=hand, decimals=decimals)
     grid = np.atleast_2d(value)
-    cells = [[format_number(v, hand=hand, decimals=decimals) for v in row] for row in grid]
+    style = hand_style(grid) if hand else None
+    cells = [[format_number(v, hand=hand, decimals=decimals, style=style) for v in row] for row in grid]
     ncols = grid.shape[1]
     head = list(cols) if cols is not None else None
     widths = [max(len(r[j]) for r in cells) for j in range(ncols)]

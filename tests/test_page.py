@@ -25,7 +25,7 @@ import pytest
 from aibyhand import formula
 from aibyhand.classroom import catalog, check, layout, page, sheet as _sheet, spelling, tables
 from aibyhand.classroom.worksheet import WorksheetError
-from aibyhand.steps import format_number
+from aibyhand.steps import format_number, hand_style
 from aibyhand.classroom.names import slug
 from pagekit import browser  # noqa: F401  (a fixture)
 
@@ -399,9 +399,10 @@ def shown_values(case: Case) -> set[str]:
         value, rows, cols = layout.shown(it, steps)
         texts += [page.item_title(it, steps), *(rows or ()), *(cols or ()), *case.steps.uses(it.step)]
         ask = layout.mask_of(it, steps)
+        style = hand_style(value)
         for (r, c), x in np.ndenumerate(value):
             if not ask[r, c]:
-                texts.append(layout.cell_text(float(x), layout.words(it, steps)))
+                texts.append(layout.cell_text(float(x), layout.words(it, steps), style))
                 texts.append(repr(abs(float(x))))
     for st in steps.entries():
         if st.given or st.name in printed:

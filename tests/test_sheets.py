@@ -2,6 +2,7 @@
 boxes drawn are the answers template's cells, every number on a key is the steps' number.
 """
 
+import math
 import re
 import sys
 from fractions import Fraction
@@ -9,8 +10,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from aibyhand.classroom import build, catalog, check, layout, sheet, tables
+from aibyhand.classroom import build, catalog, check, layout, sheet, stats, tables
 from aibyhand.cli import key_answers
+from aibyhand.steps import hand_style
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -93,7 +95,7 @@ def test_the_boxes_drawn_empty_are_the_answers_templates_cells(ws, seed):
     figs, drawn = sheet.worksheet_pages(ws, data)
     # what a person sees: every cell drawn is a box or a printed number (a cell the sheet does
     # not ask is not drawn, so no empty cell looks like a box to fill that is not one)
-    cells = sum(1 for f in figs for ax in f.axes for p in ax.patches if abs(p.get_height() - sheet.CELL_H) < 1e-9)
+    cells = sum(1 for f in figs for ax in f.axes for p in ax.patches if p.get_gid() == "cell")
     sheet.close(figs)
     assert cells == len(drawn)
     empty = {(name, r, c) for name, r, c, text in drawn if text == ""}
@@ -109,8 +111,10 @@ def test_every_number_on_a_key_is_the_steps_and_every_box_is_filled(renders):
         boxes = {(c.item, c.row, c.col) for c in layout.cells(ws.sheet, steps)}
         filled = set()
         for item, r, c, text in drawn:
-            value = float(np.asarray(layout.shown(items[item], steps)[0], float)[r, c])
-            assert text in ("", layout.cell_text(value, layout.words(items[item], steps))), (name, item, r, c)
+            matrix = np.asarray(layout.shown(items[item], steps)[0], float)
+            value = float(matrix[r, c])
+            expected = layout.cell_text(value, layout.words(items[item], steps), hand_style(matrix))
+            assert text in ("", expected), (name, item, r, c)
             if text and (item, r, c) in boxes:
                 filled.add((item, r, c))
             if not key and (item, r, c) in boxes:
@@ -164,3 +168,246 @@ def test_a_sheet_too_wide_for_its_page_is_refused_in_one_line():
     with pytest.raises(sheet.SheetError) as info:
         sheet.worksheet_pages(ws, data)
     assert "page 1" in str(info.value) and "\n" not in str(info.value)
+
+
+# -- print: paper, type, boxes, labels, tables, blank space ------------------------------
+
+PAPERS = {"a4": (595, 842), "letter": (612, 792)}
+PRINTED = [(name, seed, paper) for name in catalog.WORKSHEETS for seed, paper in
+           ((None, "a4"), (7, "a4"), (None, "letter"), (23, "letter"))]
+CM = 1 / 2.54
+
+
+def blank_share(fig, dpi: int = 30) -> float:
+    """The share of a page's pixel rows (between the header band, the top 8%, and the
+    name line, the bottom 6%) in blank runs taller than 3% of the page: what
+    ``sheet_print.py`` measures on the PDF, here on the figure drawn at 30 dpi."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="raw", dpi=dpi)
+    raw = np.frombuffer(buf.getvalue(), dtype=np.uint8)
+    w = int(fig.get_size_inches()[0] * dpi)
+    h = raw.size // (4 * w)
+    rgba = raw.reshape(h, w, 4)[..., :3].astype(float)
+    gray = rgba @ np.array([0.299, 0.587, 0.114])
+    ink = (gray[int(h * 0.08):int(h * 0.94)] < 200).any(axis=1)
+    run = empty = 0
+    for x in list(ink) + [True]:
+        if not x:
+            run += 1
+            continue
+        if run > 0.03 * h:
+            empty += run
+        run = 0
+    return empty / len(ink)
+
+
+def type_sizes(pdf: bytes) -> list:
+    """Each page's size in points and how many characters it prints at each type size,
+    read from the PDF's text (font size times the text matrix's scale), as
+    ``sheet_print.py`` reads them."""
+    import io
+    from collections import Counter
+
+    from pypdf import PdfReader
+
+    out = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        sizes = Counter()
+
+        def visit(text, cm, tm, font, size):
+            t = text.strip()
+            if t:
+                scale = abs(tm[3] * cm[3]) or abs(tm[0] * cm[0]) or 1
+                sizes[round(size * scale, 1)] += len(t)
+        page.extract_text(visitor_text=visit)
+        out.append((tuple(round(float(x)) for x in page.mediabox[2:]), sizes))
+    return out
+
+
+@pytest.fixture(scope="module")
+def printed():
+    """Blank sheets as printed, on both papers: ``(name, seed, paper) -> record``, each
+    page's type sizes and paper size (from the PDF), blank share, box sizes and texts
+    (from the figures drawn)."""
+    import io
+
+    out = {}
+    for name, seed, paper in PRINTED:
+        ws = catalog.get(name)
+        data = ws.load() if seed is None else ws.load(seed=seed)
+        figs, _ = sheet.worksheet_pages(ws, data, paper=paper, source=f"--seed {seed or 0}")
+        boxes = [[(p.get_width(), p.get_height()) for p in f.axes[0].patches
+                  if p.get_gid() == "cell" and p.get_facecolor()[:3] == (1.0, 1.0, 1.0)] for f in figs]
+        texts = [[t.get_text() for t in f.axes[0].texts] for f in figs]
+        blank = [blank_share(f) for f in figs]
+        pdf = io.BytesIO()
+        sheet.save_pdf(figs, pdf)
+        sheet.close(figs)
+        out[name, seed, paper] = {"sizes": type_sizes(pdf.getvalue()), "blank": blank, "boxes": boxes,
+                                  "texts": texts}
+    return out
+
+
+@pytest.mark.parametrize("case", PRINTED, ids=lambda c: f"{c[0]}-{c[1] or 0}-{c[2]}")
+def test_a_sheet_prints_on_its_paper_in_large_type(printed, case):
+    """Every page is the paper asked for; every character on it is 8 pt or more and at
+    least 90% of them 9 pt or more, read from the PDF."""
+    for k, ((w, h), sizes) in enumerate(printed[case]["sizes"], start=1):
+        assert (w, h) == PAPERS[case[2]], (case, k)
+        total = sum(sizes.values())
+        assert total > 200, (case, k)   # the page's text was read
+        assert min(sizes) >= 8, (case, k, sorted(sizes.items())[:3])
+        assert sum(n for pt, n in sizes.items() if pt >= 8.95) / total >= 0.9, (case, k, sizes)
+
+
+@pytest.mark.parametrize("case", PRINTED, ids=lambda c: f"{c[0]}-{c[1] or 0}-{c[2]}")
+def test_a_box_has_room_for_a_pencils_number(printed, case):
+    """Every box to fill is at least 1.1 x 0.8 cm: room to write -0.25 in pencil."""
+    boxes = [b for page in printed[case]["boxes"] for b in page]
+    assert len(boxes) >= len(layout.cells(catalog.get(case[0]).sheet, load(catalog.get(case[0]), case[1])[1]))
+    assert min(w for w, _ in boxes) >= 1.1 * CM - 1e-9 and min(h for _, h in boxes) >= 0.8 * CM - 1e-9
+
+
+@pytest.mark.parametrize("case", PRINTED, ids=lambda c: f"{c[0]}-{c[1] or 0}-{c[2]}")
+def test_no_page_but_the_last_is_more_than_40_percent_blank(printed, case):
+    blank = printed[case]["blank"]
+    assert all(b <= 0.40 for b in blank[:-1]), (case, [round(b, 2) for b in blank])
+
+
+@pytest.mark.parametrize("case", PRINTED, ids=lambda c: f"{c[0]}-{c[1] or 0}-{c[2]}")
+def test_the_header_says_how_long_and_the_opening_how_to_round(printed, case):
+    ws = catalog.get(case[0])
+    steps = load(ws, case[1])[1]
+    first = printed[case]["texts"][0]
+    assert any(f"about {stats.minutes(ws, steps=steps)} minutes" in t for t in first), first[:3]
+    opening = " ".join(first).replace("\u00a0", " ")
+    assert "Round to 2 decimals; a 5 in the third place may go either way" in opening
+
+
+@pytest.mark.parametrize("case", PRINTED, ids=lambda c: f"{c[0]}-{c[1] or 0}-{c[2]}")
+def test_no_code_notation_without_words_on_a_blank_sheet(printed, case):
+    """"the first 2 rows of Y", not "Y[:2]" alone; "widths 4 and 2", not "dims (4, 2)"."""
+    for k, texts in enumerate(printed[case]["texts"], start=1):
+        for t in texts:
+            assert not re.search(r"\bdims\b|pad\(|\(\d+, \d+", t), (case, k, t)
+            if re.search(r"\[[^\]]*:[^\]]*\]", t):
+                assert re.search(r"the first \d+ rows", t), (case, k, t)
+
+
+def plans(name: str):
+    """The layout of every seed 0-31 on both papers: ``(seed, paper, steps, plans)``."""
+    ws = catalog.get(name)
+    for seed in range(32):
+        steps = ws.join(ws.run(ws.load(seed=seed)))
+        for paper in PAPERS:
+            yield seed, paper, steps, sheet.plan(ws.sheet, steps, settings=sheet.settings_line(steps), paper=paper)
+
+
+@pytest.mark.parametrize("name", list(catalog.WORKSHEETS))
+def test_every_seed_lays_out_at_full_size_with_labels_whole_formulas_and_tables_by_their_boxes(name):
+    """Seeds 0-31 on A4 and Letter, at scale 1 or more (every page fits at the smallest
+    print, or plan refuses): every matrix labels each drawn row and column (one of a single
+    row or column may go without); a box's heading keeps its formula on one line; each
+    table sits beside the boxes that use it (level with them) or under them, at most
+    ``sheet.NEAR`` below; and a sheet prints one layout of each kind of table."""
+    for seed, paper, steps, pps in plans(name):
+        kinds = {}
+        for k, pp in enumerate(pps, start=1):
+            assert pp.scale >= 1.0
+            for p, (x0, y0, x1, y1), cell, rows, cols in pp.items():
+                where = (name, seed, paper, k, p.item.name)
+                n_rows, n_cols = int(p.drawn.any(axis=1).sum()), int(p.drawn.any(axis=0).sum())
+                if n_rows > 1:
+                    assert len(rows) == n_rows, where
+                if n_cols > 1:
+                    assert len(cols) == n_cols, where
+                if p.item.role == "box" and not p.item.title:
+                    formula = layout.formula(p.item, steps)
+                    assert any(formula in line for line in p.title), (where, p.title)
+            for g, (tx0, ty0, tx1, ty1), u in pp.tables():
+                assert u, (name, seed, k, g.title)
+                beside = tx0 >= u[2] - 1e-9 and ty0 < u[3] and ty1 > u[1]
+                under = tx0 < u[2] and tx1 > u[0] and u[3] - 1e-9 <= ty0 <= u[3] + sheet.NEAR
+                assert beside or under, (name, seed, paper, k, g.title, (tx0, ty0, tx1, ty1), u)
+                kind = ("exact powers" if g.title.startswith("powers") else g.title.split(",")[0].split(" for")[0])
+                kinds.setdefault(kind, set()).add((g.title, len(g.cols)))
+        assert all(len(v) == 1 for v in kinds.values()), (name, seed, kinds)
+
+
+def table_rows(g: tables.Grid, step: float) -> list[tuple[float, float]]:
+    """The range of values each row of a table gives, ``(low, high)``."""
+    out = []
+    for r in g.rows:
+        lo = float(r)
+        out.append((lo - step, lo) if lo <= 0 and "3^x" in g.title else (lo, lo + step))
+    return out
+
+
+@pytest.mark.parametrize("ws, seed", list(cases()))
+def test_a_trimmed_table_still_has_every_value_its_page_needs(ws, seed):
+    """A long table prints only the rows its page can need: the row of every value the
+    page looks up, and the rows on either side of it (where the table has them)."""
+    steps = load(ws, seed)[1]
+    for page in ws.sheet.pages:
+        for t in page.tables:
+            g = tables.build(t, page, steps)
+            if g.title.startswith("3^x,"):     # row -0.3 holds x = -0.30 ... -0.39
+                step, first, last, values = 0.1, 0.0, 2.0, -tables.needed(t, page, steps)
+            elif g.title.startswith("-log"):
+                step, first, last, values = t.columns / 100, 0.0, 1 - t.columns / 100, tables.needed(t, page, steps)
+            elif g.title.startswith("square"):
+                step, first, last, values = 10, 0, 100, tables.needed(t, page, steps)
+            else:
+                continue
+            lows = [abs(float(r)) for r in g.rows if r != tables.SKIP]
+            if len(values) <= 2 and values.size:                 # a few values: a few rows
+                assert len(lows) <= 3 * len(values) + 1, (ws.name, page.title, g.rows)
+            for x in values:
+                row = math.floor(x / step + 1e-9) * step
+                for near in (row - step, row, row + step):
+                    if first - 1e-9 <= near <= last + 1e-9:
+                        assert any(abs(lo - near) < 1e-9 for lo in lows), (ws.name, page.title, x, near, g.rows)
+
+
+def test_paper_is_a4_or_letter_and_refused_otherwise(tmp_path):
+    from aibyhand import cli
+
+    ws = catalog.get("head")
+    with pytest.raises(ValueError, match="paper"):
+        sheet.worksheet_pages(ws, ws.load(), paper="a5")
+    assert cli.main(["sheet", "head", "--paper", "letter", "-o", str(tmp_path / "h.pdf")]) == 0
+    assert type_sizes((tmp_path / "h.pdf").read_bytes())[0][0] == PAPERS["letter"]
+
+
+def test_a_matrix_is_written_one_way(renders):
+    """One number format within a matrix, in the one printer (``aibyhand show`` and the
+    sheets): a 0 beside 0.50 is 0.00, a 1/2 beside a third is a fraction."""
+    from aibyhand.steps import format_array
+
+    assert format_array(np.array([[0.0, 0.5], [1.0, 0.003]]), hand=True).split() == ["0.00", "0.50", "1.00", "0.00"]
+    assert format_array(np.array([[1.0, 1 / 3, 0.5]]), hand=True).split() == ["1", "1/3", "1/2"]
+    assert format_array(np.array([[1.0, -2.0]]), hand=True).split() == ["1", "-2"]
+    for _, _, name, key, drawn in renders:
+        if not key:
+            continue
+        ws = catalog.get(name)
+        styles = {}
+        for item, _, _, text in drawn:
+            if re.fullmatch(r"-?\d+", text):
+                styles.setdefault(item, set()).add("whole")
+            elif re.fullmatch(r"-?\d+/\d+", text):
+                styles.setdefault(item, set()).add("fraction")
+            elif re.fullmatch(r"-?\d+\.\d\d", text):
+                styles.setdefault(item, set()).add("decimal")
+        for item, kinds in styles.items():
+            assert not ("decimal" in kinds and len(kinds) > 1), (ws.name, item, kinds)
+
+
+def test_a_key_prints_every_number_at_8_pt_or_more(renders):
+    """On the answer key a long number shrinks to fit its box, never below 8 pt."""
+    for path, data, name, key, _ in renders:
+        if key and path.suffix == ".pdf":
+            for k, (_, sizes) in enumerate(type_sizes(data), start=1):
+                assert min(sizes) >= 8, (path.name, k, sorted(sizes.items())[:3])

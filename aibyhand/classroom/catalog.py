@@ -83,6 +83,8 @@ _MODEL_HEAD = {f"model.{k}": f for k, f in _HEAD.items()}
 
 POW = Table("pow")          # 3^0, 3^-1 ... as fractions
 NLOG = Table("nlog")        # -log_3 p for p = 0.01 ... 1.00
+POW2DP = Table("pow2dp")    # 3^x to 2 decimals: one layout for every page of a sheet that needs it
+NLOG5 = Table("nlog", columns=5)   # the same, five to a row: narrow enough to sit beside the powers
 
 # -- the sheets, page by page -----------------------------------------------------------
 
@@ -102,8 +104,8 @@ INFONCE = Sheet((
          "its own positive (the diagonal); the loss is their mean. Its gradient with respect to "
          "the logits: prob minus the identity, divided by 3, the number of anchors (the loss "
          "is a mean).",
-         ((box("prob"), box("loss_i"), box("loss")),
-          (box("dlogits"),)),
+         ((box("prob"), box("dlogits")),
+          (box("loss_i"), box("loss"))),
          (NLOG,)),
     Page("Back through the scores: dS times the other side",
          "Divide by the temperature again: dS. Each anchor's unit vector gets its row of dS "
@@ -117,11 +119,12 @@ INFONCE = Sheet((
          "A_hat^T times the same row of dA_hat^T (page 3), added up. Subtract that much of the "
          "unit vector, then divide by the length. The positives, the same by columns.",
          ((grey("A_hat", T=True), box("along_A", T=True, shows="rowsum(A_hat^T * dA_hat^T)"),
-           grey("|A|", T=True), box("dA", T=True, shows="(dA_hat^T - A_hat^T * along_A^T) / |A|^T")),
-          (grey("P_hat"), None, None, None),
-          (box("along_P"), None, None, None),
-          (grey("|P|"), None, None, None),
-          (box("dP"), None, None, None))),
+           grey("|A|", T=True)),
+          (box("dA", T=True, shows="(dA_hat^T - A_hat^T * along_A^T) / |A|^T"),),
+          (),
+          (grey("P_hat"), None),
+          (box("along_P"), grey("|P|")),
+          (box("dP"), None))),
 ))
 
 
@@ -151,12 +154,12 @@ MRL = Sheet((
          "on the own positive (the diagonal) is its power over the sum; loss_i = -log_3 of it "
          "(table); the loss is the mean.",
          ((None,), _infonce_row(8, False), (None,), _infonce_row(4, False)),
-         (Table("pow", ("m=8 / pow",)), Table("pow", ("m=4 / pow",)), NLOG)),
+         (POW2DP, NLOG5)),
     Page("Width 2, and the Matryoshka loss",
          "The same at width 2, every probability this time (the gradient needs them). The MRL "
          "loss adds the three widths' losses, each times its weight (all 1 here).",
-         (_infonce_row(2, True), (box("loss"),)),
-         (POW, NLOG)),
+         (_infonce_row(2, True), (), (box("loss"),)),
+         (POW2DP, NLOG5)),
     Page("Back from width 2: each width's gradient lands in its first rows",
          "As on the InfoNCE sheet: dlogits = (prob - I) / 3 (3 anchors; I has 1 on its "
          "diagonal, 0 elsewhere) and dS = dlogits / temperature, written turned, a row per "
@@ -169,7 +172,8 @@ MRL = Sheet((
           (grey("m=2 / P_hat"), box("m=2 / dA_hat"), grey("m=2 / |A|"), None),
           (grey("m=2 / A_hat"), box("m=2 / along_A"), None, None),
           (None, box("m=2 / dA"), None, None),
-          (grey("m=8 / dA"), grey("m=4 / dA"), box("dA", ask="rows 0:4"), None))),
+          (grey("m=8 / dA"), grey("m=4 / dA"),
+           box("dA", ask="rows 0:4", shows="m=8 / dA + m=4 / dA (rows 1-4) + m=2 / dA (rows 1-2)"), None))),
 ))
 
 DECODE = Sheet((
@@ -177,8 +181,8 @@ DECODE = Sheet((
          "X_tok holds each word's column of the token embeddings; add its position's column of "
          "Pos (t1, t2). Then multiply by each weight matrix (weights on the left, X on top). Only "
          "the last word's query is needed to predict the next word.",
-         ((None, grey("word 1 / X_tok"), grey("word 1 / Pos")),
-          (None, box("word 1 / X", shows="X_tok + Pos (t1, t2)")),
+         ((None, box("word 1 / X", shows="X_tok + Pos (t1, t2)"), grey("word 1 / X_tok"),
+           grey("word 1 / Pos")),
           (grey("word 1 / Wk"), box("word 1 / K")),
           (grey("word 1 / Wv"), box("word 1 / V")),
           (grey("word 1 / Wq"), box("word 1 / Q", ask="cols -1:", rest="blank")))),
@@ -200,8 +204,8 @@ DECODE = Sheet((
          "with W2, and add the residual: h is the last word's hidden state.",
          ((grey("word 1 / W1"), box("word 1 / F", ask="cols -1:", rest="blank")),
           (None, box("word 1 / R", ask="cols -1:", rest="blank")),
-          (grey("word 1 / W2"), box("word 1 / G", ask="cols -1:", rest="blank")),
-          (None, box("word 1 / h", shows="H1 + G, at the last word")))),
+          (grey("word 1 / W2"), box("word 1 / G", ask="cols -1:", rest="blank"),
+           box("word 1 / h", shows="H1 + G, at the last word")))),
     Page("Tied unembedding: a score for every word, and the next word",
          "The output layer is the input embeddings turned: logits = Etok^T h, a score for every "
          "word. Softmax over the vocabulary, lmax the largest logit (exponents from the table, anything "
@@ -218,16 +222,16 @@ EMBED = Sheet((
          "Scores = K^T Q / 2 (keys down, queries across). In each column subtract its largest, "
          "raise 3 to it, divide by the column's sum. Then mix the values: Z = V attn.",
          ((None, grey("Q")),
-          (grey("K", T=True), box("scores")),
-          (None, box("pow", shows="3^(scores - max)")),
-          (None, box("sum")),
-          (None, box("attn")),
+          (grey("K", T=True), box("scores"), box("pow", shows="3^(scores - max)")),
+          (None, box("attn"), box("sum")),
           (grey("V"), box("Z"))),
          (POW,)),
     Page("Residuals, the feed-forward, and mean pooling",
          "H1 = X + Z. The feed-forward is as on the Decode sheet, word by word: its output G is "
          "given. H = H1 + G; x is the mean of H's three columns, one vector for the sentence.",
-         ((grey("X"), box("H1"), grey("G"), box("H"), box("x", shows="mean of H's columns")),)),
+         ((grey("X"), box("H1")),
+          (grey("G"), box("H")),
+          (None, box("x", shows="mean of H's columns")))),
     Page("The projection head, and L2 normalisation",
          "Dense up (4 rows to 16) and Dense down (16 to 8): no bias, no activation; weights on "
          "the left, x from page 2 on top. Then divide by the length (the square root of the sum "
@@ -249,11 +253,13 @@ FINETUNE = Sheet((
          "the softmax of each row (tables), the loss per width, and the MRL loss: their "
          "sum (weights 1).",
          ((None, grey("m=4 / |P|")),
-          (grey("m=4 / |A|", T=True), box("m=4 / S"), box("m=4 / pow"), box("m=4 / sum"),
-           box("m=4 / prob", ask="diag", rest="blank"), box("m=4 / loss_i"), box("m=4 / loss")),
+          (grey("m=4 / |A|", T=True), box("m=4 / S"), box("m=4 / pow")),
+          (None, box("m=4 / prob", ask="diag", rest="blank"), box("m=4 / sum")),
+          (None, box("m=4 / loss_i"), box("m=4 / loss")),
           (None, grey("m=2 / |P|")),
-          (grey("m=2 / |A|", T=True), box("m=2 / S"), box("m=2 / pow"), box("m=2 / sum"),
-           box("m=2 / prob"), box("m=2 / loss_i"), box("m=2 / loss")),
+          (grey("m=2 / |A|", T=True), box("m=2 / S"), box("m=2 / pow")),
+          (None, box("m=2 / prob"), box("m=2 / sum")),
+          (None, box("m=2 / loss_i"), box("m=2 / loss")),
           (None, box("loss"))),
          (Table("pow", ("m=4 / pow", "m=2 / pow")), NLOG)),
     Page("The gradient at Y",
@@ -275,12 +281,12 @@ FINETUNE = Sheet((
          ((box("dW_down", ask="rows 0:2", rest="blank"), box("W_down_new", ask="rows 0:2", rest="blank"),
            box("after / Y", ask="rows 0:2", rest="blank")),
           (),
-          (None, None, grey("after / m=2 / |P|")),
-          (None, grey("after / m=2 / |A|", T=True), box("after / m=2 / S"), box("after / m=2 / pow"),
-           box("after / m=2 / sum")),
-          (None, None, box("after / m=2 / prob", ask="diag", rest="blank"),
-           box("after / m=2 / loss_i"), box("after / m=2 / loss")),
-          (None, None, grey("after / m=4 / loss"), box("after / loss"))),
+          (None, grey("after / m=2 / |P|")),
+          (grey("after / m=2 / |A|", T=True), box("after / m=2 / S"), box("after / m=2 / pow")),
+          (None, box("after / m=2 / prob", ask="diag", rest="blank"), box("after / m=2 / sum")),
+          (None, box("after / m=2 / loss_i"), box("after / m=2 / loss")),
+          (),
+          (box("after / loss"), grey("after / m=4 / loss"))),
          (Table("pow2dp"), NLOG)),
 ))
 
@@ -297,8 +303,9 @@ HEAD = Sheet((
          "Each column of Y divided by its length (square roots from the table) is an embedding "
          "E. Keep the first 2 rows of Y, divide by their own length: E2. The cosine of the two "
          "inputs at each width is one column times the other.",
-         ((box("|Y|"), box("|Y[:2]|")),
-          (box("E"), box("E2")),
+         ((box("|Y|"), box("|Y[:2]|", shows="length of the first 2 rows of Y")),
+          (),
+          (box("E"), box("E2", shows="(the first 2 rows of Y) / |Y[:2]|")),
           (box("cos4", ask="upper", rest="blank"), box("cos2", ask="upper", rest="blank"))),
          (Table("sqrt"),)),
     Page("Why expand? Match a wider teacher at the expanded width",

@@ -513,7 +513,7 @@ def mark(sheet: Sheet, steps: Steps, boxes: Mapping[str, np.ndarray] | Written, 
 
     def printed_interval(name: str):
         v = exact[name]
-        r = np.vectorize(lambda x: layout.printed(x)[1])(v) if v.size else v
+        r = layout.radius(v)
         return v - r, v + r
 
     def fit(x, shape):

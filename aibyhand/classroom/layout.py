@@ -25,7 +25,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..steps import Step, Steps, format_number, matrix
+from ..steps import Step, Steps, format_number, hand_style, matrix
 
 __all__ = ["Item", "Page", "Sheet", "box", "grey", "Cell", "cells", "printed"]
 
@@ -82,10 +82,13 @@ class Table:
     or the 2-decimal table when there is no small grid), ``"pow2dp"`` (b^x for x = 0.00,
     -0.01 ... -2.00), ``"nlog"`` (-log_b p for p = 0.01 ... 1.00), ``"sqrt"`` (square
     roots of 1 ... 100). ``of``: for ``"pow"``, the steps whose values are powers.
+    ``columns``: for ``"nlog"``, entries a row (10: a row a tenth; 5: a row a twentieth,
+    half as wide, for a page that needs two tables side by side).
     """
 
     kind: str
     of: tuple[str, ...] = ()
+    columns: int = 10
 
 
 @dataclass(frozen=True)
@@ -114,20 +117,17 @@ class Sheet:
     instructions: str = ""          # the opening line; by default made from the tables
 
     def opening(self) -> str:
-        """The one line of instructions the sheet opens with."""
+        """The one line of instructions the sheet opens with (a formula in it is kept on
+        one line: its spaces do not break)."""
         if self.instructions:
             return self.instructions
-        kinds = {t.kind for page in self.pages for t in page.tables}
-        what = [w for k, w in (("pow", "powers of 3"), ("pow2dp", "powers of 3"),
-                               ("nlog", "logs"), ("sqrt", "square roots")) if k in kinds]
-        what = list(dict.fromkeys(what))
-        tables = (", ".join(what[:-1]) + " and " + what[-1] if len(what) > 1 else what[0]) if what else ""
-        return ("Write fractions exactly or decimals to 2 places (a half either way); round only "
-                "what you write in a box, and go on with your own numbers. "
-                + (f"No calculator: {tables} come from the table on the page. " if tables
-                   else "No calculator is needed. ")
-                + "A B is a matrix product; A * B and A / B go entry by entry (a row or a column "
-                "stretches to fit). Check your boxes on the sheet's web page, or with aibyhand check.")
+        tables = any(page.tables for page in self.pages)
+        glue = "\u00a0"
+        return ("Round to 2 decimals; a 5 in the third place may go either way; a fraction may stay a "
+                "fraction. Go on with your own numbers. "
+                + ("No calculator: use the tables on the page. " if tables else "No calculator is needed. ")
+                + f"A{glue}B is a matrix product; A{glue}*{glue}B and A{glue}/{glue}B go entry by entry "
+                f"(a row or column repeats to fit). Check with the sheet's web page or aibyhand{glue}check.")
 
     def __post_init__(self):
         if self.prefix:
@@ -197,14 +197,11 @@ def shown(item: Item, steps: Steps) -> tuple[np.ndarray, tuple | None, tuple | N
     """The matrix an item shows (a sentence's matrix for a batch of one; transposed if
     asked) with its row and column labels."""
     value, rows, cols = matrix(steps.step(item.step), 0)
-    # a matrix with named columns (tokens, anchors) has numbered feature rows; a big
-    # weight matrix numbered rows and columns, so a student can find an entry
-    if cols and not rows and value.shape[0] > 1:
+    # every grid is labelled: rows and columns without names (features, a weight
+    # matrix's entries) are numbered, so a student can find an entry
+    if not rows and value.shape[0] > 1:
         rows = tuple(str(i + 1) for i in range(value.shape[0]))
-    if not rows and not cols and max(value.shape) > 8:
-        rows = tuple(str(i + 1) for i in range(value.shape[0]))
-        cols = tuple(str(j + 1) for j in range(value.shape[1]))
-    if rows and not cols and value.shape[1] > 1 and item.T:
+    if not cols and value.shape[1] > 1:
         cols = tuple(str(j + 1) for j in range(value.shape[1]))
     if item.T:
         return value.T, cols, rows
@@ -271,17 +268,18 @@ def words(item: Item, steps: Steps) -> tuple[str, ...]:
     return tuple(rows) if rows and all(isinstance(r, str) for r in rows) else ()
 
 
-def cell_text(value: float, names: tuple[str, ...] = ()) -> str:
-    """A number as the sheet prints it (a word, for a word's id)."""
+def cell_text(value: float, names: tuple[str, ...] = (), style: str | None = None) -> str:
+    """A number as the sheet prints it (a word, for a word's id); ``style``: its matrix's
+    (:func:`~aibyhand.steps.hand_style`), so that a matrix is written one way."""
     if names and float(value).is_integer() and 0 <= value < len(names):
         return names[int(value)]
-    return format_number(value, hand=True).replace("-inf", "-\u221e")
+    return format_number(value, hand=True, style=style).replace("-inf", "-\u221e")
 
 
-def printed(value: float) -> tuple[str, float]:
-    """How the sheet prints a number, and how far the printed number may be from it
-    (0 when it is exact: a whole number or a small fraction)."""
-    text = format_number(value, hand=True)
+def printed(value: float, style: str | None = None) -> tuple[str, float]:
+    """How the sheet prints a number (in its matrix's ``style``), and how far the printed
+    number may be from it (0 when it is exact: a whole number or a small fraction)."""
+    text = format_number(value, hand=True, style=style)
     if not np.isfinite(value):
         return text, 0.0
     try:
@@ -289,6 +287,16 @@ def printed(value: float) -> tuple[str, float]:
     except ValueError:
         exact = False
     return text, 0.0 if exact else 0.005
+
+
+def radius(value) -> np.ndarray:
+    """How far each printed number of a matrix may be from its value, the matrix written
+    one way (:func:`~aibyhand.steps.hand_style`)."""
+    v = np.asarray(value, dtype=float)
+    if not v.size:
+        return v
+    style = hand_style(v)
+    return np.vectorize(lambda x: printed(float(x), style)[1], otypes=[float])(v)
 
 
 def check_sheet(sheet: Sheet, steps: Steps) -> None:

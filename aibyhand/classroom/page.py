@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..steps import Steps
+from ..steps import Steps, hand_style
 from . import check, given, layout, sheet as _sheet, spelling, tables
 from .layout import Item, Page, Sheet
 from .worksheet import WorksheetError
@@ -239,7 +239,7 @@ def _asked(it: Item, steps: Steps, shape) -> np.ndarray:
 
 def _radius(v: np.ndarray) -> np.ndarray:
     """How far each printed number may be from the value (0 where it is exact)."""
-    return np.vectorize(lambda x: layout.printed(float(x))[1], otypes=[float])(v) if v.size else v
+    return layout.radius(v)
 
 
 def _number(x: float, nan_as_null: bool = False):
@@ -439,6 +439,7 @@ def _item_html(it: Item, steps: Steps, ident: str, place: str, uses) -> str:
     value, rows, cols = layout.shown(it, steps)
     ask = layout.mask_of(it, steps)
     words = layout.words(it, steps)
+    style = hand_style(value)
     n, m = value.shape
     cls = "box" if it.role == "box" else "grey"
     if it.role == "grey" and m * max(30, 9 * _cell_chars(it, steps) + 13) > PHONE_WIDTH:
@@ -468,7 +469,7 @@ def _item_html(it: Item, steps: Steps, ident: str, place: str, uses) -> str:
                              f'inputmode="text" autocomplete="off" autocapitalize="off" autocorrect="off" '
                              f'spellcheck="false" enterkeyhint="next"></div>')
             elif it.role == "grey" or it.rest == "grey":
-                cells.append(f'<div class="c g">{_e(layout.cell_text(float(value[i, j]), words))}</div>')
+                cells.append(f'<div class="c g">{_e(layout.cell_text(float(value[i, j]), words, style))}</div>')
             else:
                 cells.append(f'<div class="c s{row_off[i] or col_off[j]}"></div>')
     parts.append(f'<div class="m">{"".join(cells)}</div>')

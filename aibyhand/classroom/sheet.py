@@ -5,42 +5,142 @@ A page is a small spreadsheet: the items in a row of slots share their top line,
 items in a column share their left edge, so in a product the left factor's rows line up
 with the result's rows and the top factor's columns with its columns. Boxes are empty
 on the blank sheet and filled in blue on the key; printed numbers are on grey; cells a
-box does not ask are not drawn. Pages are 8.27 x 11 inches, which prints unscaled on A4
-and on Letter. :func:`pages` returns the figures, :func:`save` writes a PDF (all pages)
-or PNG files (one per page) with fixed metadata, so the same sheet always gives the
-same bytes. A sheet that cannot fit its pages is refused with one line, never drawn off
-the page.
+box does not ask are not drawn. Every grid has its rows and columns labelled, and every
+label keeps its formula on one line. A page's tables sit beside the boxes that use them,
+or right under them.
+
+Paper is A4 (595 x 842 pt) or Letter (612 x 792 pt). At its smallest a page prints its
+numbers, labels, tables and instructions at 9 pt or more (only where the numbers come
+from, in the corner, at 8.5; a long number on the key shrinks to fit its box, to 8 at
+least) and its boxes 1.12 x 0.81 cm, room for a pencil's "-0.25"; a page with room to
+spare prints everything larger, up to half as large again, rather than leave it blank.
+:func:`plan` says where everything goes, :func:`pages` draws it, :func:`save` writes a
+PDF (all pages) or PNG files (one per page) with fixed metadata, so the same sheet
+always gives the same bytes. A sheet that cannot fit its pages at the smallest print is
+refused with one line, never drawn off the page or smaller.
 """
 
 from __future__ import annotations
 
 import io
 import math
-import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from .. import output
-from ..steps import Steps, format_number
-from . import given, layout, tables
+from ..steps import Steps, format_number, hand_style
+from . import given, layout, stats, tables
 from .layout import Item, Page, Sheet
 
-PAGE_W, PAGE_H, MARGIN = 8.27, 11.0, 0.45         # inches
-CELL_W, CELL_H, MIN_CELL_W = 0.42, 0.22, 0.26      # one number
-TITLE_H, TICK_H, GAP = 0.15, 0.12, 0.16            # a title line, column labels, between slots
-CHAR_W = 0.058                                     # one character of a 6.5 pt title, generously
-TICK_CHAR = 0.040
-NUMBER_PT, TITLE_PT, TICK_PT = 6.5, 6.5, 5.0
-KEY_COLOR, GIVEN_COLOR, BOX_COLOR = "#1f4e9c", "black", "0.35"
+PAPERS = {"a4": (595 / 72, 842 / 72), "letter": (612 / 72, 792 / 72)}   # inches
+PAPER = "a4"
+MARGIN = 0.42
+
+# at scale 1, the smallest a page prints; a page with room is drawn larger (SCALES)
+BOX_W, BOX_H = 0.44, 0.32            # a box to fill, inches: 1.12 x 0.81 cm
+GREY_W, GREY_H = 0.30, 0.22          # the least a printed cell gets
+CELL_PAD = 0.08                      # a cell's width beyond its widest number
+NUMBER_PT = LABEL_PT = TITLE_PT = TABLE_PT = 9.0
+KEY_MIN_PT = 8.0                     # a long key number shrinks to fit its box, no further
+TEXT_PT, SETTINGS_PT, PAGE_TITLE_PT, HEADER_PT = 10.0, 9.0, 12.0, 13.0
+CORNER_PT = 8.5                      # page number, where the numbers come from
+GAP_X, GAP_Y = 0.17, 0.10            # between slots
+BLOCK_GAP = 0.20                     # between a page's grids
+NEAR = 1.2                           # a table under its boxes starts at most this far below them
+SCALES = tuple(round(1.5 - 0.05 * k, 2) for k in range(11))   # 1.5, 1.45 ... 1.0
+FOOTER_H = 0.25                      # the name line
+STUDENT_H = 0.17                     # a line for the student's name, on a class set's sheet
+
+KEY_COLOR, GIVEN_COLOR, BOX_COLOR = "#1f4e9c", "black", "0.30"
 GREY = "0.90"
-TABLE_CELL_W, TABLE_CELL_H, TABLE_PT = 0.31, 0.135, 5.2
-MAX_TITLE_W = 2.6
+LABEL_COLOR = "0.30"
+FONT = "DejaVu Sans"
 
 
 class SheetError(ValueError):
     """A sheet that would not fit its page; the message is one line."""
+
+
+# -- measuring text -------------------------------------------------------------------
+
+def text_width(text: str, pt: float, bold: bool = False) -> float:
+    """How wide ``text`` prints at ``pt`` points, in inches (type scales with its size)."""
+    return _width_at_10pt(text, bold) * pt / 10
+
+
+@lru_cache(maxsize=None)
+def _width_at_10pt(text: str, bold: bool) -> float:
+    return sum(_char_width(c, bold) for c in text)
+
+
+@lru_cache(maxsize=None)
+def _char_width(c: str, bold: bool) -> float:
+    """One character's advance at 10 pt, in inches (a line is their sum: the small
+    kerning of a pair is left out)."""
+    from matplotlib.font_manager import FontProperties
+
+    prop = FontProperties(family=FONT, size=10, weight="bold" if bold else "normal")
+    w, _, _ = _text_to_path().get_text_width_height_descent(c, prop, ismath=False)
+    return w / 72
+
+
+@lru_cache(maxsize=1)
+def _text_to_path():
+    from matplotlib.textpath import TextToPath
+
+    return TextToPath()
+
+
+def wrap(text: str, pt: float, width: float, bold: bool = False) -> list[str]:
+    """Words into lines no wider than ``width`` inches (a word wider than that alone)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if not word:
+            continue
+        if lines and text_width(lines[-1] + " " + word, pt, bold) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def fill(tokens: list[str], pt: float, width: float) -> list[str]:
+    """Tokens (each kept whole: a formula is one token) into as few lines as fit ``width``."""
+    lines: list[str] = []
+    for tok in tokens:
+        if lines and text_width(lines[-1] + " " + tok, pt) <= width + 1e-9:
+            lines[-1] += " " + tok
+        else:
+            lines.append(tok)
+    return lines or [""]
+
+
+# -- what an item shows ---------------------------------------------------------------
+
+def _title(item: Item, steps: Steps) -> str:
+    """An item's heading: ``name = formula`` for a box, ``name (given)`` for a given."""
+    return " ".join(title_tokens(item, steps))
+
+
+def layout_formula(item: Item, steps: Steps) -> str:
+    return layout.formula(item, steps)
+
+
+def title_tokens(item: Item, steps: Steps) -> list[str]:
+    """An item's heading in the pieces a line may break between: the parts of its name
+    (``after /``, ``m=2 /``, ``S =``), then its formula whole; a heading in words, word by
+    word. A formula is never broken."""
+    if item.title:
+        return item.title.split()
+    parts = item.name.split(" / ")
+    name = [p + " /" for p in parts[:-1]] + [parts[-1]]
+    if item.role == "grey":
+        return name + (["(given)"] if steps.step(item.step).given else [])
+    name[-1] += " ="
+    return name + [layout.formula(item, steps)]
 
 
 @dataclass
@@ -50,355 +150,625 @@ class Placed:
     rows: tuple | None
     cols: tuple | None
     ask: np.ndarray
-    title: list[str]
-    words: tuple = ()
+    drawn: np.ndarray               # cells drawn at all (boxes, and printed numbers)
+    texts: list                     # each cell's printed text
+    tokens: list[str]
+    title: list[str] = field(default_factory=list)
+
+    @property
+    def printed(self) -> bool:
+        return self.item.role == "grey" or self.item.rest == "grey"
+
+    @property
+    def nrows(self) -> int:
+        """The rows it takes on the page: up to its last drawn one."""
+        drawn = np.flatnonzero(self.drawn.any(axis=1))
+        return int(drawn[-1]) + 1 if drawn.size else 0
 
 
-def _title(item: Item, steps: Steps) -> str:
-    if item.title:
-        return item.title
-    step = steps.step(item.step)
-    if item.role == "grey":
-        return item.name + ("  (given)" if step.given else "")
-    return f"{item.name} = {layout_formula(item, steps)}"
+def _placed(it: Item, steps: Steps, cache: dict | None = None) -> Placed:
+    """An item as a grid draws it (what does not depend on the scale is read once)."""
+    if cache is not None:
+        if it not in cache:
+            cache[it] = _placed(it, steps)
+        p = cache[it]
+        return Placed(p.item, p.value, p.rows, p.cols, p.ask, p.drawn, p.texts, p.tokens)
+    value, rows, cols = layout.shown(it, steps)
+    value = np.asarray(value)
+    ask = np.asarray(layout.mask_of(it, steps), dtype=bool)
+    printed = it.role == "grey" or it.rest == "grey"
+    drawn = np.ones(value.shape, dtype=bool) if printed else ask.copy()
+    words = layout.words(it, steps)
+    style = hand_style(value)   # one way of writing numbers for the whole matrix
+    texts = [[layout.cell_text(v, words, style) for v in row] for row in value]
+    return Placed(it, value, rows, cols, ask, drawn, texts, title_tokens(it, steps))
 
 
-def layout_formula(item: Item, steps: Steps) -> str:
-    return layout.formula(item, steps)
+def _sentence(label) -> bool:
+    return " " in str(label)
 
 
-def wrap_title(text: str, width: int) -> list[str]:
-    """A box's title in lines of at most ``width`` characters where it can: broken after
-    its ``=`` when the formula then fits a line, and never beside a ``/`` (a ``/ 2``
-    alone on a line reads as a new formula)."""
-    name, eq, rhs = text.partition(" = ")
-    rhs = rhs.replace(" / ", "\u00a0/\u00a0")       # in the formula only: a name may hold " / "
-    glued = name + eq + rhs
-    if len(glued) > width and eq and len(name) + 2 <= width and len(rhs) <= width:
-        lines = [name + " =", rhs]
-    else:
-        lines = textwrap.wrap(glued, width=width, break_long_words=False,
-                              break_on_hyphens=False) or [""]
-    return [line.replace("\u00a0", " ") for line in lines]
+def _col_label(label, width: float, pt: float) -> str:
+    """A column label as drawn: a sentence in quotes, and only where it fits (a sentence
+    over a single column says no more than the page's title)."""
+    label = str(label)
+    if _sentence(label):
+        label = f"\u201c{label}\u201d"
+        return label if text_width(label, pt) <= width else ""
+    return label
 
 
-def _label_w(labels) -> float:
-    return 0.0 if not labels else max(len(str(r)) for r in labels) * TICK_CHAR + 0.06
+# -- one grid of slots at one scale ---------------------------------------------------
 
+class _Grid:
+    """Where every item of one grid goes at scale ``s``, relative to the grid's corner."""
 
-class _Layout:
-    """Where every item of one grid goes, for a cell width ``cw``."""
-
-    def __init__(self, grid: list[tuple], steps: Steps, cw: float):
-        self.cw = cw
-        ncol = max(len(r) for r in grid)
-        self.cells: list[list[Placed | None]] = []
-        for row in grid:
-            placed = []
-            for it in list(row) + [None] * (ncol - len(row)):
-                if it is None:
-                    placed.append(None)
+    def __init__(self, rows: list[tuple], steps: Steps, s: float, edge: float | None = None,
+                 cache: dict | None = None):
+        self.s = s
+        self.edge = edge
+        ncol = max(len(r) for r in rows)
+        self.cells: list[list[Placed | None]] = [
+            [None if it is None else _placed(it, steps, cache) for it in list(row) + [None] * (ncol - len(row))]
+            for row in rows]
+        cols = list(zip(*self.cells))
+        num, lab, tit = NUMBER_PT * s, LABEL_PT * s, TITLE_PT * s
+        pad = CELL_PAD * s
+        # a cell's width: a box's at least; a printed matrix's fitted to its numbers and
+        # labels, unless it stands over (or under) a box with as many columns, whose
+        # columns it then shares
+        self.cell_w: dict[tuple[int, int], float] = {}
+        self.label_w, self.col_w = [], []
+        for c, col in enumerate(cols):
+            items = [(r, p) for r, p in enumerate(col) if p]
+            own = {}
+            for r, p in items:
+                w = BOX_W * s if p.ask.any() else GREY_W * s
+                if p.printed:
+                    w = max([w] + [text_width(t, num) + pad for (i, j), t in _cells(p) if not p.ask[i, j]])
+                if p.cols and len(p.cols) > 1:
+                    w = max([w] + [text_width(str(x), lab) + pad for x in p.cols if not _sentence(x)])
+                own[r] = w
+            for r, p in items:
+                m = p.value.shape[1]
+                shared = [own[q] for q, o in items if o.value.shape[1] == m and (o.ask.any() or p.ask.any())]
+                self.cell_w[r, c] = max([own[r]] + shared)
+            self.label_w.append(max((text_width(str(x), lab) for _, p in items for x in (p.rows or ())),
+                                    default=-0.07 * s) + 0.07 * s)
+            self.col_w.append(self.label_w[-1] + max((p.value.shape[1] * self.cell_w[r, c] for r, p in items),
+                                                     default=0.0))
+        # a heading keeps each piece on one line: where the widest piece is wider than its
+        # column and the empty slots beside it, the column widens
+        for c in range(ncol):
+            for r, row in enumerate(self.cells):
+                p = row[c]
+                if p is None:
                     continue
-                value, rows, cols = layout.shown(it, steps)
-                ask = layout.mask_of(it, steps)
-                placed.append(Placed(it, np.asarray(value), rows, cols, ask, [_title(it, steps)],
-                                     layout.words(it, steps)))
-            self.cells.append(placed)
-        self.label_w = [max((_label_w(p.rows) for p in col if p), default=0.0)
-                        for col in zip(*self.cells)]
-        grid_w = [max((p.value.shape[1] * cw for p in col if p), default=0.0) for col in zip(*self.cells)]
-        title_w = [max((min(len(p.title[0]) * CHAR_W, MAX_TITLE_W) for p in col if p), default=0.0)
-                   for col in zip(*self.cells)]
-        self.col_w = [max(lw + gw, tw * 0.55) for lw, gw, tw in zip(self.label_w, grid_w, title_w)]
-        # a title wider than its column wraps; it may also run into an empty column beside it
+                need = max(text_width(t, tit) for t in p.tokens)
+                room = self._room(r, c)
+                if need > room:
+                    self.col_w[c] += need - room
+        for r, row in enumerate(self.cells):
+            for c, p in enumerate(row):
+                if p is not None:
+                    p.title = fill(p.tokens, tit, self._room(r, c))
+        self.line_h = tit / 72 * 1.2
+        self.tick_h = lab / 72 * 1.4
+        self.title_lines = [max((len(p.title) for p in row if p), default=0) for row in self.cells]
+        self.ticks = [any(_col_label(x, self.cell_w[r, c], lab) for c, p in enumerate(row) if p
+                          for j, x in enumerate(p.cols or ()) if p.drawn[:, j].any())
+                      for r, row in enumerate(self.cells)]
+        self.cell_h = [(BOX_H if any(p.ask.any() for p in row if p) else GREY_H) * s for row in self.cells]
+        self.row_h = [n * self.line_h + (self.tick_h if t else 0.0)
+                      + max((p.nrows for p in row if p), default=0) * h
+                      for row, n, t, h in zip(self.cells, self.title_lines, self.ticks, self.cell_h)]
+        self.col_x = [sum(self.col_w[:c]) + c * GAP_X * s for c in range(ncol)]
+        self.row_y = [sum(self.row_h[:r]) + r * GAP_Y * s for r in range(len(self.cells))]
+
+    def _room(self, r: int, c: int) -> float:
+        """How wide item (r, c)'s heading may be: its column and the empty slots to its
+        right, up to the grid's right edge, or to ``edge`` (the page's) when nothing
+        stands to its right."""
+        row = self.cells[r]
+        room = self.col_w[c]
+        k = c + 1
+        while k < len(row) and row[k] is None:
+            room += GAP_X * self.s + self.col_w[k]
+            k += 1
+        if k == len(row) and self.edge is not None:
+            room = max(room, self.edge - sum(self.col_w[:c]) - GAP_X * self.s * c)
+        return room
+
+    @property
+    def width(self) -> float:
+        """From the left edge to the right end of the widest column or heading."""
+        cols = sum(self.col_w) + GAP_X * self.s * (len(self.col_w) - 1)
+        heads = max((self.col_x[c] + max(text_width(t, TITLE_PT * self.s) for t in p.title)
+                     for row in self.cells for c, p in enumerate(row) if p), default=0.0)
+        return max(cols, heads)
+
+    @property
+    def height(self) -> float:
+        return sum(self.row_h) + GAP_Y * self.s * (len(self.row_h) - 1)
+
+    def where(self, r: int, c: int) -> tuple[float, float]:
+        """The top-left corner of item (r, c)'s cells."""
+        return (self.col_x[c] + self.label_w[c],
+                self.row_y[r] + self.title_lines[r] * self.line_h + (self.tick_h if self.ticks[r] else 0.0))
+
+    def rects(self) -> list[tuple[float, float, float, float]]:
+        """Every item's rectangle (x0, y0, x1, y1): its heading, labels and cells."""
+        out = []
         for r, row in enumerate(self.cells):
             for c, p in enumerate(row):
                 if p is None:
                     continue
-                room = self.col_w[c]
-                k = c + 1
-                while k < len(row) and row[k] is None:
-                    room += self.col_w[k] + GAP
-                    k += 1
-                room = max(room, 0.3)
-                p.title = wrap_title(p.title[0], max(int(room / CHAR_W), 5))
-        self.title_lines = [max((len(p.title) for p in row if p), default=0) for row in self.cells]
-        self.ticks = [any(p.cols for p in row if p) for row in self.cells]
-        self.row_h = [n * TITLE_H + (TICK_H if t else 0) + max((p.value.shape[0] * CELL_H for p in row if p),
-                                                                default=0.0)
-                      for row, n, t in zip(self.cells, self.title_lines, self.ticks)]
+                x, y = self.where(r, c)
+                n, m = p.nrows, p.value.shape[1]
+                heads = max(text_width(t, TITLE_PT * self.s) for t in p.title)
+                out.append((self.col_x[c], self.row_y[r], max(x + m * self.cell_w[r, c], self.col_x[c] + heads),
+                            y + n * self.cell_h[r]))
+        return out
 
-    @property
-    def width(self) -> float:
-        return sum(self.col_w) + GAP * (len(self.col_w) - 1)
-
-    @property
-    def height(self) -> float:
-        return sum(self.row_h) + GAP * (len(self.row_h) - 1)
-
-
-class _Page:
-    def __init__(self, title: str, number: int, of: int, corner: str = ""):
-        import matplotlib.pyplot as plt
-
-        self.fig = plt.figure(figsize=(PAGE_W, PAGE_H))
-        self.ax = self.fig.add_axes((0, 0, 1, 1))
-        self.ax.set_xlim(0, PAGE_W)
-        self.ax.set_ylim(PAGE_H, 0)  # y grows downwards, in inches
-        self.ax.axis("off")
-        self.ax.text(MARGIN, MARGIN, title, fontsize=12, fontweight="bold", va="top")
-        self.ax.text(PAGE_W - MARGIN, MARGIN + 0.02, f"page {number} of {of}", fontsize=7.5,
-                     va="top", ha="right", color="0.35")
-        self.ax.text(MARGIN, PAGE_H - MARGIN / 2, "name: ______________________________",
-                     fontsize=8, va="bottom")
-        if corner:
-            self.ax.text(PAGE_W - MARGIN, PAGE_H - MARGIN / 2, corner, fontsize=6.5, va="bottom",
-                         ha="right", color="0.45")
-        self.y = MARGIN + 0.32
-
-    def text(self, x, y, s, **kw):
-        self.ax.text(x, y, s, **kw)
-
-    def lines(self, text: str, *, size: float, color: str = "0.2", bold: bool = False,
-              width: float = PAGE_W - 2 * MARGIN, step: float | None = None) -> None:
-        step = step or size / 72 * 1.35
-        for line in textwrap.wrap(text, width=int(width / (size / 72 * 0.52))):
-            self.text(MARGIN, self.y, line, fontsize=size, va="top", color=color,
-                      fontweight="bold" if bold else "normal")
-            self.y += step
+    def boxes_of(self, names) -> tuple[float, float, float, float] | None:
+        """The rectangle (x0, y0, x1, y1) around the cells of the named steps' items."""
+        out = None
+        for r, row in enumerate(self.cells):
+            for c, p in enumerate(row):
+                if p is None or p.item.step not in names:
+                    continue
+                x, y = self.where(r, c)
+                n, m = p.nrows, p.value.shape[1]
+                box = (x, y, x + m * self.cell_w[r, c], y + n * self.cell_h[r])
+                out = box if out is None else (min(out[0], box[0]), min(out[1], box[1]),
+                                               max(out[2], box[2]), max(out[3], box[3]))
+        return out
 
 
-def _fit_label(label: str, width: float) -> str:
-    """A column label that fits its cell, or none (a sentence over one column says no more
-    than the page's title)."""
-    label = str(label)
-    if " " in label:  # a sentence: in quotes, so that it does not read as two columns
-        label = f"\u201c{label}\u201d"
-    return label if len(label) * TICK_CHAR <= width else ""
+def _cells(p: Placed):
+    for (i, j), t in np.ndenumerate(np.array(p.texts, dtype=object)):
+        yield (i, j), t
 
 
-def _draw_item(page: _Page, p: Placed, x: float, y: float, label_w: float, title_lines: int,
-               ticks: bool, cw: float, key: bool, drawn: list) -> None:
-    from matplotlib.patches import Rectangle
+# -- tables ---------------------------------------------------------------------------
 
-    for i, line in enumerate(p.title):
-        page.text(x, y + (i + 1) * TITLE_H - 0.03, line, fontsize=TITLE_PT, va="bottom",
-                  color="0.1" if p.item.role == "box" else "0.35")
-    y += title_lines * TITLE_H
-    gx = x + label_w
-    printed = p.item.role == "grey" or p.item.rest == "grey"
-    drawn_cell = np.ones(p.value.shape, dtype=bool) if printed else np.asarray(p.ask, dtype=bool)
-    if p.cols:
-        for j, c in enumerate(p.cols):
-            if not drawn_cell[:, j].any():
-                continue  # no cell of this column is on the sheet
-            page.text(gx + (j + 0.5) * cw, y + TICK_H - 0.015, _fit_label(c, cw), fontsize=TICK_PT,
-                      ha="center", va="bottom", color="0.45")
-    if ticks:
-        y += TICK_H
-    if p.rows:
-        for i, r in enumerate(p.rows):
-            if not drawn_cell[i].any():
-                continue
-            page.text(gx - 0.04, y + (i + 0.5) * CELL_H, str(r), fontsize=TICK_PT, ha="right",
-                      va="center", color="0.45")
-    n, m = p.value.shape
-    for (i, j), v in np.ndenumerate(p.value):
-        cx, cy = gx + j * cw, y + i * CELL_H
-        box = p.ask[i, j]
-        shown = not box and printed
-        if not drawn_cell[i, j]:
-            continue  # a cell the sheet does not ask is not drawn: every empty box is one to fill
-        page.ax.add_patch(Rectangle((cx, cy), cw, CELL_H, facecolor="white" if box else GREY,
-                                    edgecolor=BOX_COLOR, lw=0.7 if box else 0.35))
-        if box and not key:
-            drawn.append((p.item.name, i, j, ""))
-            continue
-        text = layout.cell_text(v, p.words)
-        # narrow cells (a wide page) get smaller digits, so a number never leaves its box
-        size = NUMBER_PT * min(1.0, cw / CELL_W * 1.1, cw / (0.062 * max(len(text), 1)))
-        page.text(cx + cw / 2, cy + CELL_H / 2, text, fontsize=size, ha="center", va="center",
-                  color=KEY_COLOR if box else GIVEN_COLOR)
-        drawn.append((p.item.name, i, j, text))
+class _Table:
+    """A table's size at scale ``s``."""
 
-
-def _draw_grid(page: _Page, lay: _Layout, key: bool, drawn: list) -> None:
-    y = page.y
-    for r, row in enumerate(lay.cells):
-        x = MARGIN
-        for c, p in enumerate(row):
-            if p is not None:
-                _draw_item(page, p, x, y, lay.label_w[c], lay.title_lines[r], lay.ticks[r], lay.cw,
-                           key, drawn)
-            x += lay.col_w[c] + GAP
-        y += lay.row_h[r] + GAP
-    page.y = y
-
-
-def _table_size(g: tables.Grid) -> tuple[float, float]:
-    w = (len(g.cols) + 1) * TABLE_CELL_W
-    h = (len(g.rows) + 2) * TABLE_CELL_H + (TABLE_CELL_H if g.note else 0)
-    return w, h
-
-
-def _draw_table(page: _Page, g: tables.Grid, x: float, y: float) -> None:
-    from matplotlib.patches import Rectangle
-
-    page.text(x, y, g.title, fontsize=TABLE_PT + 0.8, va="top", fontweight="bold", color="0.2")
-    y += TABLE_CELL_H * 1.2
-    if any(g.cols):
-        for j, c in enumerate(g.cols):
-            page.text(x + (j + 1.5) * TABLE_CELL_W, y + TABLE_CELL_H / 2, c, fontsize=TABLE_PT,
-                      ha="center", va="center", color="0.4")
-        y += TABLE_CELL_H
-    for i, (r, row) in enumerate(zip(g.rows, g.cells)):
-        page.text(x + TABLE_CELL_W - 0.03, y + TABLE_CELL_H / 2, r, fontsize=TABLE_PT, ha="right",
-                  va="center", color="0.4")
-        for j, v in enumerate(row):
-            if i % 2 == 0:
-                page.ax.add_patch(Rectangle((x + (j + 1) * TABLE_CELL_W, y), TABLE_CELL_W, TABLE_CELL_H,
-                                            facecolor="0.95", edgecolor="none"))
-            page.text(x + (j + 1.5) * TABLE_CELL_W, y + TABLE_CELL_H / 2, v, fontsize=TABLE_PT,
-                      ha="center", va="center")
-        y += TABLE_CELL_H
-    if g.note:
-        page.text(x, y + 0.02, g.note, fontsize=TABLE_PT + 1, va="top", color="0.1", fontweight="bold")
-
-
-def _shelves(grids: list[tables.Grid], usable: float) -> list[tuple[list[tables.Grid], float]]:
-    """Tables side by side while they fit the page's width, then a new row: (tables, height)."""
-    out: list[tuple[list[tables.Grid], float]] = []
-    x = 0.0
-    for g in grids:
-        w, h = _table_size(g)
-        if not out or x + w > usable:
-            out.append(([], 0.0))
-            x = 0.0
-        out[-1] = (out[-1][0] + [g], max(out[-1][1], h))
-        x += w + GAP * 2
-    return out
+    def __init__(self, g: tables.Grid, users: list[str], s: float):
+        self.g, self.users, self.s = g, users, s
+        pt = TABLE_PT * s
+        self.pt = pt
+        texts = [t for row in g.cells for t in row] + [c for c in g.cols if c]
+        self.cell_w = max(text_width(t, pt) for t in texts if t) + 0.07 * s
+        self.label_w = max((text_width(r, pt) for r in g.rows if r != tables.SKIP), default=0.0) + 0.08 * s
+        self.cell_h = pt / 72 * 1.42
+        self.line_h = (pt + 0.5) / 72 * 1.3
+        self.head = any(g.cols)
+        body = self.label_w + len(g.cols) * self.cell_w
+        self.title = wrap(g.title, pt + 0.5, body, bold=True)   # a title wider than the table wraps
+        self.title_h = self.line_h * len(self.title) + 0.04 * s
+        self.w = max([body] + [text_width(t, pt + 0.5, True) for t in self.title])
+        self.skip_h = self.cell_h * 0.8
+        skips = sum(1 for r in g.rows if r == tables.SKIP)
+        self.h = self.title_h + (self.cell_h if self.head else 0.0) + (len(g.rows) - skips) * self.cell_h \
+            + skips * self.skip_h + (self.line_h + 0.04 * s if g.note else 0.0)
 
 
 def page_tables(page: Page, steps: Steps) -> list[tables.Grid]:
     """The distinct tables a page prints (two widths wanting the same 2-decimal table get one)."""
-    out = []
+    return [g for g, _ in _page_tables(page, steps)]
+
+
+def _page_tables(page: Page, steps: Steps) -> list[tuple[tables.Grid, list[str]]]:
+    """Each distinct table a page prints, with the steps that use it."""
+    out: list[tuple[tables.Grid, list[str]]] = []
     for t in page.tables:
         g = tables.build(t, page, steps)
-        if g not in out:
-            out.append(g)
+        users = tables.users(t, page, steps)
+        for k, (h, u) in enumerate(out):
+            if h == g:
+                out[k] = (h, u + [n for n in users if n not in u])
+                break
+        else:
+            out.append((g, users))
     return out
 
 
+# -- a page's body: its grids, each with the tables its boxes use ------------------------
+
+@dataclass
+class _Block:
+    grid: _Grid
+    tables: list[tuple[_Table, float, float]]     # (table, x, y) relative to the block
+    width: float
+    height: float
+    near: bool = True                             # every table beside or right under its boxes
+
+
+def _block(rows: list[tuple], steps: Steps, tabs: list[_Table], s: float, usable: float,
+           cache: dict | None = None) -> _Block:
+    """A grid and its tables, each table beside the grid level with the boxes that use it,
+    or right under those boxes in the first space free of other items; of every way to
+    place them so, one with every table near its boxes, and the shortest."""
+    wide = _Grid(rows, steps, s, edge=usable, cache=cache)
+    if not tabs:
+        return _Block(wide, [], wide.width, wide.height)
+    options = [_place(wide, tabs, usable, s, beside=False),
+               _place(_Grid(rows, steps, s, cache=cache), tabs, usable, s, beside=True)]
+    return min(options, key=lambda o: o[0])[1]
+
+
+def _place(grid: _Grid, tabs: list[_Table], usable: float, s: float, beside: bool):
+    """The tables placed around ``grid``: ``((far tables, height, beside), block)``."""
+    taken = grid.rects()
+    best = None
+    for order in _orders(len(tabs)):
+        placed, far, rects = [None] * len(tabs), 0, list(taken)
+        for k in order:
+            t = tabs[k]
+            u = grid.boxes_of(set(t.users)) or (0.0, 0.0, grid.width, grid.height)
+            mine = rects[len(taken):]
+            starts = [(x, u[3] + GAP_Y * 2 * s) for x in
+                      [u[0] - t.label_w, u[0], u[2] - t.w, 0.0, usable - t.w]
+                      + [r[2] + GAP_X * 2 * s for r in mine] + [r[0] - t.w - GAP_X * 2 * s for r in mine]]
+            if beside:
+                starts.insert(0, (grid.width + GAP_X * 2 * s, max(u[1] - t.title_h, 0.0)))
+            spots = []
+            for n, (x, y) in enumerate(starts):
+                if x + t.w > usable + 1e-9 and n == 0 and beside:
+                    continue
+                x = max(0.0, min(x, usable - t.w))
+                while True:
+                    hits = [r for r in rects if r[0] < x + t.w + GAP_X * s and x < r[2] + GAP_X * s
+                            and r[1] < y + t.h + GAP_Y * s and y < r[3] + GAP_Y * s]
+                    if not hits:
+                        break
+                    y = max(r[3] for r in hits) + GAP_Y * 2 * s
+                beside_it = x >= u[2] - 1e-9 and y < u[3] and y + t.h > u[1]
+                under = x < u[2] and x + t.w > u[0] and u[3] - 1e-9 <= y <= u[3] + NEAR
+                near = beside_it or under
+                spots.append((0 if near else 1, y, n, x))
+            miss, y, _, x = min(spots)
+            far += miss
+            placed[k] = (t, x, y)
+            rects.append((x, y, x + t.w, y + t.h))
+        h = max([grid.height] + [y + t.h for t, _, y in placed])
+        width = max([grid.width] + [x + t.w for t, x, _ in placed])
+        key = (far, h, 0 if beside else 1)
+        if best is None or key < best[0]:
+            best = (key, _Block(grid, placed, width, h, far == 0))
+    return best
+
+
+def _orders(n: int) -> list[tuple[int, ...]]:
+    """The orders in which to place ``n`` tables: as listed, then the others."""
+    from itertools import permutations
+
+    return list(permutations(range(n)))
+
+
+def _body(page: Page, steps: Steps, s: float, usable: float, cache: dict | None = None) -> list[_Block]:
+    cache = {} if cache is None else cache
+    grids = layout.grids(page)
+    mine: list[list[_Table]] = [[] for _ in grids]
+    if "tables" not in cache:
+        cache["tables"] = _page_tables(page, steps)
+    for g, users in cache["tables"]:
+        k = next((k for k, rows in enumerate(grids)
+                  if any(it is not None and it.step in users for row in rows for it in row)), len(grids) - 1)
+        mine[k].append(_Table(g, users, s))
+    return [_block(rows, steps, tabs, s, usable, cache) for rows, tabs in zip(grids, mine)]
+
+
+def _body_size(blocks: list[_Block], s: float) -> tuple[float, float]:
+    return (max((b.width for b in blocks), default=0.0),
+            sum(b.height for b in blocks) + BLOCK_GAP * s * max(len(blocks) - 1, 0))
+
+
+# -- the page around the body ---------------------------------------------------------
+
+class _Page:
+    def __init__(self, paper: str, header: str, number: int, of: int, corner: str, minutes: int | None,
+                 student: str = ""):
+        import matplotlib.pyplot as plt
+
+        self.w, self.h = PAPERS[paper]
+        self.usable = self.w - 2 * MARGIN
+        self.fig = plt.figure(figsize=(self.w, self.h))
+        self.ax = self.fig.add_axes((0, 0, 1, 1))
+        self.ax.set_xlim(0, self.w)
+        self.ax.set_ylim(self.h, 0)  # y grows downwards, in inches
+        self.ax.axis("off")
+        right = f"page {number} of {of}"
+        if minutes is not None:
+            right = f"about {minutes} minutes \u00b7 " + right
+        rw = text_width(right, CORNER_PT + 0.5)
+        size = HEADER_PT
+        while size > 10 and text_width(header, size, True) > self.usable - rw - 0.2:
+            size -= 0.5
+        self.text(MARGIN, MARGIN, header, fontsize=size, fontweight="bold", va="top")
+        self.text(self.w - MARGIN, MARGIN + 0.03, right, fontsize=CORNER_PT + 0.5, va="top", ha="right",
+                  color="0.25")
+        if student:   # whose sheet: the name and its numbers under the page number, the name in its field
+            from . import names
+
+            name = names.drawable(names.shown(student))
+            self.ax.text(self.w - MARGIN, MARGIN + 0.03 + STUDENT_H, " \u00b7 ".join(x for x in (name, corner) if x),
+                         fontsize=CORNER_PT + 0.5, va="top", ha="right", color="0.15", family=names.fonts())
+            self.ax.text(MARGIN, self.h - MARGIN / 2, f"name: {name}", fontsize=TEXT_PT, va="bottom",
+                         family=names.fonts())
+        else:
+            self.text(MARGIN, self.h - MARGIN / 2, "name: ______________________________", fontsize=TEXT_PT,
+                      va="bottom")
+        if corner:
+            self.text(self.w - MARGIN, self.h - MARGIN / 2, corner, fontsize=CORNER_PT, va="bottom",
+                      ha="right", color="0.35")
+
+    def text(self, x, y, s, **kw):
+        self.ax.text(x, y, s, family=FONT, **kw)
+
+
+def _draw_item(page: _Page, grid: _Grid, r: int, c: int, ox: float, oy: float, key: bool,
+               drawn: list) -> None:
+    from matplotlib.patches import Rectangle
+
+    p = grid.cells[r][c]
+    s = grid.s
+    x, y = ox + grid.col_x[c], oy + grid.row_y[r]
+    for i, line in enumerate(p.title):
+        page.text(x, y + (i + 1) * grid.line_h - 0.035 * s, line, fontsize=TITLE_PT * s, va="baseline",
+                  color="0.05" if p.item.role == "box" else "0.30")
+    gx, gy = grid.where(r, c)
+    gx, gy = gx + ox, gy + oy
+    cw, ch = grid.cell_w[r, c], grid.cell_h[r]
+    lab = LABEL_PT * s
+    if p.cols:
+        for j, label in enumerate(p.cols):
+            if not p.drawn[:, j].any():
+                continue  # no cell of this column is on the sheet
+            page.text(gx + (j + 0.5) * cw, gy - 0.04 * s, _col_label(label, cw, lab), fontsize=lab,
+                      ha="center", va="baseline", color=LABEL_COLOR)
+    if p.rows:
+        for i, label in enumerate(p.rows):
+            if not p.drawn[i].any():
+                continue
+            first = int(np.argmax(p.drawn[i]))  # the label stands by the row's first drawn cell
+            page.text(gx + first * cw - 0.05 * s, gy + (i + 0.5) * ch, str(label), fontsize=lab, ha="right",
+                      va="center_baseline", color=LABEL_COLOR)
+    for (i, j), text in _cells(p):
+        if not p.drawn[i, j]:
+            continue  # a cell the sheet does not ask is not drawn: every empty box is one to fill
+        box = bool(p.ask[i, j])
+        cx, cy = gx + j * cw, gy + i * ch
+        page.ax.add_artist(Rectangle((cx, cy), cw, ch, facecolor="white" if box else GREY,
+                                    edgecolor=BOX_COLOR, lw=0.8 if box else 0.4, gid="cell"))
+        if box and not key:
+            drawn.append((p.item.name, i, j, ""))
+            continue
+        size = NUMBER_PT * s
+        room = cw - CELL_PAD * s * 0.6
+        if text_width(text, size) > room:  # a long key number shrinks to fit its box
+            size = max(KEY_MIN_PT, math.floor(size * room / text_width(text, size) * 4) / 4)
+        page.text(cx + cw / 2, cy + ch / 2, text, fontsize=size, ha="center", va="center_baseline",
+                  color=KEY_COLOR if box else GIVEN_COLOR)
+        drawn.append((p.item.name, i, j, text))
+
+
+def _draw_table(page: _Page, t: _Table, x: float, y: float) -> None:
+    from matplotlib.patches import Rectangle
+
+    g, pt = t.g, t.pt
+    for i, line in enumerate(t.title):
+        page.text(x, y + (i + 0.8) * t.line_h, line, fontsize=pt + 0.5, va="baseline", fontweight="bold",
+                  color="0.15")
+    y += t.title_h
+    cx = x + t.label_w
+    if t.head:
+        for j, c in enumerate(g.cols):
+            page.text(cx + (j + 0.5) * t.cell_w, y + t.cell_h / 2, c, fontsize=pt, ha="center",
+                      va="center_baseline", color=LABEL_COLOR)
+        y += t.cell_h
+    for i, (r, row) in enumerate(zip(g.rows, g.cells)):
+        if r == tables.SKIP:   # rows left out: a short gap, marked
+            page.text(cx + len(g.cols) * t.cell_w / 2, y + t.skip_h / 2, r, fontsize=pt, ha="center",
+                      va="center", color=LABEL_COLOR)
+            y += t.skip_h
+            continue
+        page.text(cx - 0.05 * t.s, y + t.cell_h / 2, r, fontsize=pt, ha="right", va="center_baseline",
+                  color=LABEL_COLOR)
+        n = sum(1 for v in row if v)
+        page.ax.add_artist(Rectangle((cx, y), n * t.cell_w, t.cell_h, facecolor="0.94" if i % 2 == 0 else "white",
+                                     edgecolor="0.75", lw=0.3, gid="table"))
+        for j, v in enumerate(row):
+            if v:
+                page.text(cx + (j + 0.5) * t.cell_w, y + t.cell_h / 2, v, fontsize=pt, ha="center",
+                          va="center_baseline")
+        y += t.cell_h
+    if g.note:
+        page.text(x, y + 0.04 * t.s + 0.8 * t.line_h, g.note, fontsize=pt, va="baseline", color="0.1",
+                  fontweight="bold")
+
+
+# -- the sheet --------------------------------------------------------------------------
+
+@dataclass
+class PagePlan:
+    """Where everything on one page goes: the lines above its body (``(y, text, size,
+    color, bold)``), the scale its body prints at, and the body's blocks from ``top``."""
+
+    paper: str
+    head: list
+    top: float
+    scale: float
+    blocks: list[_Block]
+
+    def placed(self):
+        """Each block with its top edge on the page."""
+        y = self.top
+        for b in self.blocks:
+            yield b, y
+            y += b.height + BLOCK_GAP * self.scale
+
+    def items(self):
+        """Every item as drawn: ``(placed item, cells (x0, y0, x1, y1), cell width and
+        height, row labels drawn, column labels drawn)``, in inches from the page's corner."""
+        for b, y in self.placed():
+            g = b.grid
+            for r, row in enumerate(g.cells):
+                for c, p in enumerate(row):
+                    if p is None:
+                        continue
+                    x0, y0 = g.where(r, c)
+                    cw, ch = g.cell_w[r, c], g.cell_h[r]
+                    rows = [str(x) for i, x in enumerate(p.rows or ()) if p.drawn[i].any()]
+                    cols = [_col_label(x, cw, LABEL_PT * g.s) for j, x in enumerate(p.cols or ())
+                            if p.drawn[:, j].any()]
+                    yield (p, (MARGIN + x0, y + y0, MARGIN + x0 + p.value.shape[1] * cw, y + y0 + p.nrows * ch),
+                           (cw, ch), [x for x in rows if x], [x for x in cols if x])
+
+    def tables(self):
+        """Every table: ``(grid, its rectangle, the rectangle of the boxes that use it)``."""
+        for b, y in self.placed():
+            for t, x, ty in b.tables:
+                u = b.grid.boxes_of(set(t.users))
+                yield (t.g, (MARGIN + x, y + ty, MARGIN + x + t.w, y + ty + t.h),
+                       u and (MARGIN + u[0], y + u[1], MARGIN + u[2], y + u[3]))
+
+
+def _head(sheet: Sheet, page: Page, k: int, settings: str, usable: float, student: bool = False
+          ) -> tuple[list, float]:
+    """The lines above a page's body and where the body starts (a line lower on a
+    student's sheet, under their name)."""
+    out, y = [], MARGIN + 0.30 + (STUDENT_H if student else 0.0)
+
+    def lines(text, size, color, bold=False):
+        nonlocal y
+        for line in wrap(text, size, usable, bold):
+            out.append((y, line, size, color, bold))
+            y += size / 72 * 1.32
+
+    if k == 1:
+        lines(sheet.opening(), TEXT_PT, "0.1")
+        y += 0.08
+    lines(f"{k}. {page.title}", PAGE_TITLE_PT, "0.05", bold=True)
+    if settings:
+        lines(settings, SETTINGS_PT, "0.35")
+    lines(page.todo, TEXT_PT, "0.2")
+    return out, y + 0.12
+
+
+def plan(sheet: Sheet, steps: Steps, *, settings: str = "", paper: str = PAPER,
+         student: bool = False) -> list[PagePlan]:
+    """Where everything goes on every page, at the largest print each page has room for
+    (``student``: under a line with the student's name)."""
+    if paper not in PAPERS:
+        raise ValueError(f"paper: expected one of {', '.join(PAPERS)}, got {paper!r}")
+    w, h = PAPERS[paper]
+    usable, bottom = w - 2 * MARGIN, h - MARGIN / 2 - FOOTER_H
+    out = []
+    for k, page in enumerate(sheet.pages, start=1):
+        head, top = _head(sheet, page, k, settings, usable, student)
+        s, blocks = fit(page, steps, usable, bottom - top, k)
+        out.append(PagePlan(paper, head, top, s, blocks))
+    return out
+
+
+def fit(page: Page, steps: Steps, usable: float, room: float, k: int = 0) -> tuple[float, list[_Block]]:
+    """The largest scale at which a page's body fits ``usable`` x ``room`` inches with every
+    table beside or right under its boxes (else the largest at which it fits), and its
+    blocks; a body that does not fit at scale 1 is refused."""
+    fits, cache = [], {}
+    for s in SCALES:
+        blocks = _body(page, steps, s, usable, cache)
+        w, h = _body_size(blocks, s)
+        if w <= usable + 1e-9 and h <= room + 1e-9:
+            if all(b.near for b in blocks):
+                return s, blocks
+            fits.append((s, blocks))   # a table is far from its boxes: try smaller print first
+    if fits:
+        return fits[0]
+    raise SheetError(f"page {k} ({page.title}) needs {w:.1f} x {h:.1f} in at the smallest print, "
+                     f"the page has {usable:.1f} x {room:.1f}: the numbers are too many for a printed sheet")
+
+
 def pages(sheet: Sheet, steps: Steps, *, title: str, settings: str = "", source: str = "",
-          key: bool = False):
+          key: bool = False, paper: str = PAPER, minutes: int | None = None, student: str = ""):
     """Draw every page; returns ``(figures, drawn)``.
 
-    ``settings`` (temperature, base ...) is printed under every page's title, where the
-    page may need it; ``source`` (which numbers: ``--seed 5``) in the bottom corner.
+    ``paper``: ``"a4"`` or ``"letter"``. ``settings`` (temperature, base ...) is printed
+    under every page's title, where the page may need it; ``source`` (which numbers:
+    ``--seed 5``) in the bottom corner; ``minutes``, the time the sheet takes, in the header;
+    ``student``: whose sheet, with ``source`` under the page number and in the name field.
     ``drawn`` lists every cell drawn with a number or as an empty box, as ``(item name,
     row, col, text)`` (text ``""`` for an empty box), so tests can hold the sheet to the
     steps and to the answers template.
     """
+    plans = plan(sheet, steps, settings=settings, paper=paper, student=bool(student))
     header = title + ("  \u2014  answer key" if key else "")
     figs, drawn = [], []
-    usable = PAGE_W - 2 * MARGIN
-    for k, page in enumerate(sheet.pages, start=1):
-        p = _Page(header, k, len(sheet.pages), source)
-        if k == 1:
-            p.lines(sheet.opening(), size=7.5, color="0.15", bold=False)
-            p.y += 0.05
-        p.lines(f"{k}. {page.title}", size=10, color="0.1", bold=True, step=0.2)
-        if settings:
-            p.lines(settings, size=7, color="0.4")
-        p.lines(page.todo, size=7.5, color="0.25")
-        p.y += 0.08
-        grids = [_fit(g, steps, usable, k) for g in layout.grids(page)]
-        shelves = _shelves(page_tables(page, steps), usable)
-        tab_h = sum(h for _, h in shelves) + GAP * max(len(shelves) - 1, 0)
-        need = sum(g.height for g in grids) + GAP * (len(grids) - 1) + (tab_h + 0.25 if shelves else 0)
-        room = PAGE_H - MARGIN - 0.3 - p.y
-        if need > room:
-            for f in figs + [p.fig]:
-                _close(f)
-            raise SheetError(f"page {k} ({page.title}) needs {need:.1f} in of height, the page has "
-                             f"{room:.1f}: the numbers are too many for a printed sheet")
-        for g in grids:
-            _draw_grid(p, g, key, drawn)
-        y = PAGE_H - MARGIN - 0.3 - tab_h
-        for shelf, h in shelves:
-            x = MARGIN
-            for t in shelf:
-                _draw_table(p, t, x, y)
-                x += _table_size(t)[0] + GAP * 2
-            y += h + GAP
+    for k, pp in enumerate(plans, start=1):
+        p = _Page(paper, header, k, len(plans), source, minutes, student)
         figs.append(p.fig)
+        for y, line, size, color, bold in pp.head:
+            p.text(MARGIN, y, line, fontsize=size, va="top", color=color, fontweight="bold" if bold else "normal")
+        for b, y in pp.placed():
+            for r, row in enumerate(b.grid.cells):
+                for c, it in enumerate(row):
+                    if it is not None:
+                        _draw_item(p, b.grid, r, c, MARGIN, y, key, drawn)
+            for t, tx, ty in b.tables:
+                _draw_table(p, t, MARGIN + tx, y + ty)
     return figs, drawn
 
 
-def _fit(grid, steps: Steps, usable: float, k: int) -> _Layout:
-    """Lay a grid out at the widest cell that fits the page, or refuse."""
-    lay = _Layout(grid, steps, CELL_W)
-    if lay.width <= usable:
-        return lay
-    fixed = _Layout(grid, steps, 0.0).width
-    per_cell = _Layout(grid, steps, 1.0).width - fixed
-    cw = (usable - fixed) / per_cell if per_cell > 0 else CELL_W
-    if cw < MIN_CELL_W:
-        widest = max(len(c) for c in grid)
-        raise SheetError(f"page {k}: a row of {widest} matrices needs {per_cell * MIN_CELL_W + fixed:.1f} in at "
-                         f"the smallest print, the page has {usable:.1f}: too many columns for a printed sheet")
-    return _Layout(grid, steps, math.floor(cw * 100) / 100)
-
-
 def worksheet_pages(ws, data: dict, *, key: bool = False, source: str = "", parts=None,
-                    student: str = ""):
+                    student: str = "", paper: str = PAPER):
     """The pages of a catalogued worksheet for some data: its title, a line with its
-    settings and where its numbers come from, and a name field on every page.
+    settings and where its numbers come from, the time it takes, and a name field on
+    every page.
 
     ``parts``: what ``ws.run(data)`` returned, when the caller has run it already;
     ``student``: whose sheet it is (a class set's), printed with ``source`` at the top
-    right of every page and in its name field.
+    right of every page and in its name field; ``paper``: ``"a4"`` (the default) or
+    ``"letter"``.
     """
     ws, parts = given.worksheet("ws", ws), given.parts("parts", parts)
     key, source = given.boolean("key", key), given.text("source", source)
     student = given.text("student", student)
     parts = ws.run(data) if parts is None else parts
     steps = ws.join(parts)
-    figs, drawn = pages(ws.sheet, steps, title=f"Worksheet {ws.number}: {ws.title}",
-                        settings=settings_line(steps), source=source, key=key)
-    if student:
-        _name(figs, student, source)
-    return figs, drawn
-
-
-def _name(figs, student: str, source: str) -> None:
-    """Whose sheet: the name and ``source`` under the page number, and the name in the
-    name field (as :func:`aibyhand.classroom.names.drawable` draws it)."""
-    from . import names
-
-    name = names.drawable(names.shown(student))
-    for fig in figs:
-        ax = fig.axes[0]
-        right = ax.get_xlim()[1] - MARGIN
-        ax.text(right, MARGIN + 0.19, " \u00b7 ".join(x for x in (name, source) if x), fontsize=8.5,
-                va="top", ha="right", color="0.15", family=names.fonts())
-        for t in ax.texts:
-            if t.get_text().startswith("name: ___"):
-                t.set_text(f"name: {name}")
-                t.set_family(names.fonts())
+    return pages(ws.sheet, steps, title=f"Worksheet {ws.number}: {ws.title}",
+                 settings=settings_line(steps), source=source, key=key, paper=paper,
+                 minutes=stats.minutes(ws, steps=steps), student=student)
 
 
 def settings_line(steps: Steps) -> str:
-    """The settings a page's formulas may need: ``temperature 1/2 · base 3 · lr 1``."""
-    return " \u00b7 ".join(f"{k} {_setting(v)}" for k, v in steps.meta.items()
-                           if not k.startswith("_") and k not in ("mask", "vocabulary", "pooling"))
+    """The settings a page's formulas may need, in words: ``widths 4 and 2 · temperature
+    1/2 · base 3``."""
+    out = []
+    for k, v in steps.meta.items():
+        if k.startswith("_") or k in ("mask", "vocabulary", "pooling"):
+            continue
+        if k == "dims":
+            out.append("widths " + _and(v))
+        elif k == "weights":
+            out.append("weights " + _and(v))
+        else:
+            out.append(f"{k} {_setting(v)}")
+    return " \u00b7 ".join(out)
+
+
+def _and(v) -> str:
+    words = [_setting(x) for x in (v if isinstance(v, (tuple, list)) else (v,))]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _setting(v) -> str:
     if isinstance(v, float):
         return "e" if v == math.e else format_number(v, hand=True)
     if isinstance(v, tuple):
-        return "(" + ", ".join(_setting(x) for x in v) + ")"
+        return _and(v)
     return str(v)
 
 

@@ -90,7 +90,7 @@ import numpy as np
 
 from .. import formula
 from ..ops import base_name
-from ..steps import Steps, format_number
+from ..steps import Steps, format_number, hand_style
 from . import check, given, layout
 from .layout import Cell, Sheet
 
@@ -325,8 +325,9 @@ class _Sheet:
             shape = exact[name].shape
             if st.formula and not st.given and _moves(steps.formula(name).tree):
                 self.views[name] = steps.formula(name).tree
+            style = hand_style(exact[name])   # a printed matrix is written one way
             if st.given or not st.formula or name in self.printed:
-                text = np.vectorize(lambda x: layout.printed(x)[0], otypes=[object])(exact[name])
+                text = np.vectorize(lambda x: layout.printed(x, style)[0], otypes=[object])(exact[name])
                 self.env[name] = np.vectorize(_value_of, otypes=[float])(text) if text.size else exact[name]
                 self.text[name] = text
                 self.free[name] = np.ones(shape, bool)
@@ -348,7 +349,7 @@ class _Sheet:
                 free |= asked
                 if self.boxed[name].rest == "grey":
                     for i in zip(*np.nonzero(~asked)):
-                        text[i] = layout.printed(float(exact[name][i]))[0]
+                        text[i] = layout.printed(float(exact[name][i]), style)[0]
                         v[i] = _value_of(text[i])
                     free[:] = True
             self.env[name], self.text[name], self.free[name] = v, text, free

@@ -59,32 +59,37 @@ def grid_of(xs: np.ndarray) -> int | None:
 
 
 def build(table: Table, page: Page, steps: Steps) -> Grid:
-    """The grid a :class:`~aibyhand.classroom.layout.Table` prints for these steps."""
+    """The grid a :class:`~aibyhand.classroom.layout.Table` prints for these steps.
+
+    A long table (the 2-decimal powers, the logs, the square roots) keeps only the rows
+    its page can need: the row of each value the page's steps look up, with a row more on
+    either side, so that a student whose number is a little off still finds it (and the
+    powers' first row, x = 0); a row :data:`SKIP` stands for the rows left out between.
+    """
     base = float(steps.meta.get("base", 3.0))
     b = base_name(base)
     if table.kind == "nlog":
-        cols = tuple(f"{j}" for j in range(10))
-        rows = tuple(f"0.{i}" for i in range(10))
-        cells = tuple(tuple("" if i == j == 0 else format_number(-math.log(i / 10 + j / 100) / math.log(base), decimals=2)
-                            for j in range(10)) for i in range(10))
-        return Grid(f"-log_{b} p, for p = row + column/100", rows, cols, cells, f"p = 1.00: 0")
+        n = table.columns
+        keep = _rows_near(needed(table, page, steps), 100 / n, 100 // n)
+        rows, cells = _rows(keep, lambda i: f"{i * n / 100:.{1 if n == 10 else 2}f}", n, lambda i, j: (
+            "" if i == j == 0 else format_number(-math.log((i * n + j) / 100) / math.log(base), decimals=2)))
+        return Grid(f"-log_{b} p, for p = row + column/100", rows, tuple(f"{j}" for j in range(n)), cells,
+                    "p = 1.00: 0" if keep[-1] == 100 // n - 1 else "")
     if table.kind == "sqrt":
-        cols = tuple(f"{j}" for j in range(10))
-        rows = tuple(f"{10 * i}" for i in range(11))
-        cells = tuple(tuple(format_number(math.sqrt(10 * i + j), decimals=2) if 10 * i + j <= 100 else ""
-                            for j in range(10)) for i in range(11))
-        return Grid("square roots: sqrt(n) for n = row + column", rows, cols, cells)
+        keep = _rows_near(needed(table, page, steps), 1 / 10, 11)
+        rows, cells = _rows(keep, lambda i: f"{10 * i}", 10, lambda i, j: (
+            format_number(math.sqrt(10 * i + j), decimals=2) if 10 * i + j <= 100 else ""))
+        return Grid("square roots: sqrt(n) for n = row + column", rows, tuple(f"{j}" for j in range(10)), cells)
     if table.kind == "pow2dp":
-        cols = tuple(f"{j}" for j in range(10))
-        rows = tuple(f"-{i / 10:.1f}" if i else "0.0" for i in range(21))
-        cells = tuple(tuple(format_number(base ** (-(i / 10 + j / 100)), decimals=2) if i < 20 or j == 0 else ""
-                            for j in range(10)) for i in range(21))
-        return Grid(f"{b}^x, for x = row - column/100", rows, cols, cells)
+        keep = _rows_near(-needed(table, page, steps), 10, 21, always=(0,))
+        rows, cells = _rows(keep, lambda i: f"-{i / 10:.1f}" if i else "0.0", 10, lambda i, j: (
+            format_number(base ** (-(i / 10 + j / 100)), decimals=2) if i < 20 or j == 0 else ""))
+        return Grid(f"{b}^x, for x = row - column/100", rows, tuple(f"{j}" for j in range(10)), cells)
     names = list(table.of) or power_steps(page, steps, base)
     xs = exponents(steps, names, base)
     D, last, K = _grid(xs, base)
     if D is None:
-        return build(Table("pow2dp"), page, steps)
+        return build(Table("pow2dp", tuple(names)), page, steps)
     if D == 1:
         entries = [(f"{b}^{-k}" if k else f"{b}^0", "1" if k == 0 else f"1/{round(base ** k)}"
                     if float(base).is_integer() else format_number(base ** -k, decimals=2))
@@ -104,6 +109,58 @@ def build(table: Table, page: Page, steps: Steps) -> Grid:
                         if r * per_row + j <= last else "" for j in range(per_row)) for r in range(nrows))
     note = "x below the table: 3^x is 0.00" if last < K else ""
     return Grid(f"{b}^x for x = row + column (multiples of 1/{D})", rows, cols, cells, note)
+
+
+def users(table: Table, page: Page, steps: Steps) -> list[str]:
+    """The steps on a page a table serves: its powers, its logs, or the lengths whose
+    square roots it gives."""
+    base = float(steps.meta.get("base", 3.0))
+    if table.kind in ("pow", "pow2dp"):
+        return list(table.of) or power_steps(page, steps, base)
+    if table.kind == "nlog":
+        return log_steps(page, steps)
+    return [it.step for row in page.slots for it in row
+            if it is not None and it.role == "box" and steps.step(it.step).formula.startswith("norm(")]
+
+
+def needed(table: Table, page: Page, steps: Steps) -> np.ndarray:
+    """The values a student looks up in a table: exponents x of the powers b^x, the p of
+    each -log_b p, or the n of each sqrt(n)."""
+    base = float(steps.meta.get("base", 3.0))
+    names = users(table, page, steps)
+    if table.kind in ("pow", "pow2dp"):
+        return exponents(steps, names, base)
+    v = np.concatenate([np.asarray(matrix(steps.step(n), 0)[0], float).ravel() for n in names]) \
+        if names else np.zeros(0)
+    v = v[np.isfinite(v)]
+    return base ** -v if table.kind == "nlog" else np.round(v * v)
+
+
+SKIP = "\u22ee"   # a table row standing for the rows left out
+
+
+def _rows_near(values: np.ndarray, per_row: float, nrows: int, always=()) -> list[int]:
+    """The table rows (row ``i`` holds values from ``i / per_row``) within one of a row
+    that holds a value, and the rows ``always``; every row when there is no value."""
+    if not values.size:
+        return list(range(nrows))
+    keep = set(always)
+    for v in values:
+        r = int(math.floor(float(v) * per_row + 1e-9))
+        keep |= {r - 1, r, r + 1}
+    return sorted(k for k in keep if 0 <= k < nrows)
+
+
+def _rows(keep: list[int], label, n: int, cell) -> tuple[tuple, tuple]:
+    """The labels and cells of the rows kept, a :data:`SKIP` row where rows are left out."""
+    rows, cells = [], []
+    for k, i in enumerate(keep):
+        if k and i != keep[k - 1] + 1:
+            rows.append(SKIP)
+            cells.append(("",) * n)
+        rows.append(label(i))
+        cells.append(tuple(cell(i, j) for j in range(n)))
+    return tuple(rows), tuple(cells)
 
 
 def snaps(page: Page, steps: Steps) -> dict[str, tuple[int, int, bool]]:

@@ -236,7 +236,7 @@ def test_on_a_laptop_the_page_keeps_the_sheets_layout(browser, pages, tmp_path, 
 def test_a_grid_too_wide_for_its_page_is_shown_one_matrix_after_another(browser, pages, tmp_path):
     """Between a phone and a laptop (a 900 px tablet), a grid that does not fit is stacked;
     one that fits keeps the sheet's layout."""
-    ctx, tab, errors = open_page(browser, pages[("finetune", None)], tmp_path, viewport={"width": 900, "height": 900})
+    ctx, tab, errors = open_page(browser, pages[("mrl", None)], tmp_path, viewport={"width": 900, "height": 900})
     try:
         grids = tab.evaluate(LAYOUT)
         assert any(g["stacked"] for g in grids) and not all(g["stacked"] for g in grids)

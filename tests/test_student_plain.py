@@ -40,6 +40,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from functools import reduce
+from pathlib import Path
 
 import pytest
 
@@ -738,6 +739,11 @@ def parallel(fn, jobs):
         return list(pool.map(fn, jobs))
 
 
+def by_file(reports):
+    """``check --json`` gives a list, one report per file read; index it by file stem."""
+    return {Path(r["file"]).stem: r for r in reports}
+
+
 @pytest.fixture(scope="module")
 def classroom(tmp_path_factory):
     """Every sheet and seed: the numbers and template the student gets, our students'
@@ -770,7 +776,7 @@ def classroom(tmp_path_factory):
         try:
             return json.loads(p.stdout)
         except ValueError:
-            return {}
+            return []
 
     blank_out = dict(zip(blanks, parallel(blank, list(blanks))))
 
@@ -783,7 +789,7 @@ def classroom(tmp_path_factory):
             numbers, template = g
             asks, page_of = parse_template(template)
             order = cells_in_order(asks)
-            ids = blank_out[name][f"{name}-{seed}-blank"]["unchecked"]
+            ids = by_file(blank_out[name])[f"{name}-{seed}-blank"]["unchecked"]
             case.update(asks=asks, page_of=page_of, ids=dict(zip(order, ids)), n_ids=len(ids),
                         order=order)
             exact = Run()
@@ -829,9 +835,10 @@ def classroom(tmp_path_factory):
             got_json = json.loads(stdout)
         except ValueError:
             got_json = None
+        reports = by_file(got_json or [])
         for name, seed, kind, f in group:
-            mine = got_json if len(group) == 1 or got_json is None else got_json.get(f"{kind} {name} {seed}")
-            batch = None if len(group) == 1 or got_json is None else list(got_json.values())
+            mine = reports.get(f.stem)
+            batch = None if len(group) == 1 or got_json is None else got_json
             if batch is not None and len(batch) != len(group):
                 mine = None   # the command reported a file as unusable
             out[(name, seed)].setdefault("checked", {})[kind] = (f, rc, mine, stderr, batch)

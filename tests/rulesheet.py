@@ -4,7 +4,11 @@ only that rule, decides a box's verdict (the rule tests in Python and in the pag
 Page 1: ``x = 1`` printed; ``u = x / 3``, ``v = 100 u``, ``v2 = v / 10`` boxed. An honest
 student writes u = 0.33, v = 33.00 (100 x 0.33), and then ``v2`` written as its exact value
 rounded, 3.33, lies outside what their own v allows (3.2995 to 3.3005): right only by the
-rule "the exact value is right".
+rule "the exact value is right". ``k2 = argmax(v * E + G)`` compares 100 u with 33.2
+(``E``, ``G`` given, not printed): exactly, row 0 (33.33 > 33.2); from the honest v = 33.00
+(carried as 33.00 to 33.005) only row 1 can be largest, so row 0 is right only as the exact
+value; after a slip v = 32 (wrong), row 1 is what the student's own v gives (follow-through)
+while a student right so far would have row 0.
 
 Page 2: ``t = 0.3372``, printed "0.34" (so within 0.005); ``y = 100 t``, ``z = 2 y`` boxed.
 With y left blank, y stands for its value 33.72 within the blank-box allowance (0.025, as the
@@ -35,6 +39,9 @@ def compute(_data):
     u = s.add("u", x / 3, "x / 3")
     v = s.add("v", 100 * u, "100 u")
     s.add("v2", v / 10, "v / 10")
+    e = s.given("E", np.array([[1.0], [0.0]]))
+    g = s.given("G", np.array([[0.0], [33.2]]))
+    s.add("k2", np.argmax(v * e + g, axis=0)[None, :].astype(float), "argmax(v * E + G)")
     y = s.add("y", 100 * t, "100 t")
     s.add("z", 2 * y, "2 y")
     s.add("k", np.argmax(p, axis=0)[None, :].astype(float), "argmax(P)")
@@ -44,7 +51,7 @@ def compute(_data):
 
 
 SHEET = Sheet((
-    Page("Drift", "Work down the page.", ((grey("x"), box("u"), box("v"), box("v2")),)),
+    Page("Drift", "Work down the page.", ((grey("x"), box("u"), box("v"), box("v2"), box("k2")),)),
     Page("Blanks, ties, one row, one column", "Work down the page.",
          ((grey("t"), box("y"), box("z")), (), (grey("P"), box("k"), box("r"), box("c")))),
 ))
@@ -58,6 +65,6 @@ def steps() -> Steps:
 
 def boxes(**written) -> dict[str, np.ndarray]:
     """Item name -> the matrix written (a number for a 1 x 1 box; NaN: blank)."""
-    shapes = {"u": (1, 1), "v": (1, 1), "v2": (1, 1), "y": (1, 1), "z": (1, 1), "k": (1, 2),
+    shapes = {"u": (1, 1), "v": (1, 1), "v2": (1, 1), "y": (1, 1), "z": (1, 1), "k": (1, 2), "k2": (1, 1),
               "r": (1, 3), "c": (3, 1)}
     return {k: np.array(v, dtype=float).reshape(shapes[k]) for k, v in written.items()}

@@ -41,7 +41,7 @@ def test_the_exact_value_rounded_is_right_where_the_students_own_inputs_do_not_g
     """u = 0.33 and v = 33.00 (100 x 0.33) are right; v2 = v / 10 written 3.33, the exact
     3.333... rounded, is right although the student's own v gives 3.2995 to 3.3005."""
     got = verdicts(steps, u=0.33, v=33.0, v2=3.33)
-    assert got == {"u": "right", "v": "right", "v2": "right", "y": "", "z": "", "k[1]": "", "k[2]": "",
+    assert got == {"u": "right", "v": "right", "v2": "right", "k2": "", "y": "", "z": "", "k[1]": "", "k[2]": "",
                    "r[1]": "", "r[2]": "", "r[3]": "", "c[1]": "", "c[2]": "", "c[3]": ""}
     m = mark_of(steps, "v2", u=0.33, v=33.0, v2=3.33)
     assert not (m.follow[0] - check.RHO <= 3.33 <= m.follow[1] + check.RHO), m.follow  # the rule decides
@@ -126,6 +126,22 @@ def test_either_tied_row_is_right_and_no_other(steps, written, want):
     assert (got["k[1]"], got["k[2]"]) == want
     if "wrong" in want:
         assert mark_of(steps, "k[1]", k=written).hint == check.LARGEST_HINT
+
+
+def test_the_exact_row_is_right_where_the_students_own_values_rule_it_out(steps):
+    """k2 = argmax(v * E + G): from the honest v = 33.00 only row 1 can be largest; row 0,
+    the exact argmax, is right all the same, and so is row 1."""
+    assert verdicts(steps, u=0.33, v=33.0, k2=0)["k2"] == "right"
+    assert verdicts(steps, u=0.33, v=33.0, k2=1)["k2"] == "right"
+    assert verdicts(steps, k2=0)["k2"] == "right" and verdicts(steps, k2=1)["k2"] == "wrong"
+
+
+def test_the_row_a_slip_gives_is_follow_through_not_right(steps):
+    """After v = 32 (wrong), row 1 is what the student's own v gives: follow-through; row 0,
+    what a student right so far has: right. After v = 34, row 1 is neither."""
+    assert verdicts(steps, v=32.0, k2=1) == {**verdicts(steps, v=32.0), "k2": "follow"}
+    assert verdicts(steps, v=32.0, k2=0)["k2"] == "right"
+    assert verdicts(steps, v=34.0, k2=1)["k2"] == "wrong"
 
 
 # -- division by an interval through 0 ------------------------------------------------------

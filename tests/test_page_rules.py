@@ -19,7 +19,7 @@ import intervalcases as IC
 import rulesheet as R
 from pagekit import browser, open_page  # noqa: F401  (browser: a fixture)
 
-CELLS = {"u": ("u", 0, 0), "v": ("v", 0, 0), "v2": ("v2", 0, 0), "y": ("y", 0, 0), "z": ("z", 0, 0),
+CELLS = {"u": ("u", 0, 0), "v": ("v", 0, 0), "v2": ("v2", 0, 0), "k2": ("k2", 0, 0), "y": ("y", 0, 0), "z": ("z", 0, 0),
          "k[1]": ("k", 0, 0), "k[2]": ("k", 0, 1), "r[1]": ("r", 0, 0), "r[2]": ("r", 0, 1),
          "r[3]": ("r", 0, 2), "c[1]": ("c", 0, 0), "c[2]": ("c", 1, 0), "c[3]": ("c", 2, 0)}
 
@@ -78,7 +78,7 @@ def test_the_exact_value_rounded_is_right_where_the_students_own_inputs_do_not_g
 def test_a_box_worked_right_from_a_slip_is_follow_through_not_right(tab):
     got = verdicts(tab, u="1.33", v="133", v2="13.3")
     assert (got["u"], got["v"], got["v2"]) == ("wrong", "follow", "follow")
-    assert tab.inner_text("#progress").startswith("0 of 13 boxes right, 2 follow-through, 1 wrong, 10 not done")
+    assert tab.inner_text("#progress").startswith("0 of 14 boxes right, 2 follow-through, 1 wrong, 11 not done")
     assert verdicts(tab, u="1.33", v="33.33")["v"] == "right"
     assert verdicts(tab, u="1.33", v="134")["v"] == "wrong"
 
@@ -104,6 +104,20 @@ def test_either_tied_row_is_right_and_no_other(tab, written, want):
     assert (got["k[1]"], got["k[2]"]) == want
     if "wrong" in want:
         assert hints(tab, **{"k[1]": written[0]})["k[1]"].startswith("k[1]: " + check.LARGEST_HINT)
+
+
+def test_the_exact_row_is_right_where_the_students_own_values_rule_it_out(tab):
+    """As in Python: after the honest v = 33.00 both row 0 (exact) and row 1 are right;
+    with v blank, row 1 is wrong."""
+    assert verdicts(tab, u="0.33", v="33.00", k2="0")["k2"] == "right"
+    assert verdicts(tab, u="0.33", v="33.00", k2="1")["k2"] == "right"
+    assert verdicts(tab, k2="0")["k2"] == "right" and verdicts(tab, k2="1")["k2"] == "wrong"
+
+
+def test_the_row_a_slip_gives_is_follow_through_not_right(tab):
+    assert verdicts(tab, v="32", k2="1")["k2"] == "follow"
+    assert verdicts(tab, v="32", k2="0")["k2"] == "right"
+    assert verdicts(tab, v="34", k2="1")["k2"] == "wrong"
 
 
 def test_a_one_row_and_a_one_column_box_are_marked_cell_by_cell(tab):

@@ -1,0 +1,126 @@
+"""Each criterion of ``variants.problems`` fails a worksheet spoiled in exactly its way.
+
+The kept seeds all pass ``problems()``, so replaying them cannot tell a criterion that
+works from one that was dropped. Here seed 0 (the worksheet file) is spoiled one way at a
+time, and the criterion's own message must be among the problems found.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import numpy as np
+import pytest
+
+from aibyhand import backbone
+from aibyhand.classroom import catalog, variants
+
+
+def seed0(name: str) -> dict:
+    return copy.deepcopy(catalog.get(name).load())
+
+
+def found(name: str, data: dict, pattern: str) -> list[str]:
+    got = variants.problems(name, data)
+    assert any(re.search(pattern, p) for p in got), f"no problem matches {pattern!r}: {got}"
+    return got
+
+
+@pytest.mark.parametrize("name", list(catalog.WORKSHEETS))
+def test_the_worksheet_files_pass(name):
+    assert variants.problems(name, seed0(name)) == []
+
+
+def test_a_relu_input_at_0():
+    """One weight of W1 moved so that one hidden unit's input, on the first word, is 0."""
+    d = seed0("decode")
+    m = d["model"]
+    run = backbone.forward(m, d["sentence"], mask="causal", base=d["base"])
+    H1 = np.asarray(run["H1"], float)[0] if np.ndim(run["H1"]) == 3 else np.asarray(run["H1"], float)
+    j = 0
+    k = int(np.flatnonzero(H1[:, j])[0])
+    W1 = np.array(m["W1"], float)
+    rest = W1[0] @ H1[:, j] - W1[0, k] * H1[k, j]
+    W1[0, k] = -rest / H1[k, j]
+    m["W1"] = W1
+    again = backbone.forward(m, d["sentence"], mask="causal", base=d["base"])
+    assert np.isclose(np.asarray(again["F"]).reshape(W1.shape[0], -1)[0, j], 0, atol=1e-12)
+    found("decode", d, r"F: a ReLU input is exactly 0")
+
+
+def test_uniform_attention():
+    """Keys all zero: every score is equal, every query attends uniformly."""
+    d = seed0("decode")
+    d["model"]["Wk"] = np.zeros_like(np.asarray(d["model"]["Wk"], float))
+    found("decode", d, r"attn: a query attends uniformly")
+
+
+def test_a_copy_box():
+    """Temperature 1: the logits are the cosines again, a box that copies another."""
+    d = seed0("infonce")
+    d["temperature"] = 1.0
+    found("infonce", d, r"^logits copies S$")
+
+
+def test_a_power_off_the_table():
+    """A temperature of 0.37 puts the exponents off every table on the page."""
+    d = seed0("infonce")
+    d["temperature"] = 0.37
+    found("infonce", d, r"^pow: .*table")
+
+
+def test_a_number_too_long_for_its_box():
+    """Inputs 100 times larger: the head's outputs run to 3 digits before the point."""
+    d = seed0("head")
+    d["X"] = np.asarray(d["X"], float) * 100
+    found("head", d, r": a number too long for its box")
+
+
+def test_a_gradient_too_small_for_2_decimals():
+    """Temperature 100: every probability is about a third, every gradient about 0.00."""
+    d = seed0("infonce")
+    d["temperature"] = 100.0
+    found("infonce", d, r"^dS: a gradient too small for 2 decimals")
+
+
+def _mispaired(temperature: float) -> tuple[dict, float]:
+    """Each anchor paired with another's positive: the data, and the smallest
+    own-positive probability at this temperature."""
+    d = seed0("infonce")
+    d["P"] = np.roll(np.asarray(d["P"], float), 1, axis=1)
+    d["temperature"] = temperature
+    return d, float(np.diagonal(catalog.get("infonce").steps(d)["prob"]).min())
+
+
+def _temperature_for(p: float) -> float:
+    """The temperature at which the mispaired sheet's smallest own-positive probability
+    is ``p`` (it grows with the temperature)."""
+    lo, hi = 0.01, 10.0
+    for _ in range(60):
+        mid = (lo * hi) ** 0.5
+        lo, hi = (mid, hi) if _mispaired(mid)[1] < p else (lo, mid)
+    return lo
+
+
+@pytest.mark.parametrize("p,flagged", [(0.015, True), (0.025, False)])
+def test_an_own_positive_probability_below_the_floor_of_0_02(p, flagged):
+    d, least = _mispaired(_temperature_for(p))
+    assert abs(least - p) < 1e-3
+    got = variants.problems("infonce", d)
+    hit = [q for q in got if re.search(r"prob: an own-positive probability below 0\.02", q)]
+    assert bool(hit) == flagged, got
+
+
+def test_a_step_that_leaves_a_cosine_too_near_1():
+    """A learning rate of 5: after the step an anchor and its positive are almost one
+    direction, and 2-decimal rounding would push an honest cosine past 1."""
+    d = seed0("finetune")
+    d["lr"] = 5.0
+    found("finetune", d, r"after / .*S: a cosine of 0\.9\d\d, too near 1 for rounding")
+
+
+def test_numbers_that_do_not_run():
+    d = seed0("infonce")
+    d["temperature"] = -1.0
+    found("infonce", d, r"^does not run: temperature")

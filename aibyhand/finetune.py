@@ -104,7 +104,9 @@ def head_step(Xa, Xp, W_up, W_down, *, dims=(8, 4, 2), temperature: float = 1.0,
             validate.finite_from(Y_new, "Y after the step", {"W_down": new["W_down"], "W_up": new["W_up"]})
             again = mrl.forward(Y_new[:, :B], Y_new[:, B:], dims=dims, temperature=temperature,
                                 base=base)
-        s.add("after / Y", Y_new, ("W_down_new" if "W_down" in update else "W_down") + " "
+        # top layer alone: W_down_new U = Y - lr dW_down U, no second forward by hand
+        s.add("after / Y", Y_new, "Y - lr dW_down U" if update == ("W_down",) else
+              ("W_down_new" if "W_down" in update else "W_down") + " "
               + ("W_up_new X" if "W_up" in update else "U"), note="the output with the new weights",
               cols=cols)                                                       # (d_out, 2B)
         s.extend(again, prefix="after", formulas={"A": f"Y[:, :{B}]", "P": f"Y[:, {B}:]"})

@@ -3,6 +3,8 @@ page by page, and fresh variants."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import backbone, decode, embed, finetune, head, infonce, mrl, validate
 from ..steps import Steps
 from .layout import Page, Sheet, Table, box, grey
@@ -56,13 +58,51 @@ def _embed(d: dict):
 
 
 SHEET_UPDATE = ("W_down",)   # the sheet trains the top layer only: one page of products
+LESSON = "What this showed: the step pulled each anchor toward its positive, and the loss fell"
 
 
 def _finetune(d: dict):
     finetune.check_inputs(d["model"], d["anchors"], d["positives"])  # the notebook's whole model
-    return [finetune.head_step(d["Xa"], d["Xp"], d["W_up"], d["W_down"], dims=d["dims"],
-                               temperature=d["temperature"], lr=d["lr"], base=d["base"], after=True,
-                               update=SHEET_UPDATE)]
+    s = finetune.head_step(d["Xa"], d["Xp"], d["W_up"], d["W_down"], dims=d["dims"],
+                           temperature=d["temperature"], lr=d["lr"], base=d["base"], after=True,
+                           update=SHEET_UPDATE)
+    return [_by_hand(s), _lesson(s)]
+
+
+def _by_hand(s: Steps) -> Steps:
+    """The head step as the sheet works it: after the step the outputs' lengths are not
+    whole, so at width 2 the page prints their reciprocals and the cosines come from the
+    unit vectors (``A * 1/|A|``), products a student does without a calculator."""
+    out = Steps(s.title, s.meta)
+    for st in s.entries():
+        if st.name == "after / m=2 / S":
+            for x, cols in (("A", s.step("after / m=2 / A").cols), ("P", s.step("after / m=2 / P").cols)):
+                level = "after / m=2 / "
+                r = out.add(f"{level}1/|{x}|", 1 / s[f"{level}|{x}|"], f"1 / |{x}|",
+                            note=f"one over each length of {x} (printed)", cols=cols)
+                out.add(f"{level}{x}_hat", s[f"{level}{x}"] * r, f"{x} * 1/|{x}|",
+                        note="unit vectors", cols=cols)
+            out.add(st.name, st.value, "A_hat^T P_hat", note=st.note, rows=st.rows, cols=st.cols)
+            continue
+        out.add(st.name, st.value, st.formula, note=st.note, rows=st.rows, cols=st.cols,
+                blocks=st.blocks, given=st.given)
+    return out
+
+
+def _lesson(s: Steps) -> Steps:
+    """Before and after side by side: each pair's cosine, and the loss, at each width."""
+    levels = [f"m={m}" for m in s.meta["dims"]]
+    pairs = [f"{a}, {p}" for a, p in zip(s.step("m=2 / S").rows, s.step("m=2 / S").cols)]
+    out = Steps(LESSON, s.meta)
+    out.add("lesson / cosines", np.concatenate(
+        [np.diag(s[f"{when}{lv} / S"])[:, None] for lv in levels for when in ("", "after / ")], axis=1),
+        "[" + " | ".join(f"diag({when}{lv} / S)" for lv in levels for when in ("", "after / ")) + "]",
+        note="each pair's cosine, before and after the step", rows=pairs,
+        cols=[f"{lv} {when}" for lv in levels for when in ("before", "after")])
+    out.add("lesson / loss", np.concatenate([s["losses"].T, s["after / losses"].T], axis=1),
+            "[losses^T | after / losses^T]", note="the loss at each width, before and after",
+            rows=levels, cols=["before", "after"])
+    return out
 
 
 def _head(d: dict):
@@ -240,54 +280,68 @@ EMBED = Sheet((
           (grey("W_down"), box("Y"), box("|Y|"), box("E")))),
 ))
 
+def _loss_rows(level: str) -> tuple:
+    """One width's loss from its cosines: the own positive's probability, each anchor's
+    loss and their mean."""
+    return ((None, box(f"{level} / prob", ask="diag", rest="blank")),
+            (None, box(f"{level} / loss_i")),
+            (None, box(f"{level} / loss")))
+
+
+def _loss_at(level: str, *, prob: bool, last=()) -> tuple:
+    """One width's loss before the step: the cosines, the own positive's probability
+    (where the gradient needs it), each anchor's loss, the mean."""
+    return ((None, grey(f"{level} / |P|"), *((None,) * 2 if last else ()), *last),
+            (grey(f"{level} / |A|", T=True), box(f"{level} / S"),
+             *((box(f"{level} / prob", ask="diag", rest="blank", shows="1 / sum"),) if prob else ()),
+             box(f"{level} / loss_i", shows=None if prob else "-log_3(1 / sum)"),
+             box(f"{level} / loss")))
+
+
+def _before_tables(level: str) -> tuple:
+    return (Table("pow2dp", (f"{level} / pow",)), Table("recip", (f"{level} / sum",), columns=5), NLOG5)
+
+
 FINETUNE = Sheet((
-    Page("Forward: up, then down",
-         "X = [Xa | Xp]: two anchors, then their positives. U = W_up X, Y = W_down U (weights on "
-         "the left, inputs on top).",
-         ((None, grey("X")),
-          (grey("W_up"), box("U")),
-          (grey("W_down"), box("Y")))),
-    Page("The loss before the step, at widths 4 and 2",
-         "A is the first two columns of Y, P the last two; at width m keep their first m rows "
-         "(their lengths are given). Cosines as on the MRL sheet; the logits are S / temperature; "
-         "the softmax of each row (tables), the loss per width, and the MRL loss: their "
-         "sum (weights 1).",
-         ((None, grey("m=4 / |P|")),
-          (grey("m=4 / |A|", T=True), box("m=4 / S"), box("m=4 / pow")),
-          (None, box("m=4 / prob", ask="diag", rest="blank"), box("m=4 / sum")),
-          (None, box("m=4 / loss_i"), box("m=4 / loss")),
-          (None, grey("m=2 / |P|")),
-          (grey("m=2 / |A|", T=True), box("m=2 / S"), box("m=2 / pow")),
-          (None, box("m=2 / prob"), box("m=2 / sum")),
-          (None, box("m=2 / loss_i"), box("m=2 / loss")),
-          (None, box("loss"))),
-         (Table("pow", ("m=4 / pow", "m=2 / pow")), NLOG)),
-    Page("The gradient at Y",
-         "At width 2, by hand: the unit vectors, dS = (prob - I) / 2 / temperature (2 anchors), "
-         "dA_hat = P_hat dS^T and dP_hat = A_hat dS, and back through each normalisation as on the "
-         "InfoNCE sheet. Width 4's gradients are given. dY = [dA | dP]: rows 1-2 add width 2's "
-         "gradient to width 4's rows 1-2; rows 3-4 are width 4's alone.",
-         ((box("m=2 / P_hat"), box("m=2 / dS", shows="(prob - I) / 2 / temperature"), box("m=2 / A_hat")),
-          (box("m=2 / dA_hat"), None, box("m=2 / dP_hat")),
-          (box("m=2 / along_A"), None, box("m=2 / along_P")),
-          (box("m=2 / dA"), None, box("m=2 / dP")),
-          (grey("m=4 / dA"), None, grey("m=4 / dP")),
-          (box("dY", ask="rows 0:2"), None, None))),
-    Page("One SGD step on W_down, and the loss after at width 2",
-         "dW_down = dY U^T (U from page 1); W_down_new = W_down - lr dW_down (lr from the top of "
-         "page 1). Only rows 1-2 reach width 2: the new outputs' first two rows, their cosines "
-         "with the lengths printed here (use them even if yours differ a little), and the loss "
-         "at width 2 again.",
-         ((box("dW_down", ask="rows 0:2", rest="blank"), box("W_down_new", ask="rows 0:2", rest="blank"),
-           box("after / Y", ask="rows 0:2", rest="blank")),
+    Page("Forward, and the loss before the step at width 4",
+         "Y = W_down U (its rows 1-2 are U's). A = the first two columns of Y (anchors), P = the "
+         "last two (their positives); width m keeps their first m rows. S = A^T P / (|A|^T |P|). "
+         "In each row add up 3^((S - the row's largest) / temperature) (table): sum; 1/sum is "
+         "the own positive's probability (table); loss_i = -log_3 of it (table); loss = mean.",
+         ((None, grey("U", title="U = W_up X (given)")),
+          (grey("W_down"), box("Y", ask="rows 2:4")),
           (),
-          (None, grey("after / m=2 / |P|")),
-          (grey("after / m=2 / |A|", T=True), box("after / m=2 / S"), box("after / m=2 / pow")),
-          (None, box("after / m=2 / prob", ask="diag", rest="blank"), box("after / m=2 / sum")),
-          (None, box("after / m=2 / loss_i"), box("after / m=2 / loss")),
+          *_loss_at("m=4", prob=False)),
+         _before_tables("m=4")),
+    Page("Width 2; the gradient, and one SGD step on W_down",
+         "Width 2 as width 4, and the MRL loss: the two widths' losses added. dS = (prob - I) / "
+         "2 / temperature (2 anchors; a row's other entry is minus its own). Back through the "
+         "cosines (InfoNCE sheet) and the two widths added: dY, printed. dW_down = dY U^T (U "
+         "on page 1). Rows 1-2 of Y (width 2) after the step: Y - lr dW_down U.",
+         (*_loss_at("m=2", prob=True, last=(box("loss", shows="m=4 / loss + m=2 / loss"),)),
           (),
-          (box("after / loss"), grey("after / m=4 / loss"))),
-         (Table("pow2dp"), NLOG)),
+          (grey("m=4 / dS"), box("m=2 / dS", ask="diag", rest="blank",
+                                  shows="(prob - I) / 2 / temperature")),
+          (),
+          (grey("dY"), box("dW_down", ask="rows 0:2", rest="blank"),
+           box("after / Y", ask="rows 0:2", rest="blank"))),
+         _before_tables("m=2")),
+    Page("What the step did: the loss after, at widths 2 and 4",
+         "Width 2: each new output (page 2) times one over its length (printed), then S = "
+         "A_hat^T P_hat, loss_i and loss as before (1/sum from the table). Width 4's cosines "
+         "after the step are printed (the same work with four rows). Then before and after, "
+         "side by side.",
+         ((grey("after / m=2 / 1/|A|"), grey("after / m=2 / 1/|P|")),
+          (box("after / m=2 / A_hat", shows="A * 1/|A|"), box("after / m=2 / P_hat", shows="P * 1/|P|")),
+          (),
+          (box("after / m=2 / S"), box("after / m=2 / loss_i", shows="-log_3(1 / sum)"),
+           box("after / m=2 / loss")),
+          (grey("after / m=4 / S"), box("after / m=4 / loss_i", shows="-log_3(1 / sum)"),
+           box("after / m=4 / loss"), box("after / loss")),
+          (),
+          (box("lesson / cosines"), box("lesson / loss"))),
+         (Table("pow2dp", ("after / m=2 / pow", "after / m=4 / pow")),
+          Table("recip", ("after / m=2 / sum", "after / m=4 / sum"), columns=5), NLOG5)),
 ))
 
 

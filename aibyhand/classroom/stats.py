@@ -59,7 +59,9 @@ Hard operations (issue 18: no calculator work)
     - a multiplication of two numbers that both have 3 or more significant digits
       (``1.22 x 5.92``) is hard.
 
-    Division by a small whole number (the batch size 2 or 3) is not hard.
+    Division by a small whole number (the batch size 2 or 3) is not hard. On a page with
+    a table of 1/x (x = 1.00 ... 2.00), dividing by such an x (a row's sum of powers) is
+    a look-up and a multiplication by the entry (none when the numerator is 1).
 
 The time model (:data:`MODEL`)
     seconds = 3 s a multiplication (60 s a hard one) + 3 s an addition + 5 s a division
@@ -368,6 +370,10 @@ class _Sheet:
                     of = np.broadcast_to(self.value(t[2]), texts.shape)
                     self.recips.setdefault(k, []).extend(
                         (float(x), str(r)) for x, r in zip(of.ravel(), texts.ravel()) if x)
+        # a page with a table of 1/x (x from 1.00 to 2.00): dividing by such an x is a
+        # look-up and a multiplication by the table's entry
+        self.recip_pages = {k for k, page in enumerate(sheet.pages, start=1)
+                            if any(t.kind == "recip" for t in page.tables)}
 
     # -- values, texts and where cells come from, at every node of a tree -----------------
     def value(self, node) -> np.ndarray:
@@ -553,7 +559,8 @@ class _Sheet:
                 elif _one(y) or x == y or not (math.isfinite(x) and math.isfinite(y)):
                     pass
                 else:
-                    acc.divide(ta[i], tb[i], y, self.recips.get(acc.page, ()))
+                    acc.divide(ta[i], tb[i], y, self.recips.get(acc.page, ()),
+                               acc.page in self.recip_pages)
             need_a[i], need_b[i] = na, nb
         if node[1][0] != "I":
             self.cost(node[1], _fit_mask(need_a, a.shape), acc)
@@ -703,10 +710,17 @@ class _Acc:
         if significant(str(a)) >= HARD_DIGITS["multiply"] and significant(str(b)) >= HARD_DIGITS["multiply"]:
             self.hard.append(Hard("multiply", f"{_bare(a)} x {_bare(b)}"))
 
-    def divide(self, a: str, b: str, y: float, recips: Sequence[tuple[float, str]]) -> None:
+    def divide(self, a: str, b: str, y: float, recips: Sequence[tuple[float, str]],
+               table: bool = False) -> None:
         given = next((s for r, s in recips if abs(r - y) <= 1e-9 * max(1.0, abs(y))), None)
         if given is not None:
             self.multiply(a, given)
+            return
+        if table and 1 - 1e-9 <= y <= 2 + 1e-9 and significant(str(b)) > HARD_DIGITS["divide"] - 1:
+            self.ops["lookup"] += 1
+            self.log.append(f"1/{b} from the table")
+            if a.strip().lstrip("+-") != "1":
+                self.multiply(a, f"{1 / y:.3f}")
             return
         self.ops["divide"] += 1
         self.log.append(f"divide {a} / {b}")

@@ -80,6 +80,14 @@ def build(table: Table, page: Page, steps: Steps) -> Grid:
         rows, cells = _rows(keep, lambda i: f"{10 * i}", 10, lambda i, j: (
             format_number(math.sqrt(10 * i + j), decimals=2) if 10 * i + j <= 100 else ""))
         return Grid("square roots: sqrt(n) for n = row + column", rows, tuple(f"{j}" for j in range(10)), cells)
+    if table.kind == "recip":
+        n = table.columns
+        per = 100 // n                                   # rows per unit of x
+        keep = _rows_near(needed(table, page, steps), per, 2 * per + 1)
+        keep = [i for i in keep if per <= i <= 2 * per] or list(range(per, 2 * per + 1))
+        rows, cells = _rows(keep, lambda i: f"{i / per:.{1 if n == 10 else 2}f}", n, lambda i, j: (
+            f"{1 / (i / per + j / 100):.3f}" if i < 2 * per or j == 0 else ""))
+        return Grid("1/x, for x = row + column/100", rows, tuple(f"{j}" for j in range(n)), cells)
     if table.kind == "pow2dp":
         keep = _rows_near(-needed(table, page, steps), 10, 21, always=(0,))
         rows, cells = _rows(keep, lambda i: f"-{i / 10:.1f}" if i else "0.0", 10, lambda i, j: (
@@ -119,6 +127,8 @@ def users(table: Table, page: Page, steps: Steps) -> list[str]:
         return list(table.of) or power_steps(page, steps, base)
     if table.kind == "nlog":
         return log_steps(page, steps)
+    if table.kind == "recip":
+        return list(table.of)
     return [it.step for row in page.slots for it in row
             if it is not None and it.role == "box" and steps.step(it.step).formula.startswith("norm(")]
 
@@ -133,6 +143,8 @@ def needed(table: Table, page: Page, steps: Steps) -> np.ndarray:
     v = np.concatenate([np.asarray(matrix(steps.step(n), 0)[0], float).ravel() for n in names]) \
         if names else np.zeros(0)
     v = v[np.isfinite(v)]
+    if table.kind == "recip":
+        return v
     return base ** -v if table.kind == "nlog" else np.round(v * v)
 
 
@@ -243,6 +255,10 @@ def problems(page: Page, steps: Steps) -> list[str]:
     base = float(steps.meta.get("base", 3.0))
     covered = set()
     for t in page.tables:
+        if t.kind == "recip":
+            x = needed(t, page, steps)
+            if x.size and (x.min() < 1 - 1e-9 or x.max() > 2 + 1e-9):
+                out.append(f"{', '.join(t.of)}: a number off the table of 1/x (1.00 to 2.00)")
         if t.kind not in ("pow", "pow2dp"):
             continue
         names = list(t.of) or power_steps(page, steps, base)

@@ -8,8 +8,8 @@ starting from pooled vectors: the worksheet's version, and the one that runs at
 EmbeddingGemma's size (768 -> 3072 -> 768, batch 128).
 
 The worksheet file ``05_finetune_mrl.toml`` holds both: ``Xa``, ``Xp``, ``W_up``,
-``W_down``, ``dims``, ``lr`` are the sheet's :func:`head_step` (a head 2 -> 4 -> 4, MRL
-at widths 4 and 2, the top layer ``W_down`` updated only: one page of products);
+``W_down``, ``dims``, ``lr`` are the sheet's :func:`head_step` (a head 4 -> 4 -> 4, MRL
+at widths 4 and 2, the top layer ``W_down`` updated only);
 ``model``, ``anchors``, ``positives`` and ``train_lr`` are the notebook's whole-model
 :func:`step` and :func:`train` (default widths 8, 4, 2).
 """

@@ -21,40 +21,37 @@ steps = ws.steps(data)
 keys = printout.key_pages(ws, data, source=f"numbers from {ws.path.name}")
 
 # %% [markdown]
-# ## Page 1: forward, up then down
+# ## Page 1: forward, and the loss before the step at width 4
 #
-# Two anchors and their two positives go through the head together, one per column.
-# The first two columns of Y are the anchors' embeddings, the last two the positives'.
+# Two anchors and their two positives go through the head together, one per column
+# (U = W_up X is printed). The first two columns of Y are the anchors' embeddings, the
+# last two the positives'. Worksheet 4's loss at width 4: each own positive's
+# probability is 1 / (the row's sum of powers), read from the table of 1/x.
 
 # %%
 printout.show_page(ws, steps, 1, keys=keys)
 
 # %% [markdown]
-# ## Page 2: the loss before the step
+# ## Page 2: width 2, the gradient, and one step on W_down
 #
-# Worksheet 4's Matryoshka loss, at widths 4 and 2. Look at width 2: how sure is each
-# anchor of its own positive? That is the loss the step will lower.
+# The same loss at width 2, and the MRL loss (the two widths added). The gradient at the
+# scores is (prob - I) / 2 / temperature; back through the cosines (worksheet 3) and the
+# two widths added it is dY (printed). dW_down = dY U^T: each row of W_down moves by its
+# row of dY. Only rows 1-2 of Y reach width 2: Y - lr dW_down U gives them after the step.
 
 # %%
 printout.show_page(ws, steps, 2, keys=keys)
 
 # %% [markdown]
-# ## Page 3: the gradient at Y
+# ## Page 3: what the step did
 #
-# Worksheet 3's backward, once per width. Width 2 reaches rows 1-2 of Y only, width 4
-# rows 1-4: rows 1-2 add both.
+# The loss after the step, at width 2 by hand (the new outputs over their lengths), at
+# width 4 from the printed cosines; then before and after side by side: every own
+# cosine went up, and the loss went down at both widths.
 
 # %%
 printout.show_page(ws, steps, 3, keys=keys)
-
-# %% [markdown]
-# ## Page 4: one step, and the loss after
-#
-# dW_down = dY U^T: each row of W_down moves by its row of dY. Rows 3-4 of W_down do not
-# change width 2's embeddings at all, so the loss after at width 2 needs only rows 1-2.
-
-# %%
-printout.show_page(ws, steps, 4, keys=keys)
+steps.show(["lesson / cosines", "lesson / loss"], hand=True)
 
 # %% [markdown]
 # Before and after the step, at width 2: watch the diagonal, each anchor's own positive.
@@ -71,13 +68,14 @@ steps.show(["losses", "after / losses"], hand=True)
 #
 # The same step for every weight: the backbone of worksheets 1 and 2 under its own head,
 # on text pairs (anchors, then their positives, as one batch). Its embeddings E are 8-d,
-# so the loss is worksheet 4's: MRL at widths 8, 4 and 2.
+# so the loss is worksheet 4's: MRL at widths 8, 4 and 2 (temperature 1). The model and
+# its pairs are the same for every variant of the sheet.
 
 # %%
 model = data["model"]
 anchors, positives = data["anchors"], data["positives"]
-whole = finetune.step(model, anchors, positives, dims=(8, 4, 2), temperature=data["temperature"],
-                      lr=data["train_lr"], base=data["base"])
+whole = finetune.step(model, anchors, positives, dims=(8, 4, 2), lr=data["train_lr"],
+                      base=data["base"])
 whole.show(["embed / ids", "embed / E", "mrl / losses"], decimals=2)
 
 # %% [markdown]
@@ -103,8 +101,7 @@ whole.show(["losses before", "losses after"], decimals=4)
 
 # %%
 trained, history = finetune.train(model, anchors, positives, n_steps=data["train_steps"],
-                                  dims=(8, 4, 2), temperature=data["temperature"],
-                                  lr=data["train_lr"], base=data["base"])
+                                  dims=(8, 4, 2), lr=data["train_lr"], base=data["base"])
 history.show(["loss before/after", "top-1 before/after"], decimals=2)
 
 # %%
@@ -129,7 +126,8 @@ printout.show_page(ws, v, 1)
 #
 # 1. Why are rows 3-4 of dY width 4's gradient alone, and what would change if the loss
 #    also had width 1?
-# 2. The sheet updates W_down only. Which rows of W_down did the loss at width 2 move?
+# 2. The sheet updates W_down only. Why does width 2 after the step need only rows 1-2
+#    of W_down, and why did the step still raise the cosines at width 4?
 # 3. In the whole model, rows 5-8 of dE are zero. Why?
 # 4. With the whole model, does one step at the sheet's learning rate lower the loss at
 #    both widths? Why might a big step not?

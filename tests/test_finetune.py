@@ -192,6 +192,9 @@ def test_the_top_layer_alone_is_what_the_sheet_trains():
     assert "dW_up" not in s and "W_up_new" not in s
     np.testing.assert_allclose(s["after / Y"], s["W_down_new"] @ (W_up @ np.concatenate([Xa, Xp], 1)),
                                rtol=1e-13)
+    # written as the sheet has it: no second forward, the step's change of Y
+    assert s.step("after / Y").formula == "Y - lr dW_down U"
+    np.testing.assert_allclose(s["after / Y"], s["Y"] - 0.5 * s["dW_down"] @ s["U"], rtol=1e-12, atol=1e-12)
 
 
 # the first fine-tune worksheet's numbers (its --seed 0)

@@ -18,7 +18,7 @@ import pytest
 
 from aibyhand import decode, embed, finetune, formula, head, infonce, mrl
 from aibyhand.classroom import catalog, stats
-from aibyhand.classroom.layout import Page, Sheet, box, grey
+from aibyhand.classroom.layout import Page, Sheet, Table, box, grey
 from aibyhand.cli import main
 from aibyhand.steps import Steps
 
@@ -303,6 +303,24 @@ def test_a_reciprocal_printed_on_the_page_makes_the_division_a_multiplication():
     assert ops(alone, s) == {"q": {"divide": 1}} and hard(alone, s) == [("q", "divide", "3 / 17.12")]
     assert ops(given, s) == {"q": {"multiply": 1}} and hard(given, s) == []
     assert hard(elsewhere, s) == [("q", "divide", "3 / 17.12")]
+
+
+def test_a_table_of_reciprocals_makes_a_division_by_x_from_1_to_2_a_look_up():
+    """s = 1.58 (three digits): 1 / s is a hard division. With the table of 1/x (x = 1.00
+    ... 2.00) on the page it is one look-up (x 1 needs no multiplication); 0.5 / s a
+    look-up and 0.5 x 0.633 (easy: 0.5 has one digit). A divisor of two digits (1.6) is
+    an easy division still, and one outside the table (2.58) a hard one."""
+    s = make({"s": [[1.58]], "t": [[1.6]], "u": [[2.58]], "h": [[0.5]]},
+             [("p", "1 / s"), ("q", "h / s"), ("r", "1 / t"), ("v", "1 / u")])
+    items = tuple((it,) for it in (grey("s"), grey("t"), grey("u"), grey("h"), box("p"), box("q"),
+                                   box("r"), box("v")))
+    plain = Sheet((Page("page 1", "", items),))
+    table = Sheet((Page("page 1", "", items, (Table("recip", ("s",), columns=5),)),))
+    assert hard(plain, s) == [("p", "divide", "1 / 1.58"), ("q", "divide", "0.50 / 1.58"),
+                              ("v", "divide", "1 / 2.58")]
+    assert ops(table, s) == {"p": {"lookup": 1}, "q": {"lookup": 1, "multiply": 1},
+                             "r": {"divide": 1}, "v": {"divide": 1}}
+    assert hard(table, s) == [("v", "divide", "1 / 2.58")]
 
 
 # -- one real box of each sheet (today's --seed 0 numbers, pinned here) ------------------------

@@ -61,7 +61,7 @@ SLIPS = {
     "embed": [(0, "H1", 0, 0), (3, "attn", 1, 2)],
     "infonce": [(0, "sum", 1, 0), (3, "logits", 0, 1)],
     "mrl": [(0, "m=4 / S", 0, 0), (3, "m=2 / sum", 0, 0)],
-    "finetune": [(0, "m=2 / dS", 0, 1), (3, "m=4 / sum", 1, 0)],
+    "finetune": [(0, "m=2 / prob", 0, 0), (3, "m=4 / S", 1, 0)],
     "head": [(0, "Y", 0, 0), (3, "|Y|", 0, 1)],
 }
 PARTIAL_SEED = 1
@@ -387,6 +387,21 @@ class Run:
         D = D or power_table(self.ex.exponents[table])
         return [[apply(lambda v: look_up_power(v, D), x) for x in row] for row in M]
 
+    def recip(self, x: N) -> N:
+        """1/x for x = 1.00 ... 2.00 from the page's table (to 3 decimals, at x to 2)."""
+        if not self.student:
+            return apply(lambda v: 1 / v, x)
+        return apply(lambda v: round(1 / r2(v), 3), x)
+
+    def values_of(self, name):
+        """A box written earlier on the sheet, as this run has it (the lesson copies)."""
+        if not self.student:
+            return self.values[name]
+        ask = self.asks[name]
+        return [[N(self.written[(name, r, c)], self.deps[(name, r, c)] | {(name, r, c)})
+                 if ask[r][c] else N(math.nan) for c in range(len(ask[0]))]
+                for r in range(len(ask))]
+
     def nlog(self, p: N) -> N:
         return apply(look_up_nlog if self.student else (lambda v: -math.log(v) / LOG3), p)
 
@@ -546,63 +561,77 @@ def mrl(d, s: Run):
 def finetune(d, s: Run):
     Xa, Xp, W_up, W_down = (mat(d[k]) for k in ("Xa", "Xp", "W_up", "W_down"))
     t, lr = d["temperature"], d["lr"]
-    w = dict(zip(d["dims"], d.get("weights", [1] * len(d["dims"]))))
     B = len(Xa[0])
-    # page 1: forward
-    X = s.grey("X", lambda: cat(Xa, Xp))
-    U = s.box("U", mm(W_up, X))
-    Y = s.box("Y", mm(W_down, U))
+    # page 1: Y from the printed U (its first two rows are U's), the loss at width 4
+    U = s.grey("U", lambda: mm(W_up, cat(Xa, Xp)))
+    Y = s.box("Y", mm(W_down, U), rest="grey")
     A, P = cols(Y, 0, B), cols(Y, B, 2 * B)
-    # page 2: the loss at widths 4 and 2
-    lA, lP, prob, loss = {}, {}, {}, {}
-    for m, rest in ((4, "blank"), (2, None)):
-        lP[m] = s.grey(f"m={m} / |P|", lambda m=m: colnorm(P[:m]))
-        lA[m] = s.grey(f"m={m} / |A|", lambda m=m: colnorm(A[:m]))
-        S = s.box(f"m={m} / S", div(mm(T(A[:m]), P[:m]), mm(T(lA[m]), lP[m])))
+    loss = {}
+    for m in (4, 2):
+        # page 1 (width 4), page 2 (width 2): the own positive's probability is 1/sum,
+        # 1/sum read from the page's table of 1/x
+        lP = s.grey(f"m={m} / |P|", lambda m=m: colnorm(P[:m]))
+        lA = s.grey(f"m={m} / |A|", lambda m=m: colnorm(A[:m]))
+        S = s.box(f"m={m} / S", div(mm(T(A[:m]), P[:m]), mm(T(lA), lP)))
         logits = div(S, const(t))
-        pw = s.box(f"m={m} / pow", s.power("page 2", sub(logits, rowmax(logits))))
-        sm = s.box(f"m={m} / sum", rowsum(pw))
-        prob[m] = s.box(f"m={m} / prob", div(pw, sm), rest=rest)
-        loss_i = s.box(f"m={m} / loss_i", [[s.nlog(prob[m][i][i])] for i in range(B)])
+        pw = s.power(f"m={m}", sub(logits, rowmax(logits)), D=100)
+        own = [[mul([[pw[i][i]]], [[s.recip(total(pw[i]))]])[0][0]] for i in range(B)]
+        if m == 2:
+            own = s.box("m=2 / prob", [[own[i][0] if j == i else N(math.nan) for j in range(B)]
+                                        for i in range(B)], rest="blank")
+            own = [[own[i][i]] for i in range(B)]
+        loss_i = s.box(f"m={m} / loss_i", [[s.nlog(own[i][0])] for i in range(B)])
         loss[m] = s.box(f"m={m} / loss", [[mean(row[0] for row in loss_i)]])
-    s.box("loss", [[total(loss[m][0][0] * w[m] for m in (4, 2))]])
-    # page 3: the gradient at Y, width 2 by hand, width 4's printed
-    P_hat = s.box("m=2 / P_hat", div(P[:2], lP[2]))
-    dS = s.box("m=2 / dS", div(div(sub(prob[2], eye(B)), const(B)), const(t)))
-    A_hat = s.box("m=2 / A_hat", div(A[:2], lA[2]))
-    dA_hat = s.box("m=2 / dA_hat", mm(P_hat, T(dS)))
-    dP_hat = s.box("m=2 / dP_hat", mm(A_hat, dS))
-    along_A = s.box("m=2 / along_A", colsum(mul(A_hat, dA_hat)))
-    along_P = s.box("m=2 / along_P", colsum(mul(P_hat, dP_hat)))
-    dA2 = s.box("m=2 / dA", div(sub(dA_hat, mul(A_hat, along_A)), lA[2]))
-    dP2 = s.box("m=2 / dP", div(sub(dP_hat, mul(P_hat, along_P)), lP[2]))
-    grad4 = {}
-
-    def width4(k):
-        if not grad4:
-            grad4["dA"], grad4["dP"] = _grad_A(A[:4], P[:4], lA[4], lP[4], prob[4], t)
-        return grad4[k]
-
-    dA4 = s.grey("m=4 / dA", lambda: width4("dA"))
-    dP4 = s.grey("m=4 / dP", lambda: width4("dP"))
-    dY = s.box("dY", cat(add(dA4, pad(dA2, 4)), add(dP4, pad(dP2, 4))), rest="grey")
-    # page 4: one step on W_down, the loss after at width 2
+        if m == 2:
+            s.box("loss", [[loss[4][0][0] + loss[2][0][0]]])
+            prob2 = own
+    # page 2: the gradient at the scores (width 2, the diagonal), dY printed, the step
+    s.box("m=2 / dS", [[(prob2[i][0] - 1) / B / t if j == i else N(math.nan) for j in range(B)]
+                       for i in range(B)], rest="blank")
+    dY = s.grey("dY", lambda: _dY_exact(A, P, t))
     dW = s.box("dW_down", mm(dY, T(U)), rest="blank")
-    W_new = s.box("W_down_new", sub(W_down, mul(const(lr), dW)), rest="blank")
-    Y_after = s.box("after / Y", mm(W_new, U), rest="blank")
+    Y_after = s.box("after / Y", sub(Y, mul(const(lr), mm(dW, U))), rest="blank")
+    # page 3: width 2 after the step from the unit vectors (1 / lengths printed); width 4's
+    # cosines printed
     A2, P2 = cols(Y_after[:2], 0, B), cols(Y_after[:2], B, 2 * B)
-    lP2 = s.grey("after / m=2 / |P|", lambda: colnorm(P2))
-    lA2 = s.grey("after / m=2 / |A|", lambda: colnorm(A2))
-    S = s.box("after / m=2 / S", div(mm(T(A2), P2), mm(T(lA2), lP2)))
-    logits = div(S, const(t))
-    pw = s.box("after / m=2 / pow", s.power("page 4", sub(logits, rowmax(logits)), D=100))
-    sm = s.box("after / m=2 / sum", rowsum(pw))
-    prob2 = s.box("after / m=2 / prob", div(pw, sm), rest="blank")
-    loss_i = s.box("after / m=2 / loss_i", [[s.nlog(prob2[i][i])] for i in range(B)])
-    loss2 = s.box("after / m=2 / loss", [[mean(row[0] for row in loss_i)]])
-    loss4 = s.grey("after / m=4 / loss",
-                   lambda: [[_loss(cols(Y_after, 0, B), cols(Y_after, B, 2 * B), t)]])
-    s.box("after / loss", [[loss4[0][0] * w[4] + loss2[0][0] * w[2]]])
+    rA = s.grey("after / m=2 / 1/|A|", lambda: [[1 / x for x in row] for row in colnorm(A2)])
+    rP = s.grey("after / m=2 / 1/|P|", lambda: [[1 / x for x in row] for row in colnorm(P2)])
+    A_hat = s.box("after / m=2 / A_hat", mul(A2, rA))
+    P_hat = s.box("after / m=2 / P_hat", mul(P2, rP))
+    after_S = {2: s.box("after / m=2 / S", mm(T(A_hat), P_hat))}
+    after_S[4] = s.grey("after / m=4 / S", lambda: _cosines(Y_after, B))
+    after = {}
+    for m in (2, 4):
+        logits = div(after_S[m], const(t))
+        pw = s.power("page 3", sub(logits, rowmax(logits)), D=100)
+        own = [mul([[pw[i][i]]], [[s.recip(total(pw[i]))]])[0][0] for i in range(B)]
+        loss_i = s.box(f"after / m={m} / loss_i", [[s.nlog(own[i])] for i in range(B)])
+        after[m] = s.box(f"after / m={m} / loss", [[mean(row[0] for row in loss_i)]])
+    s.box("after / loss", [[after[4][0][0] + after[2][0][0]]])
+    # the lesson: each pair's cosine and each width's loss, before and after
+    before_S = {m: s.values_of(f"m={m} / S") for m in (4, 2)}
+    s.box("lesson / cosines", [[before_S[4][i][i], after_S[4][i][i], before_S[2][i][i], after_S[2][i][i]]
+                               for i in range(B)])
+    s.box("lesson / loss", [[loss[m][0][0], after[m][0][0]] for m in (4, 2)])
+
+
+def _cosines(Y, B):
+    A, P = cols(Y, 0, B), cols(Y, B, 2 * B)
+    return div(mm(T(A), P), mm(T(colnorm(A)), colnorm(P)))
+
+
+def _dY_exact(A, P, t):
+    """The gradient at Y (exact): each width's InfoNCE gradient through the cosines, the
+    two widths added (width 2's in rows 1-2)."""
+    B = len(A[0])
+    out = {}
+    for m in (4, 2):
+        lA, lP = colnorm(A[:m]), colnorm(P[:m])
+        S = div(mm(T(A[:m]), P[:m]), mm(T(lA), lP))
+        logits = div(S, const(t))
+        pw = [[apply(lambda v: 3.0 ** v, x) for x in row] for row in sub(logits, rowmax(logits))]
+        out[m] = _grad_A(A[:m], P[:m], lA, lP, div(pw, rowsum(pw)), t)
+    return cat(add(out[4][0], pad(out[2][0], 4)), add(out[4][1], pad(out[2][1], 4)))
 
 
 def head(d, s: Run):

@@ -400,7 +400,8 @@ WORKSHEETS = {
                   _embed, EMBED, _variants("embed")),
         Worksheet("finetune", 5, "Fine-tune an embedding model by MRL",
                   "one SGD step of a small projection head on the MRL loss at widths 4 and 2: "
-                  "forward, loss per width, gradient, update of the top layer, loss after",
+                  "forward, loss per width, gradient, update of the top layer, loss after, "
+                  "before and after side by side",
                   {"dims": Field("ints", "Matryoshka widths"), **_SOFTMAX,
                    "lr": Field("number", "learning rate > 0", above=0),
                    "Xa": Field("matrix", "pooled anchors, d_model x B"),

@@ -308,7 +308,7 @@ def test_a_reciprocal_printed_on_the_page_makes_the_division_a_multiplication():
 def test_a_table_of_reciprocals_makes_a_division_by_x_from_1_to_2_a_look_up():
     """s = 1.58 (three digits): 1 / s is a hard division. With the table of 1/x (x = 1.00
     ... 2.00) on the page it is one look-up (x 1 needs no multiplication); 0.5 / s a
-    look-up and 0.5 x 0.633 (easy: 0.5 has one digit). A divisor of two digits (1.6) is
+    look-up and 0.5 x 0.63 (easy: 0.5 has one digit). A divisor of two digits (1.6) is
     an easy division still, and one outside the table (2.58) a hard one."""
     s = make({"s": [[1.58]], "t": [[1.6]], "u": [[2.58]], "h": [[0.5]]},
              [("p", "1 / s"), ("q", "h / s"), ("r", "1 / t"), ("v", "1 / u")])

@@ -388,10 +388,10 @@ class Run:
         return [[apply(lambda v: look_up_power(v, D), x) for x in row] for row in M]
 
     def recip(self, x: N) -> N:
-        """1/x for x = 1.00 ... 2.00 from the page's table (to 3 decimals, at x to 2)."""
+        """1/x for x = 1.00 ... 2.00 from the page's table (to 2 decimals, at x to 2)."""
         if not self.student:
             return apply(lambda v: 1 / v, x)
-        return apply(lambda v: round(1 / r2(v), 3), x)
+        return apply(lambda v: r2(1 / r2(v)), x)
 
     def values_of(self, name):
         """A box written earlier on the sheet, as this run has it (the lesson copies)."""
@@ -575,7 +575,8 @@ def finetune(d, s: Run):
         S = s.box(f"m={m} / S", div(mm(T(A[:m]), P[:m]), mm(T(lA), lP)))
         logits = div(S, const(t))
         pw = s.power(f"m={m}", sub(logits, rowmax(logits)), D=100)
-        own = [[mul([[pw[i][i]]], [[s.recip(total(pw[i]))]])[0][0]] for i in range(B)]
+        sm = s.box(f"m={m} / sum", rowsum(pw))
+        own = [[mul([[pw[i][i]]], [[s.recip(sm[i][0])]])[0][0]] for i in range(B)]
         if m == 2:
             own = s.box("m=2 / prob", [[own[i][0] if j == i else N(math.nan) for j in range(B)]
                                         for i in range(B)], rest="blank")
@@ -610,8 +611,8 @@ def finetune(d, s: Run):
     s.box("after / loss", [[after[4][0][0] + after[2][0][0]]])
     # the lesson: each pair's cosine and each width's loss, before and after
     before_S = {m: s.values_of(f"m={m} / S") for m in (4, 2)}
-    s.box("lesson / cosines", [[before_S[4][i][i], after_S[4][i][i], before_S[2][i][i], after_S[2][i][i]]
-                               for i in range(B)])
+    for m in (4, 2):
+        s.box(f"lesson / cos{m}", [[before_S[m][i][i], after_S[m][i][i]] for i in range(B)])
     s.box("lesson / loss", [[loss[m][0][0], after[m][0][0]] for m in (4, 2)])
 
 

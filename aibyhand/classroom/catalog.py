@@ -94,11 +94,12 @@ def _lesson(s: Steps) -> Steps:
     levels = [f"m={m}" for m in s.meta["dims"]]
     pairs = [f"{a}, {p}" for a, p in zip(s.step("m=2 / S").rows, s.step("m=2 / S").cols)]
     out = Steps(LESSON, s.meta)
-    out.add("lesson / cosines", np.concatenate(
-        [np.diag(s[f"{when}{lv} / S"])[:, None] for lv in levels for when in ("", "after / ")], axis=1),
-        "[" + " | ".join(f"diag({when}{lv} / S)" for lv in levels for when in ("", "after / ")) + "]",
-        note="each pair's cosine, before and after the step", rows=pairs,
-        cols=[f"{lv} {when}" for lv in levels for when in ("before", "after")])
+    for lv in levels:
+        out.add(f"lesson / cos{lv[2:]}", np.concatenate(
+            [np.diag(s[f"{when}{lv} / S"])[:, None] for when in ("", "after / ")], axis=1),
+            f"[diag({lv} / S) | diag(after / {lv} / S)]",
+            note=f"each pair's cosine at width {lv[2:]}, before and after the step", rows=pairs,
+            cols=["before", "after"])
     out.add("lesson / loss", np.concatenate([s["losses"].T, s["after / losses"].T], axis=1),
             "[losses^T | after / losses^T]", note="the loss at each width, before and after",
             rows=levels, cols=["before", "after"])
@@ -289,10 +290,10 @@ def _loss_rows(level: str) -> tuple:
 
 
 def _loss_at(level: str, *, prob: bool, last=()) -> tuple:
-    """One width's loss before the step: the cosines, the own positive's probability
-    (where the gradient needs it), each anchor's loss, the mean."""
-    return ((None, grey(f"{level} / |P|"), *((None,) * 2 if last else ()), *last),
-            (grey(f"{level} / |A|", T=True), box(f"{level} / S"),
+    """One width's loss before the step: the cosines, each row's sum of powers, the own
+    positive's probability (where the gradient needs it), each anchor's loss, the mean."""
+    return ((None, grey(f"{level} / |P|"), *((None,) * 3 if last else ()), *last),
+            (grey(f"{level} / |A|", T=True), box(f"{level} / S"), box(f"{level} / sum"),
              *((box(f"{level} / prob", ask="diag", rest="blank", shows="1 / sum"),) if prob else ()),
              box(f"{level} / loss_i", shows=None if prob else "-log_3(1 / sum)"),
              box(f"{level} / loss")))
@@ -327,19 +328,24 @@ FINETUNE = Sheet((
            box("after / Y", ask="rows 0:2", rest="blank"))),
          _before_tables("m=2")),
     Page("What the step did: the loss after, at widths 2 and 4",
-         "Width 2: each new output (page 2) times one over its length (printed), then S = "
-         "A_hat^T P_hat, loss_i and loss as before (1/sum from the table). Width 4's cosines "
-         "after the step are printed (the same work with four rows). Then before and after, "
-         "side by side.",
-         ((grey("after / m=2 / 1/|A|"), grey("after / m=2 / 1/|P|")),
-          (box("after / m=2 / A_hat", shows="A * 1/|A|"), box("after / m=2 / P_hat", shows="P * 1/|P|")),
+         "All after the step. Width 2: each new output (page 2) times one over its length "
+         "(printed), S = A_hat^T P_hat, then loss_i = -log_3(1/sum) and loss as before. Width "
+         "4's cosines are printed (the same work with four rows). Then before and after, side "
+         "by side: the own pairs' cosines (S's diagonal) and the losses.",
+         ((grey("after / m=2 / 1/|A|", title="1/|A| (given)"),
+           grey("after / m=2 / 1/|P|", title="1/|P| (given)")),
+          (box("after / m=2 / A_hat", title="A_hat = A * 1/|A|"),
+           box("after / m=2 / P_hat", title="P_hat = P * 1/|P|")),
           (),
-          (box("after / m=2 / S"), box("after / m=2 / loss_i", shows="-log_3(1 / sum)"),
-           box("after / m=2 / loss")),
-          (grey("after / m=4 / S"), box("after / m=4 / loss_i", shows="-log_3(1 / sum)"),
-           box("after / m=4 / loss"), box("after / loss")),
+          (box("after / m=2 / S", title="m=2 / S = A_hat^T P_hat"),
+           box("after / m=2 / loss_i", title="m=2 / loss_i"), box("after / m=2 / loss", title="m=2 / loss")),
+          (grey("after / m=4 / S", title="m=4 / S (given)"),
+           box("after / m=4 / loss_i", title="m=4 / loss_i"), box("after / m=4 / loss", title="m=4 / loss"),
+           box("after / loss", title="loss = the sum")),
           (),
-          (box("lesson / cosines"), box("lesson / loss"))),
+          (box("lesson / cos4", title="lesson / cos4: width 4's own pairs"),
+           box("lesson / cos2", title="lesson / cos2: width 2's"),
+           box("lesson / loss", title="lesson / loss"))),
          (Table("pow2dp", ("after / m=2 / pow", "after / m=4 / pow")),
           Table("recip", ("after / m=2 / sum", "after / m=4 / sum"), columns=5), NLOG5)),
 ))

@@ -81,7 +81,7 @@ class Table:
     ``kind``: ``"pow"`` (b^(-k/D) for the exponents the listed steps use, on their grid,
     or the 2-decimal table when there is no small grid), ``"pow2dp"`` (b^x for x = 0.00,
     -0.01 ... -2.00), ``"nlog"`` (-log_b p for p = 0.01 ... 1.00), ``"sqrt"`` (square
-    roots of 1 ... 100), ``"recip"`` (1/x for x = 1.00 ... 2.00 to 3 decimals, for a
+    roots of 1 ... 100), ``"recip"`` (1/x for x = 1.00 ... 2.00 to 2 decimals, for a
     row's sum of powers; ``of`` names the sums). ``of``: for ``"pow"``, the steps whose
     values are powers. ``columns``: for ``"nlog"`` and ``"recip"``, entries a row (10: a
     row a tenth; 5: a row a twentieth, half as wide, for a page that needs two tables

@@ -720,7 +720,7 @@ class _Acc:
             self.ops["lookup"] += 1
             self.log.append(f"1/{b} from the table")
             if a.strip().lstrip("+-") != "1":
-                self.multiply(a, f"{1 / y:.3f}")
+                self.multiply(a, format_number(1 / round(y, 2), decimals=2))
             return
         self.ops["divide"] += 1
         self.log.append(f"divide {a} / {b}")

@@ -86,7 +86,7 @@ def build(table: Table, page: Page, steps: Steps) -> Grid:
         keep = _rows_near(needed(table, page, steps), per, 2 * per + 1)
         keep = [i for i in keep if per <= i <= 2 * per] or list(range(per, 2 * per + 1))
         rows, cells = _rows(keep, lambda i: f"{i / per:.{1 if n == 10 else 2}f}", n, lambda i, j: (
-            f"{1 / (i / per + j / 100):.3f}" if i < 2 * per or j == 0 else ""))
+            format_number(1 / (i / per + j / 100), decimals=2) if i < 2 * per or j == 0 else ""))
         return Grid("1/x, for x = row + column/100", rows, tuple(f"{j}" for j in range(n)), cells)
     if table.kind == "pow2dp":
         keep = _rows_near(-needed(table, page, steps), 10, 21, always=(0,))

@@ -51,7 +51,7 @@ printout.show_page(ws, steps, 2, keys=keys)
 
 # %%
 printout.show_page(ws, steps, 3, keys=keys)
-steps.show(["lesson / cosines", "lesson / loss"], hand=True)
+steps.show(["lesson / cos4", "lesson / cos2", "lesson / loss"], hand=True)
 
 # %% [markdown]
 # Before and after the step, at width 2: watch the diagonal, each anchor's own positive.

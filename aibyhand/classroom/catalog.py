@@ -315,37 +315,30 @@ FINETUNE = Sheet((
           *_loss_at("m=4", prob=False)),
          _before_tables("m=4")),
     Page("Width 2; the gradient, and one SGD step on W_down",
-         "Width 2 as width 4, and the MRL loss: the two widths' losses added. dS = (prob - I) / "
-         "2 / temperature (2 anchors; a row's other entry is minus its own). Back through the "
-         "cosines (InfoNCE sheet) and the two widths added: dY, printed. dW_down = dY U^T (U "
-         "on page 1). Rows 1-2 of Y (width 2) after the step: Y - lr dW_down U.",
+         "Width 2 as width 4; MRL loss = the widths' sum. dS = (prob - I) / 2 / temperature; "
+         "dY (printed): the gradient back through the cosines. dW_down = dY U^T; rows 1-2 of "
+         "Y after the step: Y - lr dW_down U.",
          (*_loss_at("m=2", prob=True, last=(box("loss", shows="m=4 / loss + m=2 / loss"),)),
           (),
-          (grey("m=4 / dS"), box("m=2 / dS", ask="diag", rest="blank",
-                                  shows="(prob - I) / 2 / temperature")),
-          (),
+          (box("m=2 / dS", ask="diag", rest="blank", shows="(prob - I) / 2 / temperature"),),
           (grey("dY"), box("dW_down", ask="rows 0:2", rest="blank"),
            box("after / Y", ask="rows 0:2", rest="blank"))),
          _before_tables("m=2")),
     Page("What the step did: the loss after, at widths 2 and 4",
-         "All after the step. Width 2: each new output (page 2) times one over its length "
-         "(printed), S = A_hat^T P_hat, then loss_i = -log_3(1/sum) and loss as before. Width "
-         "4's cosines are printed (the same work with four rows). Then before and after, side "
-         "by side: the own pairs' cosines (S's diagonal) and the losses.",
+         "After the step. Width 2: new outputs (page 2) times 1/length (printed), S = A_hat^T "
+         "P_hat, loss_i = -log_3(1/sum); width 4's S printed. Lessons: before and after.",
          ((grey("after / m=2 / 1/|A|", title="1/|A| (given)"),
            grey("after / m=2 / 1/|P|", title="1/|P| (given)")),
           (box("after / m=2 / A_hat", title="A_hat = A * 1/|A|"),
            box("after / m=2 / P_hat", title="P_hat = P * 1/|P|")),
           (),
           (box("after / m=2 / S", title="m=2 / S = A_hat^T P_hat"),
-           box("after / m=2 / loss_i", title="m=2 / loss_i"), box("after / m=2 / loss", title="m=2 / loss")),
+           box("after / m=2 / loss_i", title="m=2 / loss_i"), box("after / m=2 / loss", title="m=2 / loss"),
+           box("lesson / cos2", title="lesson / cos2: own pairs")),
           (grey("after / m=4 / S", title="m=4 / S (given)"),
            box("after / m=4 / loss_i", title="m=4 / loss_i"), box("after / m=4 / loss", title="m=4 / loss"),
-           box("after / loss", title="loss = the sum")),
-          (),
-          (box("lesson / cos4", title="lesson / cos4: width 4's own pairs"),
-           box("lesson / cos2", title="lesson / cos2: width 2's"),
-           box("lesson / loss", title="lesson / loss"))),
+           box("lesson / cos4", title="lesson / cos4: own pairs")),
+          (None, None, box("after / loss", title="loss = the sum"), box("lesson / loss"))),
          (Table("pow2dp", ("after / m=2 / pow", "after / m=4 / pow")),
           Table("recip", ("after / m=2 / sum", "after / m=4 / sum"), columns=5), NLOG5)),
 ))

@@ -179,9 +179,9 @@ MRL = Sheet((
          "(prob - I) / 2 / temperature (2 anchors; I has 1 on its diagonal, 0 elsewhere). The "
          "losses at widths 8 and 4 come the same way (given); the MRL loss adds the three, each "
          "times its weight (all 1).",
-         ((box("m=2 / pow", shows="3^(S - max)"), grey("m=2 / R"), box("m=2 / prob"),
-           box("m=2 / loss_i"), box("m=2 / loss")),
-          (None, None, box("m=2 / dS", shows="(prob - I) / 2 / temperature")),
+         ((box("m=2 / pow", shows="3^(S - max)"), grey("m=2 / R"), box("m=2 / prob")),
+          (),
+          (box("m=2 / loss_i"), box("m=2 / loss"), None, box("m=2 / dS", shows="(prob - I) / 2 / temperature")),
           (),
           (grey("m=8 / loss"), grey("m=4 / loss"), box("loss", shows="m=8 / loss + m=4 / loss + m=2 / loss"))),
          (POW, NLOG)),

@@ -23,7 +23,9 @@ import numpy as np
 from . import infonce, ops, validate
 from .steps import Steps, labels
 
-__all__ = ["forward", "backward"]
+__all__ = ["forward", "backward", "lesson", "rankings", "top1"]
+
+LESSON = "What this showed: at which widths each anchor still ranks its own positive first"
 
 
 def forward(A, P, *, dims=(8, 4, 2), weights=None, temperature: float = 1.0,
@@ -113,6 +115,40 @@ def backward(steps: Steps) -> Steps:
         g.add(f"d{x}", total, " + ".join(terms), note="each width's gradient in its first m rows",
               cols=cols)                                                     # (d, B)
     return g
+
+
+def lesson(steps: Steps) -> Steps:
+    """What the widths did to the ranking, from :func:`forward`'s steps: the worksheet's
+    last part (titled :data:`LESSON`).
+
+    Returns
+    -------
+    Steps
+        ``lesson / lead`` (B x levels, widths largest first): each anchor's cosine with its
+        own positive minus its largest cosine with another positive, at each width.
+        Positive: the anchor still ranks its own positive first at that width; 0 or
+        negative: another positive is as close or closer. (Cosines lie in [-1, 1], so
+        ``S - I - I`` puts the own positive at or below every other before the row's largest
+        is taken.)
+    """
+    s = validate.steps("steps", steps, ["A", "P", "losses", "loss"], "mrl.forward")
+    B = s["A"].shape[1]
+    if B < 2:
+        raise ValueError(f"steps: a batch of {B} pair has no other positive to rank; expected "
+                         f"at least 2 pairs")
+    levels = [f"m={m}" for m in s.meta["dims"]]
+    out = Steps(LESSON, s.meta)
+    lead = []
+    for level in levels:
+        S = s[f"{level} / S"]                                                # (B, B)
+        other = np.where(np.eye(B, dtype=bool), -np.inf, S).max(axis=1)      # (B,)
+        lead.append(np.diag(S) - other)
+    out.add("lesson / lead", np.stack(lead, axis=1),
+            " | ".join(f"diag({level} / S) - rowmax({level} / S - I - I)" for level in levels)
+            .join("[]") if len(levels) > 1 else f"diag({levels[0]} / S) - rowmax({levels[0]} / S - I - I)",
+            note="own cosine minus the largest other: > 0 where the own positive is still first",
+            rows=labels("a", B), cols=levels)                                 # (B, levels)
+    return out
 
 
 def rankings(steps: Steps) -> Steps:

@@ -30,36 +30,37 @@ keys = printout.key_pages(ws, data, source=f"numbers from {ws.path.name}")
 printout.show_page(ws, steps, 1, keys=keys)
 
 # %% [markdown]
-# ## Page 2: InfoNCE at widths 8 and 4
+# ## Page 2: InfoNCE at width 2, and the Matryoshka loss
 #
-# The same softmax per anchor as on worksheet 3 (temperature 1), once per width. The
-# loss only needs the diagonal of prob.
+# The same softmax per anchor as on worksheet 3 (temperature 1), at width 2: the sheet
+# gives each row's 1 / sum (R), so the probabilities are the powers of 3 times R. The
+# losses at widths 8 and 4 come the same way; the MRL loss is the sum of the three: a
+# model is only good under this loss if it is good at every width.
 
 # %%
 printout.show_page(ws, steps, 2, keys=keys)
-
-# %% [markdown]
-# ## Page 3: width 2, and the Matryoshka loss
-#
-# Look at the diagonal of prob at width 2: does each anchor still put the most
-# probability on its own positive? The MRL loss is the sum of the three widths' losses:
-# a model is only good under this loss if it is good at every width.
-
-# %%
-printout.show_page(ws, steps, 3, keys=keys)
 
 # %%
 plots.heatmaps([(steps, f"m={m} / prob", f"width {m}") for m in (8, 4, 2)], limits=(0, 1),
                suptitle="prob: each anchor's softmax over the candidates")
 
 # %% [markdown]
-# ## Page 4: each width's gradient lands in its first rows
+# ## Page 3: each width's gradient lands in its first rows, and what this showed
 #
 # Width m's loss reads only the first m rows, so its gradient has only m rows. Added up,
-# rows 1-2 collect a gradient from all three widths, rows 5-8 from width 8 alone.
+# rows 1-2 collect a gradient from all three widths, rows 5-8 from width 8 alone. The
+# last box is the lesson: for each anchor and width, its own cosine minus its largest
+# other one; above 0 where the anchor still ranks its own positive first.
 
 # %%
-printout.show_page(ws, steps, 4, keys=keys)
+printout.show_page(ws, steps, 3, keys=keys)
+
+# %%
+steps.show(["lesson / lead"], hand=True)
+first = steps["lesson / lead"] > 0
+for i, row in enumerate(first, start=1):
+    kept = [f"{m}" for m, ok in zip(steps.meta["dims"], row) if ok]
+    print(f"a{i} ranks its own positive first at width(s): {', '.join(kept) or 'none'}")
 
 # %% [markdown]
 # ## Beyond the sheet: rankings, and the positives' gradient
@@ -73,7 +74,7 @@ ranks.show(["own rank", "top-1"], hand=True)
 
 # %%
 plots.heatmap(ranks, "own rank", title="rank of each anchor's own positive, by width",
-              cmap="Reds", limits=(0, 3))
+              cmap="Reds", limits=(0, 2))
 
 # %% [markdown]
 # The sheet follows the anchors back; the positives get a gradient the same way, and
@@ -97,8 +98,8 @@ printout.show_page(ws, v, 1)
 # %% [markdown]
 # ## Questions for the class
 #
-# 1. What changes at width 2? Whose own positive is no longer its best candidate, and
-#    from which width on?
+# 1. What changes at width 2? Whose own positive is no longer its best candidate (the
+#    lesson box), and from which width on?
 # 2. Why is width 2's gradient zero below row 2 (and width 4's below row 4)?
 # 3. Which width ranks the pairs right? If you could store only 2 numbers per sentence,
 #    what would MRL training do to these embeddings?

@@ -138,3 +138,48 @@ def test_inputs_are_never_modified():
     mrl.backward(mrl.forward(A, P, weights=w, base=3))
     for x, x0 in zip((A, P, w), copies):
         np.testing.assert_array_equal(x, x0)
+
+
+def test_lesson_is_each_anchors_own_cosine_minus_its_best_other_at_every_width():
+    """By hand, widths 2 and 4 of two pairs: a1 = (1, 0, 0, 2), a2 = (0, 1, 2, 0); p1 =
+    (0, 1, 0, 2), p2 = (1, 0, 2, 0). Width 2: a1 . p1 = 0, a1 . p2 = 1, all lengths 1:
+    a1 leads by 0 - 1 = -1 (p2 first), a2 by 0 - 1 = -1. Width 4: every length sqrt(5),
+    a1 . p1 = 4, a1 . p2 = 1: a1 leads by 4/5 - 1/5 = 3/5; a2 . p2 = 4, a2 . p1 = 1:
+    a2 by 3/5. The own positive comes first exactly where the lead is above 0."""
+    A = np.array([[1, 0], [0, 1], [0, 2], [2, 0]], float)
+    P = np.array([[0, 1], [1, 0], [0, 2], [2, 0]], float)
+    s = mrl.forward(A, P, dims=(2, 4), temperature=1.0, base=3)
+    lead = mrl.lesson(s)["lesson / lead"]
+    np.testing.assert_allclose(lead, [[0.6, -1], [0.6, -1]], rtol=1e-12)   # widths 4, 2
+    ranks = mrl.rankings(s)["own rank"]
+    np.testing.assert_array_equal(lead > 0, ranks == 1)
+
+
+@given(problems())
+def test_lesson_formula_and_sign_agree_with_the_rankings(case):
+    """The lead's formula (what the checker evaluates) gives its value, and it is above 0
+    exactly where the own positive ranks first, strictly (a tie is not first)."""
+    from aibyhand import formula
+    from aibyhand.steps import Steps
+
+    B = max(case["B"], 2)
+    A, P = embeddings(case["seed"], min(case["d"], 64), min(B, 16))
+    dims = [m for m in case["dims"] if m <= A.shape[0]] or [A.shape[0]]
+    s = mrl.forward(A, P, dims=dims)
+    lesson = mrl.lesson(s)
+    assert lesson.title == mrl.LESSON and lesson.title.startswith("What this showed: ")
+    assert all(name.startswith("lesson / ") for name in lesson)
+    lead = lesson["lesson / lead"]
+    both = Steps("both", s.meta).extend(s).extend(lesson)
+    env = {n: both[n] for n in both}
+    np.testing.assert_allclose(formula.evaluate(both.formula("lesson / lead").tree, env), lead,
+                               rtol=0, atol=1e-12)
+    own = mrl.rankings(s)["own rank"]
+    tie = np.abs(lead) < 1e-12          # rank 1 shared with another positive: not first
+    assert ((lead > 0) == ((own == 1) & ~tie)).all()
+
+
+def test_lesson_needs_two_pairs():
+    A, P = embeddings(0, 8, 1)
+    with pytest.raises(ValueError, match="at least 2 pairs"):
+        mrl.lesson(mrl.forward(A, P))

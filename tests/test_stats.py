@@ -412,6 +412,40 @@ def test_mrl_page_1_widths_extend_their_sums():
     assert c["m=8 / S[a1, p1]"] == {"multiply": 2, "add": 3, "divide": 1}
 
 
+def test_mrl_page_2_multiplies_by_the_printed_reciprocal_of_each_sum():
+    """Width 2 of two pairs: a1 = (3, 4), a2 = (0, 1); p1 = (4, 3), p2 = (0, 5). S: a1 .
+    p1 / 25 = 24/25, a1 . p2 / 25 = 20/25; a2: 3/5 and 1. Row a1: 3^0 = 1 and 3^(-4/25)
+    (a look-up, 0.84); the sum 1.84 has 3 digits, but R = 1 / sum is printed: prob is
+    pow x R, two multiplications (1 x R is free), no division, nothing hard."""
+    from aibyhand.classroom.catalog import _reciprocal_sums
+
+    A = np.array([[3, 0], [4, 1]], float)
+    P = np.array([[4, 0], [3, 5]], float)
+    s = _reciprocal_sums(mrl.forward(A, P, dims=(2,), temperature=1, base=3), 2)
+    assert s.step("m=2 / prob").formula == "pow * R" and s.step("m=2 / R").formula == "1 / sum"
+    sh = sheet([box("m=2 / S"), box("m=2 / pow"), grey("m=2 / R"), box("m=2 / prob")])
+    c = cell_ops(sh, s)
+    assert c["m=2 / prob[a1, p2]"] == {"multiply": 1}
+    assert c["m=2 / prob[a1, p1]"] == {}
+    assert [h for h in hard(sh, s) if h[0] == "m=2 / prob"] == []
+    without = sheet([box("m=2 / S"), box("m=2 / pow"), box("m=2 / prob")])
+    assert ("m=2 / prob[a1, p2]", "divide", "0.84 / 1.84") in hard(
+        without, mrl.forward(A, P, dims=(2,), temperature=1, base=3))
+
+
+@pytest.mark.parametrize("seed", range(32))
+def test_mrl_takes_one_period_at_every_seed(seed):
+    """Issue 18: at most 40 minutes by the estimate, nothing hard, at most 4 pages and 160
+    boxes, and the lesson part last (1 to 3 boxes on the last page)."""
+    ws = catalog.get("mrl")
+    st = stats.measure(ws, ws.load(seed=seed))
+    assert st.minutes() <= 40 and not st.hard and st.pages <= 4 and st.cells <= 160
+    lessons = [it for it in ws.sheet.pages[-1].slots for it in it
+               if it is not None and it.role == "box" and it.step.startswith("lesson / ")]
+    assert 1 <= len(lessons) <= 3
+    assert ws.run(ws.load(seed=seed))[-1].title.startswith("What this showed: ")
+
+
 def test_finetune_pages_1_and_2_forward_and_a_cosine_of_3_digit_lengths():
     """X = [Xa | Xp] = [[-2, -2, 1, 2], [1, 2, -2, 0]], W_up = [[0, 1], [1, 0], [0, -1],
     [1, 1]]: U's row 4 is x1 + x2: -2 + 1, -2 + 2, 1 - 2 (three additions), 2 + 0

@@ -60,7 +60,7 @@ SLIPS = {
     "decode": [(0, "H1", 1, -1), (3, "scores", 0, -1)],
     "embed": [(0, "H1", 0, 0), (3, "attn", 1, 2)],
     "infonce": [(0, "sum", 1, 0), (3, "logits", 0, 1)],
-    "mrl": [(0, "m=4 / S", 0, 0), (3, "m=2 / sum", 0, 0)],
+    "mrl": [(0, "m=4 / S", 0, 0), (3, "m=2 / prob", 0, 0)],
     "finetune": [(0, "m=2 / prob", 0, 0), (3, "m=4 / S", 1, 0)],
     "head": [(0, "Y", 0, 0), (3, "|Y|", 0, 1)],
 }
@@ -516,12 +516,17 @@ def _grad_A(A, P, lA, lP, prob, t):
             div(sub(dP_hat, mul(P_hat, along_P)), lP))
 
 
-def _loss(A, P, t):
-    """InfoNCE loss, exact."""
+def _prob(A, P, t):
+    """InfoNCE's softmax per anchor, exact."""
     S = div(mm(T(A), P), mm(T(colnorm(A)), colnorm(P)))
     logits = div(S, const(t))
     pw = [[apply(lambda v: 3.0 ** v, x) for x in row] for row in sub(logits, rowmax(logits))]
-    prob = div(pw, rowsum(pw))
+    return div(pw, rowsum(pw))
+
+
+def _loss(A, P, t):
+    """InfoNCE loss, exact."""
+    prob = _prob(A, P, t)
     return mean(apply(lambda v: -math.log(v) / LOG3, prob[i][i]) for i in range(len(prob)))
 
 
@@ -535,27 +540,31 @@ def mrl(d, s: Run):
         lP[m] = s.grey(f"m={m} / |P|", lambda m=m: colnorm(P[:m]))
         lA[m] = s.grey(f"m={m} / |A|", lambda m=m: colnorm(A[:m]))
         S[m] = s.box(f"m={m} / S", div(mm(T(A[:m]), P[:m]), mm(T(lA[m]), lP[m])))
-    # pages 2 and 3: InfoNCE at each width (the logits are S / temperature)
-    prob, loss = {}, {}
-    for m, table, rest in ((8, "page 2, m=8", "blank"), (4, "page 2, m=4", "blank"),
-                           (2, "page 3", None)):
-        logits = div(S[m], const(t))
-        pw = s.box(f"m={m} / pow", s.power(table, sub(logits, rowmax(logits))))
-        sm = s.box(f"m={m} / sum", rowsum(pw))
-        prob[m] = s.box(f"m={m} / prob", div(pw, sm), rest=rest)
-        loss_i = s.box(f"m={m} / loss_i", [[s.nlog(prob[m][i][i])] for i in range(B)])
-        loss[m] = s.box(f"m={m} / loss", [[mean(row[0] for row in loss_i)]])
+    # page 2: InfoNCE at width 2: the powers from the table, times the printed
+    # reciprocal of each row's sum; the gradient; the losses of widths 8 and 4 printed,
+    # and the MRL loss
+    logits = div(S[2], const(t))
+    pw = s.box("m=2 / pow", s.power("page 2", sub(logits, rowmax(logits))))
+    R = s.grey("m=2 / R", lambda: [[apply(lambda v: 1 / v, x[0])] for x in rowsum(pw)])
+    prob = s.box("m=2 / prob", mul(pw, R))
+    loss_i = s.box("m=2 / loss_i", [[s.nlog(prob[i][i])] for i in range(B)])
+    loss = {2: s.box("m=2 / loss", [[mean(row[0] for row in loss_i)]])}
+    dS = s.box("m=2 / dS", div(div(sub(prob, eye(B)), const(B)), const(t)))
+    for m in (8, 4):
+        loss[m] = s.grey(f"m={m} / loss", lambda m=m: [[_loss(A[:m], P[:m], t)]])
     s.box("loss", [[total(loss[m][0][0] * w[m] for m in (8, 4, 2))]])
-    # page 4: back from width 2, then the widths' gradients added row by row
-    dS_T = s.box("m=2 / dS^T", T(div(div(sub(prob[2], eye(B)), const(B)), const(t))))
+    # page 3: back from width 2, the widths' gradients added row by row, the lesson
     P_hat = s.grey("m=2 / P_hat", lambda: div(P[:2], lP[2]))
     A_hat = s.grey("m=2 / A_hat", lambda: div(A[:2], lA[2]))
-    dA_hat = s.box("m=2 / dA_hat", mm(P_hat, dS_T))
+    dA_hat = s.box("m=2 / dA_hat", mm(P_hat, T(dS)))
     along = s.box("m=2 / along_A", colsum(mul(A_hat, dA_hat)))
     dA2 = s.box("m=2 / dA", div(sub(dA_hat, mul(A_hat, along)), lA[2]))
-    dA8 = s.grey("m=8 / dA", lambda: _grad_A(A, P, lA[8], lP[8], prob[8], t)[0])
-    dA4 = s.grey("m=4 / dA", lambda: _grad_A(A[:4], P[:4], lA[4], lP[4], prob[4], t)[0])
+    dA8 = s.grey("m=8 / dA", lambda: _grad_A(A, P, lA[8], lP[8], _prob(A, P, t), t)[0])
+    dA4 = s.grey("m=4 / dA", lambda: _grad_A(A[:4], P[:4], lA[4], lP[4], _prob(A[:4], P[:4], t), t)[0])
     s.box("dA", add(dA8, add(pad(dA4, 8), pad(dA2, 8))), rest="grey")
+    # own cosine minus the best other one, per anchor (rows) and width (8, 4, 2)
+    s.box("lesson / lead", [[S[m][i][i] - biggest(S[m][i][j] for j in range(B) if j != i)
+                             for m in (8, 4, 2)] for i in range(B)])
 
 
 def finetune(d, s: Run):

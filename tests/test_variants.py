@@ -85,14 +85,23 @@ def whole(x):
 
 def test_mrl_vectors_have_whole_lengths_at_every_width_and_the_ranking_changes(every):
     for data in every["mrl"]:
+        assert data["A"].shape == data["P"].shape == (8, 2)                   # two pairs
         for X in (data["A"], data["P"]):
             for m in (2, 4, 8):
                 n = np.linalg.norm(X[:m], axis=0)
                 assert whole(n) and (n > 0).all()
-        S8 = cos(data["A"], data["P"])
+        S8, S4 = cos(data["A"], data["P"]), cos(data["A"][:4], data["P"][:4])
         S2 = cos(data["A"][:2], data["P"][:2])
+        assert whole(S2 * 25)                       # width 2's powers of 3 on a table of 1/25
         assert own_strictly_best(S8).all()                             # right at width 8
         assert not own_strictly_best(S2).all()      # at width 2 some anchor's own is not alone on top
+        for S in (S8, S4, S2):                      # the lesson's sign is clear to 2 decimals
+            assert (np.abs(lead(S)) >= 0.05).all(), S
+
+
+def lead(S):
+    """Per anchor (row): its own cosine minus its largest other one."""
+    return np.diag(S) - np.where(np.eye(len(S), dtype=bool), -np.inf, S).max(axis=1)
 
 
 def own_strictly_best(S):

@@ -29,10 +29,33 @@ def _infonce(d: dict):
     return [s, infonce.backward(s)]
 
 
+MRL_BY_HAND = 2   # the width whose softmax and gradient the sheet works by hand
+
+
 def _mrl(d: dict):
     s = mrl.forward(d["A"], d["P"], dims=d["dims"], weights=d["weights"],
                     temperature=d["temperature"], base=d["base"])
-    return [s, mrl.backward(s)]
+    return [_reciprocal_sums(s, MRL_BY_HAND), mrl.backward(s), mrl.lesson(s)]
+
+
+def _reciprocal_sums(s: Steps, m: int) -> Steps:
+    """``s`` with width m's softmax taken by the reciprocal of each row's sum: ``R = 1 /
+    sum`` (printed on the sheet) just before ``prob``, whose formula becomes ``pow * R``
+    (the same numbers). A student multiplies by R instead of dividing by a sum such as
+    1.42, and is checked against R as printed."""
+    level = f"m={m} / "
+    if level + "prob" not in s:
+        return s
+    out = Steps(s.title, s.meta)
+    for st in s.entries():
+        formula = st.formula
+        if st.name == level + "prob":
+            out.add(level + "R", 1 / s[level + "sum"], "1 / sum", rows=st.rows,
+                    note="the reciprocal of each row's sum, given")                # (B, 1)
+            formula = "pow * R"
+        out.add(st.name, st.value, formula, note=st.note, rows=st.rows, cols=st.cols,
+                blocks=st.blocks, given=st.given)
+    return out
 
 
 def _decode(d: dict):
@@ -189,32 +212,35 @@ MRL = Sheet((
          "lengths). Width 4 adds two rows to width 2's sums, width 8 four more.",
          (*(a + b for a, b in zip(_width(2), _width(4))), (),
           *_width(8))),
-    Page("InfoNCE at widths 8 and 4",
-         "The temperature is 1, so the logits are S. In each row subtract the row's largest and "
-         "raise 3 to it (table, with the exponent to 2 decimals); add up the row; the probability "
-         "on the own positive (the diagonal) is its power over the sum; loss_i = -log_3 of it "
-         "(table); the loss is the mean.",
-         ((None,), _infonce_row(8, False), (None,), _infonce_row(4, False)),
-         (POW2DP, NLOG5)),
-    Page("Width 2, and the Matryoshka loss",
-         "The same at width 2, every probability this time (the gradient needs them). The MRL "
-         "loss adds the three widths' losses, each times its weight (all 1 here).",
-         (_infonce_row(2, True), (), (box("loss"),)),
-         (POW2DP, NLOG5)),
+    Page("InfoNCE at width 2, its gradient, and the Matryoshka loss",
+         "The temperature is 1, so the logits are width 2's S (page 1). In each row subtract the "
+         "row's largest and raise 3 to it (table): pow. R, the reciprocal of each row's sum of "
+         "pow, is given: prob = pow times R. loss_i = -log_3 of the probability "
+         "on the own positive (the diagonal; table); the loss is their mean. Its gradient: dS = "
+         "(prob - I) / 2 / temperature (2 anchors; I has 1 on its diagonal, 0 elsewhere). The "
+         "losses at widths 8 and 4 come the same way (given); the MRL loss adds the three, each "
+         "times its weight (all 1).",
+         ((box("m=2 / pow", shows="3^(S - max)"), grey("m=2 / R"), box("m=2 / prob")),
+          (),
+          (box("m=2 / loss_i"), box("m=2 / loss"), None, box("m=2 / dS", shows="(prob - I) / 2 / temperature")),
+          (),
+          (grey("m=8 / loss"), grey("m=4 / loss"), box("loss", shows="m=8 / loss + m=4 / loss + m=2 / loss"))),
+         (POW, NLOG)),
     Page("Back from width 2: each width's gradient lands in its first rows",
-         "As on the InfoNCE sheet: dlogits = (prob - I) / 3 (3 anchors; I has 1 on its "
-         "diagonal, 0 elsewhere) and dS = dlogits / temperature, written turned, a row per "
-         "positive; dA_hat = P_hat dS^T; along_A = how much of dA_hat points along each unit "
-         "vector (a column of A_hat times the same column of dA_hat, added up); dA = (dA_hat - "
-         "A_hat along_A) / |A|. Then add the widths: width 2 reaches rows 1-2 only, width 4 "
-         "rows 1-4, width 8 all.",
-         ((None, None, None, None),
-          (None, box("m=2 / dS", T=True), None, None),
-          (grey("m=2 / P_hat"), box("m=2 / dA_hat"), grey("m=2 / |A|"), None),
-          (grey("m=2 / A_hat"), box("m=2 / along_A"), None, None),
-          (None, box("m=2 / dA"), None, None),
+         "As on the InfoNCE sheet: dA_hat = P_hat dS^T (dS from page 2, turned); along_A = how "
+         "much of dA_hat points along each unit vector (a column of A_hat times the same column "
+         "of dA_hat, added up); dA = (dA_hat - A_hat along_A) / |A|. Add the widths (8 and 4 "
+         "given): width 2 reaches rows 1-2 only, width 4 rows 1-4, width 8 all. Last, the "
+         "lesson: each anchor's own S minus its largest other S (page 1), at each width: above "
+         "0 where the own positive still comes first.",
+         ((grey("m=2 / P_hat"), box("m=2 / dA_hat"), grey("m=2 / |A|")),
+          (grey("m=2 / A_hat"), box("m=2 / along_A"), None),
+          (None, box("m=2 / dA"), None),
+          (),
           (grey("m=8 / dA"), grey("m=4 / dA"),
-           box("dA", ask="rows 0:4", shows="m=8 / dA + m=4 / dA (rows 1-4) + m=2 / dA (rows 1-2)"), None))),
+           box("dA", ask="rows 0:4", shows="m=8 / dA + m=4 / dA (rows 1-4) + m=2 / dA (rows 1-2)")),
+          (),
+          (box("lesson / lead", shows="own S - largest other S, at widths 8 | 4 | 2"),))),
 ))
 
 DECODE = Sheet((
@@ -379,7 +405,8 @@ WORKSHEETS = {
                   _PAIRS, _infonce, INFONCE, _variants("infonce")),
         Worksheet("mrl", 4, "Matryoshka (MRL) at widths 8, 4, 2",
                   "truncate embeddings to their first m coordinates, re-normalise, InfoNCE at "
-                  "each width, weighted sum; each level's gradient lands in its first m rows",
+                  "each width, weighted sum; each level's gradient lands in its first m rows; "
+                  "at which widths each anchor still ranks its own positive first",
                   {**_PAIRS, "dims": Field("ints", "widths, e.g. [8, 4, 2]"),
                    "weights": Field("vector", "one weight per width")},
                   _mrl, MRL, _variants("mrl")),

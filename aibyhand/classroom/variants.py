@@ -478,11 +478,30 @@ def mrl_columns(rng: np.random.Generator, k: int, n: int, d: int = 8,
     return np.swapaxes(lib[rng.choice(len(lib), size=(k, n), p=weight / weight.sum())], 1, 2) + 0.0
 
 
+MRL_PAIRS = 2          # pairs on the MRL sheet: every matrix 2 x 2
+MRL_LEAD = 0.05        # an anchor's own cosine is this far above (or below) its best other
+GRID2 = 25             # width 2 cosines: multiples of 1/25 (the powers of 3 there: a table of them)
+
+
+def _leads(S: np.ndarray) -> np.ndarray:
+    """Per batch and anchor: its own cosine minus its largest other one. (K, B)"""
+    B = S.shape[-1]
+    others = np.where(np.eye(B, dtype=bool), -np.inf, S).max(axis=-1)
+    return np.diagonal(S, axis1=-2, axis2=-1) - others
+
+
 def _mrl(rng) -> dict | None:
-    """Three pairs of 8-d vectors with whole lengths at widths 8, 4 and 2; at width 8 each
-    anchor's own positive is its strict best match, at width 2 at least one is not."""
-    A, P = mrl_columns(rng, 256, 3), mrl_columns(rng, 256, 3)
-    ok = _own_best(_cosines(A, P)) & ~_own_best(_cosines(A[:, :2], P[:, :2]))
+    """Two pairs of 8-d vectors with whole lengths at widths 8, 4 and 2. At width 2 every
+    cosine is a multiple of 1/5 (the powers of 3 there sit on a table of fifths); at
+    width 8 each anchor ranks its own positive first, at width 2 at least one does not;
+    at every width each anchor's own cosine is at least :data:`MRL_LEAD` from its best
+    other (the lesson's sign is clear to 2 decimals)."""
+    A, P = mrl_columns(rng, 256, MRL_PAIRS), mrl_columns(rng, 256, MRL_PAIRS)
+    S2 = _cosines(A[:, :2], P[:, :2])
+    lead = [_leads(_cosines(A[:, :m], P[:, :m])) for m in (8, 4, 2)]
+    ok = np.isclose(S2 * GRID2, np.round(S2 * GRID2), rtol=0, atol=1e-9).all(axis=(1, 2))
+    ok &= (lead[0] >= MRL_LEAD).all(axis=1) & (lead[2] <= -MRL_LEAD).any(axis=1)
+    ok &= (np.abs(lead[1]) >= MRL_LEAD).all(axis=1) & (np.abs(lead[2]) >= MRL_LEAD).all(axis=1)
     pick = _first((A, P), ok)
     if pick is None:
         return None

@@ -24,6 +24,13 @@ and (c) on the loss and the new weights, (a) and (b) on the weight gradients.
 **Budgets**: ``import aibyhand``, each notebook run top to bottom in a fresh kernel,
 and each sheet drawn (blank and key, as PDF), each against the time it should take.
 
+**Variants and a class set** (issue 19 §2): the seconds each worksheet takes to make a
+variant's numbers (median and worst over ``--seeds`` seeds from 32 on, beyond the kept
+0-31, made in this process with every cache cleared first, against 1 s median and 3 s
+worst), and the seconds ``aibyhand class NAME ROSTER -o DIR`` takes for a roster of 60
+made-up names, run as an instructor runs it, for one representative worksheet (InfoNCE,
+whose numbers are quick, so its time is the paper; ``--class-sheet NAME`` for others).
+
 **The web page** on a low-end phone (:mod:`aibyhand.classroom.pagebench`): each page's
 load and typing a box to its verdict at 6x CPU throttling, where playwright and Debian's
 chromium are installed.
@@ -306,6 +313,92 @@ def format_budgets(rows) -> str:
     return "\n".join(lines)
 
 
+# -- variants and a class set (issue 19 §2) ---------------------------------------------
+
+VARIANT_SEEDS = 20         # seeds timed per worksheet, from FIRST_SEED on (beyond the kept 0-31)
+FIRST_SEED = 32
+VARIANT_BUDGET = (1.0, 3.0)     # seconds, in-process: median, worst
+CLASS_SIZE = 60
+CLASS_SHEET = "infonce"    # the class set's representative worksheet (fast numbers: its time is
+                           # the paper, the pages and the keys; a slow generator adds 60 variants)
+
+
+def _fresh_variants() -> None:
+    """Forget every variant made so far (and the fine-tune notebook's pairs), so each is
+    timed from nothing: Decode and Embed otherwise share one cached backbone per seed."""
+    from .classroom import variants
+
+    variants.reload_index()
+    variants._PAIRS_OF.clear()
+
+
+def variant_times(names=None, seeds: int = VARIANT_SEEDS, first: int = FIRST_SEED) -> dict:
+    """``name -> seconds`` to make each of ``seeds`` variants (seeds ``first`` on), in this
+    process, every cache cleared before each (:func:`_fresh_variants`)."""
+    from .classroom import catalog
+
+    out = {}
+    for name in names or list(catalog.WORKSHEETS):
+        ws, times = catalog.get(name), []
+        for seed in range(first, first + seeds):
+            _fresh_variants()
+            t0 = time.perf_counter()
+            ws.load(seed=seed)
+            times.append(time.perf_counter() - t0)
+        out[name] = times
+    _fresh_variants()
+    return out
+
+
+def roster(n: int = CLASS_SIZE) -> str:
+    """A roster of ``n`` made-up names, one a line."""
+    return "".join(f"Student {k:03d}\n" for k in range(1, n + 1))
+
+
+def class_time(name: str = CLASS_SHEET, n: int = CLASS_SIZE) -> tuple[float, float]:
+    """Seconds for ``aibyhand class NAME ROSTER -o DIR`` with ``n`` students, run as the
+    instructor runs it (a fresh process), into a folder of its own that is removed after:
+    ``(wall clock, the process's CPU time)`` (on a busy machine the two part)."""
+    import resource
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="aibyhand-bench-") as tmp:
+        path = os.path.join(tmp, "roster.txt")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(roster(n))
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        out = subprocess.run([sys.executable, "-m", "aibyhand", "class", name, path, "-o",
+                              os.path.join(tmp, "class")], capture_output=True, text=True)
+        seconds = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if out.returncode:
+        raise RuntimeError(f"class {name}: {out.stderr.strip().splitlines()[-1] if out.stderr else out.returncode}")
+    return seconds, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
+def variants_report(names=None, seeds: int = VARIANT_SEEDS, class_sheets=(CLASS_SHEET,),
+                    class_size: int = CLASS_SIZE) -> dict:
+    return {"seeds": seeds, "first": FIRST_SEED, "times": variant_times(names, seeds),
+            "class_size": class_size, "class": {n: class_time(n, class_size) for n in class_sheets}}
+
+
+def format_variants(r: dict) -> str:
+    lo, hi = VARIANT_BUDGET
+    last = r["first"] + r["seeds"] - 1
+    lines = [f"seconds per variant: seeds {r['first']}-{last} of each worksheet, made in this process "
+             f"with every cache cleared (budget: median {lo:g} s, worst {hi:g} s)",
+             f"  {'sheet':<10} {'median':>8} {'worst':>8}"]
+    for name, times in r["times"].items():
+        med, worst = statistics.median(times), max(times)
+        verdict = "within" if med <= lo and worst <= hi else "OVER"
+        lines.append(f"  {name:<10} {med:7.2f}s {worst:7.2f}s  {verdict}")
+    for name, (seconds, cpu) in r["class"].items():
+        lines.append(f"class set of {r['class_size']}: aibyhand class {name} ROSTER -o DIR, a fresh process: "
+                     f"{seconds:.1f} s ({seconds / r['class_size']:.2f} s a student; CPU {cpu:.1f} s)")
+    return "\n".join(lines)
+
+
 MIN_REPEATS, MAX_REPEATS = 10, 1000
 
 
@@ -320,6 +413,13 @@ def main(argv=None) -> int:
     p.add_argument("--no-notebooks", action="store_true", help="budgets without the notebooks")
     p.add_argument("--page", action="store_true", help="only the web page at 6x CPU throttling")
     p.add_argument("--no-page", action="store_true", help="leave out the web page")
+    p.add_argument("--variants", action="store_true",
+                   help=f"only the seconds per variant and for a class set of {CLASS_SIZE}")
+    p.add_argument("--no-variants", action="store_true", help="leave out the variants and the class set")
+    p.add_argument("--seeds", type=int, default=VARIANT_SEEDS,
+                   help=f"variants timed per worksheet (1 to 200; default {VARIANT_SEEDS})")
+    p.add_argument("--class-sheet", action="append", metavar="NAME",
+                   help=f"the worksheet of the class set (again for more; default {CLASS_SHEET})")
     p.add_argument("--child", choices=WAYS, help=argparse.SUPPRESS)
     p.add_argument("--keep-memory", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--batch", type=int, default=128, help=argparse.SUPPRESS)
@@ -333,10 +433,20 @@ def main(argv=None) -> int:
             keep_freed_memory()
         print(json.dumps(time_way(args.child, args.repeats, args.batch)))
         return 0
+    if not 1 <= args.seeds <= 200:
+        p.error(f"--seeds: expected an integer from 1 to 200, got {args.seeds}")
+    from .classroom import catalog
+
+    for name in args.class_sheet or ():
+        if name not in catalog.WORKSHEETS:
+            p.error(f"--class-sheet: expected one of {', '.join(catalog.WORKSHEETS)}, got {name!r}")
     if args.page:
         from .classroom import pagebench
 
         print(pagebench.report())
+        return 0
+    if args.variants:
+        print(format_variants(variants_report(seeds=args.seeds, class_sheets=args.class_sheet or (CLASS_SHEET,))))
         return 0
     if not args.budgets:
         print(format_step(step_report(args.repeats, torch_too=not args.no_torch,
@@ -345,6 +455,10 @@ def main(argv=None) -> int:
         if not args.budgets:
             print()
         print(format_budgets(budgets(notebooks=not args.no_notebooks)), flush=True)
+    if not (args.step or args.budgets or args.no_variants):
+        print()
+        print(format_variants(variants_report(seeds=args.seeds, class_sheets=args.class_sheet or (CLASS_SHEET,))),
+              flush=True)
     if not (args.step or args.budgets or args.no_page):
         from .classroom import pagebench
 

@@ -46,8 +46,8 @@ def forward(X, W_up, W_down, T, *, dims=(4, 2)) -> Steps:
     Steps
         ``X``, ``W_up``, ``W_down`` (given); ``M = W_down W_up``, ``rank M``, ``Y = M X``
         (the head's output, by one matrix); ``|Y|``, ``E = Y / |Y|``; for each width m
-        below d_out ``|Y[:m]|`` and ``Em = Y[:m] / |Y[:m]|`` (the first m rows of Y,
-        re-normalised); for every width ``cosm = Em^T Em`` (B x B cosines; ``E^T E`` at
+        below d_out ``Ym`` (the first m rows of Y), ``|Ym|`` and ``Em = Ym / |Ym|``
+        (re-normalised); for every width ``cosm = Em^T Em`` (B x B cosines; ``E^T E`` at
         d_out); ``U = W_up X`` (the expanded vectors), ``T`` (given), ``D = U - T`` and
         ``distill loss = sumall(D * D) / 2B``.
     """
@@ -72,7 +72,8 @@ def forward(X, W_up, W_down, T, *, dims=(4, 2)) -> Steps:
     E = ops.normalize(s, Y, "|Y|", "E", x="Y", cols=cols, note="the embedding")         # (d_out, B)
     for m in dims:
         if m < d_out:
-            E = ops.normalize(s, Y[:m], f"|Y[:{m}]|", f"E{m}", x=f"Y[:{m}]", cols=cols,
+            Ym = s.add(f"Y{m}", Y[:m], f"Y[:{m}]", note=f"the first {m} rows of Y", cols=cols)  # (m, B)
+            E = ops.normalize(s, Ym, f"|Y{m}|", f"E{m}", x=f"Y{m}", cols=cols,
                               note=f"the first {m} coordinates, re-normalised")         # (m, B)
         s.add(f"cos{m}", E.T @ E, f"E{m}^T E{m}" if m < d_out else "E^T E",
               note=f"cosines at width {m}", rows=cols, cols=cols)                       # (B, B)

@@ -24,31 +24,45 @@ keys = printout.key_pages(ws, data, source=f"numbers from {ws.path.name}")
 # %% [markdown]
 # ## Page 1: two Dense layers are one matrix
 #
-# M = W_down W_up does both layers at once. M has only as many columns as the input has
-# rows, so its rank is at most that: whatever the input, every output lies in that small
-# space. The wide middle adds nothing at inference.
+# M = W_down W_up does both layers at once, and Y = M X is the head's output without the
+# wide middle.
 
 # %%
 printout.show_page(ws, steps, 1, keys=keys)
 
 # %% [markdown]
-# ## Page 2: Matryoshka truncation after the head
-#
-# Normalise the outputs, then keep the first 2 rows and normalise again: the smaller
-# embedding. Compare the two inputs' cosine at width 4 and at width 2.
-
-# %%
-printout.show_page(ws, steps, 2, keys=keys)
-
-# %% [markdown]
-# ## Page 3: why expand? Match a wider teacher
+# ## Page 2: why expand? Match a wider teacher
 #
 # During training the 8-wide middle U can be matched to a teacher's 8-d embeddings T
 # (embedding-matching distillation). The loss is the squared distance; its gradient
-# reaches W_up only.
+# reaches W_up only. The sheet asks the gradient's first 2 rows; here are all of them.
+
+# %%
+printout.show_page(ws, steps, 2, keys=keys)
+steps.show("dW_up", hand=True)
+
+# %% [markdown]
+# ## Page 3: Matryoshka truncation after the head, and what this showed
+#
+# Normalise the outputs, then keep the first 2 rows (Y2) and normalise again: the smaller
+# embedding. The page prints R = 100 / |Y| (and R2 = 100 / |Y2|), so E = Y * R / 100 needs
+# no long division. Compare the two inputs' cosine at width 4 and at width 2.
 
 # %%
 printout.show_page(ws, steps, 3, keys=keys)
+
+# %% [markdown]
+# ### What this showed
+#
+# M has only as many columns as the input has rows, so its rank is at most that:
+# whatever the input, every output lies in that small space, and the wide middle adds
+# nothing at inference. Truncation to width 2 keeps the first 2 coordinates of each
+# output; `moved` is how far that moves the two inputs' cosine.
+
+# %%
+lesson = ws.run(data)[-1]
+print(lesson.title)
+lesson.show(hand=True, header=False)
 
 # %% [markdown]
 # ## Beyond the sheet: one matrix or two layers, the same output

@@ -251,16 +251,17 @@ def test_a_student_name_that_is_not_one_is_refused(tmp_path, capsys, student):
 
 
 def test_a_rank_is_checked_even_from_written_entries(tmp_path):
-    """The head sheet's rank M, after M written right: the true rank is right, a smaller one
-    wrong (a student writing 0 or 1 for a rank-2 matrix is not told "right")."""
+    """The head sheet's rank M (its lesson, on the last page), after M written right: the
+    true rank is right, a smaller one wrong (a student writing 0 or 1 for a rank-2 matrix
+    is not told "right")."""
     ws, steps = load("head")
     exact = check.exact_values(steps)
-    assert float(np.squeeze(exact["rank M"])) == 2
+    assert float(np.squeeze(exact["lesson / rank M"])) == 2
     for rank, verdict in ((2, "right"), (1, "wrong"), (0, "wrong")):
-        boxes = {"M": exact["M"], "rank M": np.array([[float(rank)]])}
+        boxes = {"M": exact["M"], "lesson / rank M": np.array([[float(rank)]])}
         report = check.mark(ws.sheet, steps, boxes)
-        got = {m.cell.item: m.verdict for m in report.marks if m.cell.item == "rank M"}
-        assert got == {"rank M": verdict}, rank
+        got = {m.cell.item: m.verdict for m in report.marks if m.cell.item == "lesson / rank M"}
+        assert got == {"lesson / rank M": verdict}, rank
 
 
 def test_what_a_student_wrote_is_shown_as_written():

@@ -106,7 +106,60 @@ def test_head_cells_by_hand():
     np.testing.assert_allclose(s["|Y|"], [[14 ** 0.5, 58 ** 0.5]], rtol=1e-15)
     assert s["cos4"][0, 1] == pytest.approx(27 / 812 ** 0.5, rel=1e-14)
     assert s["cos2"][0, 1] == pytest.approx(19 / 410 ** 0.5, rel=1e-14)
-    np.testing.assert_allclose(s["|Y[:2]|"], [[10 ** 0.5, 41 ** 0.5]], rtol=1e-15)
+    np.testing.assert_array_equal(s["Y2"], [[3, 5], [-1, -4]])
+    np.testing.assert_allclose(s["|Y2|"], [[10 ** 0.5, 41 ** 0.5]], rtol=1e-15)
     np.testing.assert_array_equal(s["D"][0], [4, 3])
     assert float(s["distill loss"]) == 106 / 4
     np.testing.assert_allclose(head.backward(s)["dW_up"][0], [5, 1.5], rtol=1e-15)
+
+
+def test_the_head_sheet_ends_with_what_this_showed():
+    """The sheet's last part is the lesson (issue 18 §4): titled "What this showed: ", its
+    steps named "lesson / ", 1 to 3 boxes, all on the last page, in the same answers file:
+    rank M (the collapsed matrix's rank, every seed 2: the input is 2-d) and moved = cos2 -
+    cos4 (what truncation to width 2 does to the two inputs' cosine). The notebook prints
+    them."""
+    from pathlib import Path
+
+    from aibyhand.classroom import catalog, check, layout
+
+    ws = catalog.get("head")
+    for seed in (0, 1, 2, 17):
+        data = ws.load(seed=seed)
+        lesson = ws.run(data)[-1]
+        assert lesson.title.startswith("What this showed: ")
+        assert list(lesson) and all(n.startswith("lesson / ") for n in lesson)
+        steps = ws.steps(data)
+        cells = [c for c in layout.cells(ws.sheet, steps) if c.step.startswith("lesson / ")]
+        assert 1 <= len(cells) <= 3 and {c.step for c in cells} == set(lesson)
+        last = {it.step for row in ws.sheet.pages[-1].slots for it in row if it is not None}
+        assert set(lesson) <= last
+        assert int(steps["lesson / rank M"]) == np.linalg.matrix_rank(steps["M"]) == 2
+        np.testing.assert_allclose(steps["lesson / moved"], steps["cos2"] - steps["cos4"], rtol=0, atol=1e-15)
+        template = check.template(ws.sheet, steps, worksheet="head")
+        assert '"lesson / rank M" = ""' in template and '"lesson / moved" = [' in template
+    source = (Path(__file__).resolve().parent.parent / "notebooks" / "06_projection_head.py").read_text()
+    assert "ws.run(data)[-1]" in source and "lesson.show(" in source
+
+
+def test_the_head_sheet_divides_no_length_by_hand():
+    """The sheet's E and E2 are the library's Y / |Y| (every value head.forward's), written
+    Y * R / 100 with R = 100 / |Y| printed (R2 for Y2, the first 2 rows of Y), for every
+    seed 0-31; no code notation ("Y[:2]") on the sheet."""
+    from aibyhand.classroom import catalog, layout
+
+    ws = catalog.get("head")
+    for seed in range(32):
+        data = ws.load(seed=seed)
+        steps = ws.steps(data)
+        ref = head.forward(data["X"], data["W_up"], data["W_down"], data["T"], dims=data["dims"])
+        for name in ("M", "Y", "E", "E2", "cos4", "cos2", "U", "D", "distill loss"):
+            np.testing.assert_array_equal(steps[name], ref[name])
+        np.testing.assert_allclose(steps["R"], 100 / np.linalg.norm(ref["Y"], axis=0, keepdims=True), rtol=1e-15)
+        np.testing.assert_allclose(steps["R2"], 100 / np.linalg.norm(ref["Y"][:2], axis=0, keepdims=True),
+                                   rtol=1e-15)
+        np.testing.assert_allclose(steps["E"], steps["Y"] * steps["R"] / 100, rtol=1e-14)
+        assert steps.step("E").formula == "Y * R / 100" and steps.step("E2").formula == "Y2 * R2 / 100"
+    shown = {layout.formula(it, steps) for _, it in ws.sheet.items() if it.role == "box"}
+    words = " ".join([p.todo for p in ws.sheet.pages] + [p.title for p in ws.sheet.pages] + list(shown))
+    assert "[:" not in words and "the first 2 rows of Y" in words

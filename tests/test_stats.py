@@ -469,8 +469,9 @@ def test_finetune_pages_1_and_2_forward_and_a_cosine_of_3_digit_lengths():
         ["divide", "-12 / 14.6704"], ["multiply", "3.46 x 4.24"]]
 
 
-def test_head_page_2_a_length_and_a_division_by_it():
-    """M = W_down W_up and Y = M X (X = [[1, 2], [0, 1]]): Y's first column is M's, (3, -1,
+def test_head_a_length_and_a_division_by_it_as_the_library_computes_them():
+    """The library's route (``head.forward``: E = Y / |Y|), on a sheet of its own boxes.
+    M = W_down W_up and Y = M X (X = [[1, 2], [0, 1]]): Y's first column is M's, (3, -1,
     -2, 0) (row 1: 2 - 1 + 2; row 2: -2 + 1; row 3: -1 - 1; row 4: -2 - 1 + 3). |Y|[x1] =
     sqrt(9 + 1 + 4): 3 x 3 and -2 x -2 (1 and 0 need none), three squares: two additions,
     sqrt(14) = 3.74 from the table. E[1, x1] = 3 / 3.74: a division by a 3-digit number."""
@@ -485,6 +486,27 @@ def test_head_page_2_a_length_and_a_division_by_it():
     assert c["|Y|[x1]"] == {"multiply": 2, "add": 2, "lookup": 1}
     assert c["E[1, x1]"] == {"divide": 1}
     assert ("E[1, x1]", "divide", "3 / 3.74") in hard(sh, s)
+
+
+def test_head_sheet_multiplies_by_the_printed_reciprocal():
+    """The head sheet (seed 0, Y[:, x1] = (3, -1, -2, 0), |Y|[x1] = sqrt 14) prints R = 100 /
+    |Y| = 26.73: E[1, x1] = 3 x 26.73 / 100 is a multiplication and a division by 100, and
+    E2[1, x1] = 3 x 31.62 / 100 (|Y2|[x1] = sqrt 10); no length is divided by hand."""
+    ws = catalog.get("head")
+    s = ws.steps(ws.load())
+    assert ws.sheet.boxes() and "|Y|" not in {it.name for it in ws.sheet.boxes()}
+    c = cell_ops(ws.sheet, s)
+    assert c["E[1, x1]"] == {"multiply": 1, "divide": 1}
+    assert c["E2[1, x1]"] == {"multiply": 1, "divide": 1}
+    assert hard(ws.sheet, s) == []
+
+
+def test_head_every_seed_is_easy_and_at_most_40_minutes():
+    """Seeds 0-31 of the head sheet: no hard operation, at most 40 minutes (issue 18)."""
+    ws = catalog.get("head")
+    for seed in range(32):
+        st = stats.measure(ws, ws.load(seed=seed))
+        assert st.hard == [] and st.minutes() <= 40, (seed, st.hard, st.minutes())
 
 
 # -- the model and what --stats prints -------------------------------------------------------

@@ -62,7 +62,7 @@ SLIPS = {
     "infonce": [(0, "sum", 1, 0), (3, "logits", 0, 1)],
     "mrl": [(0, "m=4 / S", 0, 0), (3, "m=2 / prob", 0, 0)],
     "finetune": [(0, "m=2 / prob", 0, 0), (3, "m=4 / S", 1, 0)],
-    "head": [(0, "Y", 0, 0), (3, "|Y|", 0, 1)],
+    "head": [(0, "Y", 0, 0), (3, "D", 0, 1)],
 }
 PARTIAL_SEED = 1
 # the words of the vocabulary, as the Decode sheet labels Etok's columns
@@ -650,19 +650,21 @@ def head(d, s: Run):
     # page 1: one matrix
     M = s.box("M", mm(W_down, W_up))
     Y = s.box("Y", mm(M, X))
-    s.box("rank M", [[N(rank(M), frozenset().union(*(x.d for row in M for x in row)))]])
-    # page 2: truncation
-    lY = s.box("|Y|", colnorm(Y))
-    lY2 = s.box("|Y[:2]|", colnorm(Y[:2]))
-    E = s.box("E", div(Y, lY))
-    E2 = s.box("E2", div(Y[:2], lY2))
-    s.box("cos4", mm(T(E), E), rest="blank")
-    s.box("cos2", mm(T(E2), E2), rest="blank")
-    # page 3: distillation
+    # page 2: distillation; the gradient's first 2 rows only
     U = s.box("U", mm(W_up, X))
     D = s.box("D", sub(U, Tt))
-    s.box("dW_up", div(mm(D, T(X)), const(B)))
+    s.box("dW_up", div(mm(D, T(X)), const(B)), rest="blank")
     s.box("distill loss", [[total(x * x for row in D for x in row) / (2 * B)]])
+    # page 3: truncation; 100 over each length is printed, so no long division
+    R = s.grey("R", lambda: [[N(100 / x.v) for x in colnorm(Y)[0]]])
+    R2 = s.grey("R2", lambda: [[N(100 / x.v) for x in colnorm(Y[:2])[0]]])
+    E = s.box("E", div(mul(Y, R), const(100)))
+    E2 = s.box("E2", div(mul(Y[:2], R2), const(100)))
+    cos4 = s.box("cos4", mm(T(E), E), rest="blank")
+    cos2 = s.box("cos2", mm(T(E2), E2), rest="blank")
+    # what this showed
+    s.box("lesson / rank M", [[N(rank(M), frozenset().union(*(x.d for row in M for x in row)))]])
+    s.box("lesson / moved", sub(cos2, cos4), rest="blank")
 
 
 SHEETS = {"decode": decode, "embed": embed, "infonce": infonce, "mrl": mrl,

@@ -129,9 +129,48 @@ def _lesson(s: Steps) -> Steps:
     return out
 
 
+LESSON_HEAD = ("What this showed: the two layers are one matrix whose rank the 2-d input caps, "
+               "however wide the middle; width 2 keeps the first 2 coordinates, and moves the cosine")
+RECIPROCAL = 100   # the sheet prints R = 100 / |Y|: E = Y * R / 100 is a product, no long division
+
+
 def _head(d: dict):
-    s = head.forward(d["X"], d["W_up"], d["W_down"], d["T"], dims=d["dims"])
-    return [s, head.backward(s)]
+    """The sheet's route to :func:`aibyhand.head.forward` and :func:`~aibyhand.head.backward`,
+    every value theirs, in the sheet's order: the one matrix; the teacher at the expanded
+    width and the gradient; then truncation, with no division by a length by hand: the page
+    prints ``R = 100 / |Y|`` for each output and ``E = Y * R / 100`` (likewise ``R2`` for
+    ``Y2``, the first 2 rows of Y). The lesson: ``rank M`` (every output of the head lies in
+    a space of that many dimensions) and ``moved = cos2 - cos4``, how far truncation to
+    width 2 moves the two inputs' cosine."""
+    ref = head.forward(d["X"], d["W_up"], d["W_down"], d["T"], dims=d["dims"])
+    d_out = ref["Y"].shape[0]
+
+    def keep(s: Steps, name: str, formula: str | None = None):
+        st = ref.step(name)
+        return s.add(name, st.value, st.formula if formula is None else formula, note=st.note,
+                     rows=st.rows, cols=st.cols, given=st.given)
+
+    s = Steps(ref.title, ref.meta)
+    for name in ("X", "W_up", "W_down", "M", "Y", "U", "T", "D", "distill loss"):
+        keep(s, name)
+    cols = ref.step("Y").cols
+    cut = Steps("Matryoshka truncation after the head", ref.meta)
+    for m in ref.meta["dims"]:
+        if m < d_out:
+            keep(cut, f"Y{m}")
+        y, r = ("Y", "R") if m == d_out else (f"Y{m}", f"R{m}")
+        n = keep(cut, f"|{y}|")
+        cut.add(r, RECIPROCAL / n, f"{RECIPROCAL} / |{y}|", note=f"{RECIPROCAL} over each column's length",
+                cols=cols)
+        keep(cut, "E" if m == d_out else f"E{m}", f"{y} * {r} / {RECIPROCAL}")
+        keep(cut, f"cos{m}")
+    lesson = Steps(LESSON_HEAD, ref.meta)
+    lesson.add("lesson / rank M", ref["rank M"], "rank(M)",
+               note="every output of the head lies in a space of this many dimensions")
+    small = min(ref.meta["dims"])
+    lesson.add("lesson / moved", ref[f"cos{small}"] - ref[f"cos{d_out}"], f"cos{small} - cos{d_out}",
+               note=f"how far truncation to width {small} moves the cosines", rows=cols, cols=cols)
+    return [s, head.backward(ref), cut, lesson]
 
 
 _MODEL = {f"model.{k}": Field("matrix", about) for k, about in zip(backbone.PARAMS, (
@@ -372,28 +411,32 @@ FINETUNE = Sheet((
 
 HEAD = Sheet((
     Page("Two Dense layers are one matrix",
-         "M = W_down W_up (W_down on the left, W_up on top), then Y = M X for the two inputs "
-         "(M on the left, X on top). The rank of M: how many of its columns are independent (none "
-         "a combination of the others); two columns are, unless one is a multiple of the other.",
+         "M = W_down W_up (W_down on the left, W_up on top): both layers as one matrix. Then Y = M "
+         "X for the two inputs x1 and x2 (M on the left, X on top): the head's output, without "
+         "the 8-wide middle.",
          ((None, grey("W_up"), grey("X")),
-          (grey("W_down"), box("M"), box("Y")),
-          (None, box("rank M"), None))),
-    Page("Matryoshka truncation after the head",
-         "Each column of Y divided by its length (square roots from the table) is an embedding "
-         "E. Keep the first 2 rows of Y, divide by their own length: E2. The cosine of the two "
-         "inputs at each width is one column times the other.",
-         ((box("|Y|"), box("|Y[:2]|", shows="length of the first 2 rows of Y")),
-          (),
-          (box("E"), box("E2", shows="(the first 2 rows of Y) / |Y[:2]|")),
-          (box("cos4", ask="upper", rest="blank"), box("cos2", ask="upper", rest="blank"))),
-         (Table("sqrt"),)),
+          (grey("W_down"), box("M"), box("Y")))),
     Page("Why expand? Match a wider teacher at the expanded width",
          "U = W_up X is as wide as a teacher's embeddings T of the same B = 2 inputs. D = U - T; "
          "the distillation loss is the sum of D's squares over 2B = 4; its gradient for W_up is "
-         "D X^T / B (D on the left, X^T on top).",
+         "D X^T / B (D on the left, X^T on top): its first 2 rows, the rest is the same work.",
          ((None, grey("X"), None, None, grey("X", T=True)),
-          (grey("W_up"), box("U"), grey("T"), box("D"), box("dW_up")),
+          (grey("W_up"), box("U"), grey("T"), box("D"), box("dW_up", ask="rows 0:2", rest="blank")),
           (None, None, None, box("distill loss"), None))),
+    Page("Matryoshka truncation after the head, and what this showed",
+         "Each column of Y (page 1) divided by its length is an embedding: E = Y / |Y|. No long "
+         "division: R = 100 / |Y| is printed, so E = Y * R / 100 (each entry times its column's R, "
+         "then the point moved 2 places left). Y2 is the first 2 rows of Y; R2 = 100 / |Y2|, and "
+         "E2 = Y2 * R2 / 100 is the width-2 embedding. The cosine of the two inputs at each width "
+         "is one column times the other, added up. Last, what this showed: the rank of M (page "
+         "1), how many of its columns are independent, none a multiple of another: every output "
+         "of the head lies in a space of that many dimensions, however wide the middle; and "
+         "moved = cos2 - cos4, how far keeping only width 2 moves the two inputs' cosine.",
+         ((grey("R"), grey("R2")),
+          (box("E"), box("E2")),
+          (box("cos4", ask="upper", rest="blank"), box("cos2", ask="upper", rest="blank")),
+          (),
+          (box("lesson / rank M"), box("lesson / moved", ask="upper", rest="blank")))),
 ))
 
 

@@ -110,7 +110,8 @@ def test_infonce_powers_are_exact_small_fractions_and_the_gradient_shows_the_les
     are 1, 1/3 ... 1/81 and each row's sum a fraction of numerator and denominator at most
     30 (dividing by it is easy); and a step down the gradient moves anchor 1 toward its own
     positive and away from the others by at least 0.05: -dA . p_hat_j, with dA by the
-    library's backward (not the sheet's route, not the generator's screen)."""
+    library's backward (not the sheet's route, not the generator's screen); and at least
+    one anchor's own positive is its strict best match."""
     from aibyhand import infonce
 
     for data in every["infonce"]:
@@ -125,6 +126,7 @@ def test_infonce_powers_are_exact_small_fractions_and_the_gradient_shows_the_les
         P_hat = data["P"] / np.linalg.norm(data["P"], axis=0)
         along = -g["dA"][:, 0] @ P_hat
         assert along[0] >= 0.05 and (along[1:] <= -0.05).all(), along
+        assert own_strictly_best(S).any()               # some anchor already ranks its own first
 
 
 # -- the Transformer, in exact fractions: a route of its own --------------------------------

@@ -475,12 +475,16 @@ def _infonce(rng) -> dict | None:
     """Three pairs of 4-d integer vectors of whole length (2 or 3) and a temperature whose
     exponents are whole (:func:`_whole_powers`: every power of 3 a fraction, every sum easy
     to divide by), and the lesson on the sheet: the gradient moves anchor 1 toward its
-    positive and away from the others (:func:`toward`). An anchor's own positive need not
-    be its best match: the loss then says so."""
+    positive and away from the others (:func:`toward`). At least one anchor's own positive
+    is its strict best match; the others' need not be (the loss then says so: requiring
+    it of every anchor leaves too few sheets far apart)."""
     la, lp, t = FAMILIES[rng.integers(len(FAMILIES))]
     A = np.swapaxes(LENGTH[la][rng.integers(len(LENGTH[la]), size=(256, 3))], 1, 2) + 0.0
     P = np.swapaxes(LENGTH[lp][rng.integers(len(LENGTH[lp]), size=(256, 3))], 1, 2) + 0.0
-    pick = _first((A, P), _whole_powers(A, P, t) & _lesson_shows(A, P, t))
+    S = _cosines(A, P)
+    others = np.where(np.eye(3, dtype=bool), -np.inf, S).max(axis=-1)
+    some_own = (np.diagonal(S, axis1=-2, axis2=-1) > others + 1e-9).any(axis=-1)
+    pick = _first((A, P), some_own & _whole_powers(A, P, t) & _lesson_shows(A, P, t))
     if pick is None:
         return None
     return {"A": pick[0], "P": pick[1], "temperature": t, "base": 3}

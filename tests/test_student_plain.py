@@ -462,11 +462,12 @@ def embed(d, s: Run):
 def infonce(d, s: Run):
     A, P, t = mat(d["A"]), mat(d["P"]), d["temperature"]
     B = len(A[0])
-    # page 1: cosines; each row's powers (from the table, not written), their sum, prob; the loss
+    # page 1: cosines; each row's powers (from the table; anchor 1's written), their sum, prob; the loss
     lP = s.grey("|P|", lambda: colnorm(P))
     lA = s.grey("|A|", lambda: colnorm(A))
     S = s.box("S", div(mm(T(A), P), mm(T(lA), lP)))
     pw = s.power("page 1", div(sub(S, rowmax(S)), const(t)))
+    s.box("pow", pw, rest="blank")   # anchor 1's powers written; the sums use the table's
     sm = s.box("sum", rowsum(pw))
     prob = s.box("prob", div(pw, sm))
     loss_i = s.box("loss_i", [[s.nlog(prob[i][i])] for i in range(B)])

@@ -130,32 +130,32 @@ NLOG5 = Table("nlog", columns=5)   # the same, five to a row: narrow enough to s
 # -- the sheets, page by page -----------------------------------------------------------
 
 INFONCE = Sheet((
-    Page("The loss: cosines, the softmax of each row, -log_3 of the own positive",
-         "Each S[a_i, p_j] is a row of A^T times a column of P, divided by both lengths "
-         "(whole numbers). Then for each row: subtract the row's largest score from each "
-         "score, divide by the temperature and raise 3 to that (table; keep the powers beside "
-         "you), add the three powers up (sum); prob = each power / the row's sum. Each anchor's "
-         "loss is -log_3 of the probability on its own positive (the diagonal; table); the loss "
-         "is their mean.",
+    Page("Cosines, and the softmax of each row",
+         "S[a_i, p_j] = a row of A^T times a column of P, over both lengths. In each row: "
+         "3^((S - the row's largest) / temperature) from the table (write anchor 1's, keep the "
+         "others beside you), added up: sum; prob = each power / the row's sum.",
          ((None, None, grey("P")),
           (None, None, grey("|P|")),
           (grey("A", T=True), grey("|A|", T=True), box("S"),
            box("sum", shows="the powers added")),
-          (None, None, box("prob", shows="power / sum"), box("loss_i")),
-          (None, None, None, box("loss"))),
-         (POW, NLOG)),
-    Page("The gradient back to the anchors, and what this showed",
-         "The gradient of the loss with respect to S: dS = (prob - I) / 3 / temperature (I: 1 "
-         "on the diagonal, 0 elsewhere; 3 anchors). Each unit anchor's gradient is P_hat dS^T; a "
-         "cosine does not change when a vector gets longer, so drop its part along the anchor: "
-         "since A_hat^T P_hat = S, that part is along_A = the row sum of S * dS (S from page 1). "
-         "Then divide by the length: dA. What this showed: a step down the gradient moves "
-         "anchor 1 by -dA; -(dA^T P_hat) says how far along each positive: toward its own "
-         "(positive), away from the others (negative).",
-         ((box("dS"), box("along_A"), grey("|A|")),
+          (None, None, box("pow", ask="rows 0:1", rest="blank")),
+          (None, None, box("prob", shows="power / sum"))),
+         (POW,)),
+    Page("The loss, its gradient back to the anchors, and what this showed",
+         "loss_i = -log_3 of the own positive's prob (the diagonal; table); the loss is their "
+         "mean. Its gradient with respect to S: dS = (prob - I) / 3 / temperature (I: 1 on the "
+         "diagonal, 0 elsewhere; 3 anchors). Each unit anchor's gradient is P_hat dS^T; a cosine "
+         "does not change when a vector gets longer, so drop its part along the anchor: since "
+         "A_hat^T P_hat = S, that part is along_A = the row sum of S * dS (S from page 1). Then "
+         "divide by the length: dA. What this showed: a step down the gradient moves anchor 1 by "
+         "-dA; -(dA^T P_hat) says how far along each positive: toward its own (positive), away "
+         "from the others (negative).",
+         ((box("loss_i"), box("loss")),
+          (box("dS"), box("along_A"), grey("|A|")),
           (grey("P_hat"), grey("A_hat"), box("dA")),
           (None, None, box("lesson / toward", ask="rows 0:1", rest="blank",
-                           shows="-(anchor 1's column of dA)^T P_hat")))),
+                           shows="-(anchor 1's column of dA)^T P_hat"))),
+         (NLOG,)),
 ))
 
 

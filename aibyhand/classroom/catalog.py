@@ -142,20 +142,19 @@ INFONCE = Sheet((
           (None, None, box("prob", shows="power / sum"))),
          (POW,)),
     Page("The loss, its gradient back to the anchors, and what this showed",
-         "loss_i = -log_3 of the own positive's prob (the diagonal; table); the loss is their "
-         "mean. Its gradient with respect to S: dS = (prob - I) / 3 / temperature (I: 1 on the "
+         "loss_i = -log_3 of the own positive's prob (the diagonal; table; boxes at the foot of "
+         "the page); the loss is their mean. Its gradient with respect to S: dS = (prob - I) / 3 / temperature (I: 1 on the "
          "diagonal, 0 elsewhere; 3 anchors). Each unit anchor's gradient is P_hat dS^T; a cosine "
          "does not change when a vector gets longer, so drop its part along the anchor: since "
          "A_hat^T P_hat = S, that part is along_A = the row sum of S * dS (S from page 1). Then "
          "divide by the length: dA. What this showed: a step down the gradient moves anchor 1 by "
          "-dA; -(dA^T P_hat) says how far along each positive: toward its own (positive), away "
          "from the others (negative).",
-         ((box("loss_i"), box("loss")),
-          (box("dS"), box("along_A"), grey("|A|")),
+         ((box("dS"), box("along_A"), grey("|A|")),
           (grey("P_hat"), grey("A_hat"), box("dA")),
-          (None, None, box("lesson / toward", ask="rows 0:1", rest="blank",
-                           shows="-(anchor 1's column of dA)^T P_hat"))),
-         (NLOG,)),
+          (box("loss_i"), box("loss"), box("lesson / toward", ask="rows 0:1", rest="blank",
+                                           shows="-(anchor 1's column of dA)^T P_hat"))),
+         (NLOG5,)),
 ))
 
 

@@ -4,8 +4,9 @@
 # A batch of (anchor, positive) pairs, one pair per column. Each anchor should be more
 # similar to its own positive than to the other positives in the batch, which serve as
 # its negatives: this is sentence-transformers' `MultipleNegativesRankingLoss`. The sheet
-# computes the loss and its whole gradient back to the embeddings, with 3^x instead of
-# e^x so that every number is a small fraction.
+# computes the loss and its gradient back to the anchors, with 3^x instead of e^x so that
+# every power is a small fraction, and ends with what the gradient does: it moves an
+# anchor toward its own positive and away from the others.
 #
 # `aibyhand sheet infonce -o sheet.pdf` prints the sheet (`--key` the answer key);
 # `aibyhand sheet infonce -o sheet.html` makes the web page that checks each box as it
@@ -22,61 +23,60 @@ steps = ws.steps(data)
 keys = printout.key_pages(ws, data, source=f"numbers from {ws.path.name}")
 
 # %% [markdown]
-# ## Page 1: scores
+# ## Page 1: the loss
 #
 # Cell (i, j) of S is the cosine of anchor i and positive j: anchors down, candidates
-# across. Look at the diagonal: each anchor's own positive. Dividing by the temperature
-# (1/2) stretches the scores; subtracting the row's largest makes every power of 3 at
-# most 1 and does not change the softmax.
+# across. Look at the diagonal: each anchor's own positive. Each row's softmax raises 3
+# to (S - the row's largest) / temperature: dividing by the temperature stretches the
+# scores, and subtracting the largest makes every power at most 1 without changing the
+# softmax. The loss only reads the diagonal of prob.
 
 # %%
 printout.show_page(ws, steps, 1, keys=keys)
-
-# %% [markdown]
-# ## Page 2: softmax, loss, and the gradient of the logits
-#
-# Each row of prob is one anchor's guess at which candidate is its positive. The loss
-# only reads the diagonal. Its gradient is simply prob minus the identity (over the
-# batch size): push the own positive up, every other candidate down by exactly its
-# probability.
-
-# %%
-printout.show_page(ws, steps, 2, keys=keys)
 
 # %%
 plots.heatmap(steps, "prob", title="prob: each anchor's softmax over the candidates (rows sum to 1)",
               limits=(0, 1))
 
 # %% [markdown]
-# ## Page 3: back through the scores
+# ## Page 2: the gradient back to the anchors
 #
-# S = A_hat^T P_hat, so each side's gradient is dS times the other side's unit vectors:
-# an anchor is pulled towards its own positive and pushed away from the others.
+# The gradient of the loss with respect to S is prob minus the identity (over the batch
+# size and the temperature): push the own positive up, every other candidate down by
+# exactly its probability. S = A_hat^T P_hat, so each unit anchor's gradient is dS times
+# the positives' unit vectors. A cosine does not change when a vector gets longer, so the
+# gradient has no part along the anchor: remove it (`along_A`), then divide by the length.
+# Check: each column of dA is perpendicular to the same column of A.
 
 # %%
-printout.show_page(ws, steps, 3, keys=keys)
+printout.show_page(ws, steps, 2, keys=keys)
+print("A^T dA, column by column (0: perpendicular):", (data["A"] * steps["dA"]).sum(axis=0).round(12) + 0.0)
 
 # %% [markdown]
-# ## Page 4: back through the normalisation
+# ## What this showed
 #
-# A cosine does not change when a vector gets longer, so the gradient cannot have a part
-# along the vector: remove it (`along`), then divide by the length. Check: each column
-# of dA is perpendicular to the same column of A.
+# A step down the gradient moves anchor 1 by -dA. How far that moves it along each
+# positive's direction is -(dA^T P_hat), anchor 1's row: positive on its own positive,
+# negative on the others. The loss pulls an anchor toward its positive and pushes it away
+# from the other positives in the batch, its negatives.
 
 # %%
-printout.show_page(ws, steps, 4, keys=keys)
+toward = steps["lesson / toward"][0]
+print(f"anchor 1 moves along p1 (its own positive): {toward[0]:+.2f}")
+for j in range(1, len(toward)):
+    print(f"anchor 1 moves along p{j + 1} (a negative):      {toward[j]:+.2f}")
 
 # %% [markdown]
 # ## Beyond the sheet: the temperature
 #
-# The sheet holds the whole backward. What it fixes is the temperature, 1/2.
+# On the sheets the temperature is 1/2, 1/3, 1/4 or 1/6, by variant.
 # sentence-transformers uses 0.05 (its scale 20): the same cosines become much sharper
 # probabilities: an anchor whose own positive is on top gets almost all of it, one whose
 # positive is beaten even by a little loses a lot.
 
 # %%
 sharp = infonce.forward(data["A"], data["P"], temperature=0.05, base=data["base"])
-print(side_by_side(steps, sharp, ["prob", "loss"], titles=("temperature 1/2 (the sheet)", "temperature 0.05"),
+print(side_by_side(steps, sharp, ["prob", "loss"], titles=("the sheet's temperature", "temperature 0.05"),
                    hand=True))
 
 # %% [markdown]
@@ -94,7 +94,7 @@ printout.show_page(ws, v, 1)
 # ## Questions for the class
 #
 # 1. Which anchor has the smallest loss, and what on page 1 told you so before any softmax?
-# 2. Each row of dlogits adds up to 0. Why?
+# 2. Each row of dS adds up to 0. Why?
 # 3. What happens to the loss if every column of A is doubled? And to dA?
 # 4. Does a lower temperature make the loss larger or smaller? Can it do both, for
 #    different anchors?

@@ -137,3 +137,55 @@ def test_steps_are_in_worksheet_order_and_shapes():
     assert list(g) == ["dlogits", "dS", "A_hat", "P_hat", "dA_hat", "dP_hat", "along_A", "dA",
                        "along_P", "dP"]
     assert g["dA"].shape == A.shape and g["dP"].shape == P.shape
+
+
+# -- the worksheet's route: fewer boxes, the library's loss and gradient ----------------
+
+def sheet_steps(A, P, temperature):
+    from aibyhand.classroom import catalog
+
+    ws = catalog.get("infonce")
+    return ws.steps({"A": A, "P": P, "temperature": temperature, "base": 3})
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_sheets_route_is_the_librarys_loss_and_anchor_gradient(seed):
+    """The sheet puts the temperature into the power, takes dS in one step and the part
+    along each anchor as a row sum of S * dS (a_hat . P_hat dS^T = row of S times row of
+    dS): the same prob, loss, along_A and dA as forward and backward, on any numbers."""
+    rng = np.random.default_rng(seed)
+    B = int(rng.integers(2, 6))
+    A, P = rng.normal(size=(5, B)), rng.normal(size=(5, B))
+    temperature = float(rng.choice([0.05, 1 / 3, 0.5, 2.0]))
+    s = sheet_steps(A, P, temperature)
+    ref = infonce.forward(A, P, temperature=temperature, base=3)
+    g = infonce.backward(ref)
+    for k in ("S", "prob", "loss_i", "loss"):
+        np.testing.assert_allclose(s[k], ref[k], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(s["dS"], g["dS"], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(s["along_A"].T, g["along_A"], rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(s["dA"], g["dA"], rtol=1e-10, atol=1e-13)
+    P_hat = P / np.linalg.norm(P, axis=0)
+    np.testing.assert_allclose(s["lesson / toward"], -(g["dA"].T @ P_hat), rtol=1e-10, atol=1e-13)
+
+
+def test_the_lesson_is_the_last_part_and_the_generators_screen_computes_it():
+    """The sheet's steps end with the part 'What this showed', its steps named 'lesson /';
+    the generator's vectorised toward() is the sheet's lesson step, seed by seed."""
+    from aibyhand.classroom import catalog, variants
+
+    ws = catalog.get("infonce")
+    for seed in range(8):
+        data = ws.load(seed=seed)
+        parts = ws.run(data)
+        assert parts[-1].title.startswith("What this showed: ")
+        assert list(parts[-1]) and all(k.startswith("lesson / ") for k in parts[-1])
+        got = variants.toward(data["A"][None], data["P"][None], data["temperature"])[0]
+        np.testing.assert_allclose(got, ws.steps(data)["lesson / toward"], rtol=1e-10, atol=1e-13)
+    last = ws.sheet.pages[-1]
+    lesson = [it for row in last.slots for it in row if it is not None and it.step.startswith("lesson / ")]
+    assert lesson and all(it.role == "box" for it in lesson)
+    from aibyhand.classroom import layout
+
+    cells = [c for c in layout.cells(ws.sheet, ws.steps(data)) if c.step.startswith("lesson / ")]
+    assert 1 <= len(cells) <= 3

@@ -63,7 +63,7 @@ def test_far_too_much_is_refused_before_anything_is_built(tmp_path):
     ws = catalog.get("infonce")
     path = infonce_file(tmp_path, 60)
     data = ws.load(path=path)
-    with pytest.raises(ValueError, match=r"22\d\d\d boxes .* more than a printed sheet holds"):
+    with pytest.raises(ValueError, match=r"11\d\d\d boxes .* more than a printed sheet holds"):
         page.render(ws, data)
     with pytest.raises(WorksheetError, match=str(path)):
         page.render(ws, data, data_file=str(path))

@@ -393,6 +393,33 @@ def test_infonce_page_1_cosines():
     assert ops(sh, s) == {"S": {"multiply": 7, "add": 18, "divide": 7}}
 
 
+def test_infonce_dS_and_along_A_by_hand():
+    """prob = [[1/2, 1/4, 1/4], [0, 1, 0], [1/3, 1/3, 1/3]] (written exactly: whole or
+    small fractions), temperature 1/2, 3 anchors. dS = (prob - I) / 3 / temperature: a
+    subtraction on each diagonal cell but the 1 (1 - 1 is x - x), then each of the 6
+    non-zero cells (row 2 is all 0) divided by 3 and by the temperature: 2 subtractions,
+    12 divisions (0 / x is free).
+    along_A = rowsum(S * dS) with S = [[1, 0, 1/2], [0, 1, 0], [1/2, -1/2, 1]]: the
+    products by 0 and by 1 are free; row 1 has dS[a1, p3] x 1/2 (1 multiplication) and two
+    terms (1 addition); row 2 is all 0; row 3 has 3 terms, two by 1/2 and -1/2."""
+    S = [[1, 0, 0.5], [0, 1, 0], [0.5, -0.5, 1]]
+    prob = [[0.5, 0.25, 0.25], [0, 1, 0], [1 / 3, 1 / 3, 1 / 3]]
+    s = make({"S": S, "prob": prob}, [("dS", "(prob - I) / 3 / temperature"),
+                                       ("along_A", "rowsum(S * dS)")], meta={"temperature": 0.5})
+    sh = sheet([grey("S"), grey("prob"), box("dS"), box("along_A")])
+    assert ops(sh, s) == {"dS": {"add": 2, "divide": 12}, "along_A": {"multiply": 3, "add": 3}}
+
+
+def test_the_infonce_sheet_fits_one_period_for_every_seed():
+    """Issue 18: every seed 0-31 about 40 minutes or less by the estimate, with no hard
+    operation, on at most 4 pages and 160 boxes."""
+    ws = catalog.get("infonce")
+    for seed in range(32):
+        st = stats.measure(ws, ws.load(seed=seed))
+        assert st.minutes() <= 40 and not st.hard, (seed, st.minutes(), st.hard[:2])
+        assert st.pages <= 4 and st.cells <= 160
+
+
 def test_mrl_page_1_widths_extend_their_sums():
     """a1 = (4, 3, 0, 0, -2, -4, 0, 2), p1 = (4, -3, 0, 0, -3, -1, 0, 1). Width 2:
     4 x 4 + 3 x -3 = 7 (two multiplications, one addition), lengths 5 and 5: 5 x 5, and

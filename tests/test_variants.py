@@ -114,12 +114,28 @@ def cos(A, P):
     return (A / np.linalg.norm(A, axis=0)).T @ (P / np.linalg.norm(P, axis=0))
 
 
-def test_infonce_logits_sit_on_a_small_grid_and_each_anchor_prefers_its_own(every):
+def test_infonce_powers_are_exact_small_fractions_and_the_gradient_shows_the_lesson(every):
+    """Every exponent (S - max) / temperature is a whole number from -4 to 0, so the powers
+    are 1, 1/3 ... 1/81 and each row's sum a fraction of numerator and denominator at most
+    30 (dividing by it is easy); and a step down the gradient moves anchor 1 toward its own
+    positive and away from the others by at least 0.05: -dA . p_hat_j, with dA by the
+    library's backward (not the sheet's route, not the generator's screen); and at least
+    one anchor's own positive is its strict best match."""
+    from aibyhand import infonce
+
     for data in every["infonce"]:
-        L = cos(data["A"], data["P"]) / data["temperature"]
-        assert any(whole(L * D) for D in (1, 2, 3, 9)), L
-        assert (L.argmax(axis=1) == np.arange(3)).all()
         assert whole(np.linalg.norm(data["A"], axis=0)) and whole(np.linalg.norm(data["P"], axis=0))
+        S = cos(data["A"], data["P"])
+        x = (S - S.max(axis=1, keepdims=True)) / data["temperature"]
+        assert whole(x) and x.min() >= -4, x
+        for row in np.round(x).astype(int):
+            total = sum(Fraction(1, 3 ** -int(k)) for k in row)
+            assert total.numerator <= 30 and total.denominator <= 30, total
+        g = infonce.backward(infonce.forward(data["A"], data["P"], temperature=data["temperature"], base=3))
+        P_hat = data["P"] / np.linalg.norm(data["P"], axis=0)
+        along = -g["dA"][:, 0] @ P_hat
+        assert along[0] >= 0.05 and (along[1:] <= -0.05).all(), along
+        assert own_strictly_best(S).any()               # some anchor already ranks its own first
 
 
 # -- the Transformer, in exact fractions: a route of its own --------------------------------

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backbone, decode, embed, finetune, head, infonce, mrl, validate
-from ..steps import Steps
+from .. import backbone, decode, embed, finetune, head, infonce, mrl, ops, validate
+from ..steps import Steps, labels
 from .layout import Page, Sheet, Table, box, grey
 from .worksheet import Field, Worksheet
 
@@ -24,9 +24,48 @@ def _variants(name: str):
     return make
 
 
+LESSON_INFONCE = ("What this showed: the gradient moves each anchor toward its own positive "
+                  "and away from the others")
+
+
 def _infonce(d: dict):
-    s = infonce.forward(d["A"], d["P"], temperature=d["temperature"], base=d["base"])
-    return [s, infonce.backward(s)]
+    """The sheet's route to the library's InfoNCE loss (:func:`aibyhand.infonce.forward`)
+    and the anchors' gradient (:func:`aibyhand.infonce.backward`), in fewer boxes: the
+    temperature goes into the power (no logits box), ``dS = (prob - I) / B /
+    temperature`` in one step, the part of each anchor's gradient along the anchor from
+    ``S * dS`` (``A_hat . P_hat dS^T`` is a row of ``S`` times a row of ``dS``), and
+    ``dA`` in one step. The positives' gradient is the same by columns and not asked.
+    The lesson: ``-(dA^T P_hat)``, how far a step down the gradient moves each anchor
+    along each positive (positive on its own, negative on the others)."""
+    ref = infonce.forward(d["A"], d["P"], temperature=d["temperature"], base=d["base"])
+    temperature, base = ref.meta["temperature"], ref.meta["base"]
+    A, P = ref["A"], ref["P"]
+    B = A.shape[1]
+    a, p = labels("a", B), labels("p", B)
+    s = Steps("InfoNCE", ref.meta)
+    s.given("A", A, "anchors, one per column", cols=a)
+    s.given("P", P, "positives, one per column", cols=p)
+    nA = s.add("|A|", ref["|A|"], "norm(A)", note="length of each column", cols=a)
+    nP = s.add("|P|", ref["|P|"], "norm(P)", note="length of each column", cols=p)
+    S = s.add("S", ref["S"], "A^T P / (|A|^T |P|)", note="cos(a_i, p_j)", rows=a, cols=p)
+    ops.softmax(s, S, base, axis=1, of="S", scale="temperature", rows=a, cols=p)
+    s.add("loss_i", ref["loss_i"], f"-{ops.log_name(base)}(diag(prob))", note="each anchor's loss",
+          rows=a)
+    s.add("loss", ref["loss"], "mean(loss_i)")
+    g = Steps("InfoNCE backward: the anchors", ref.meta)
+    dS = g.add("dS", (s["prob"] - np.eye(B)) / B / temperature, f"(prob - I) / {B} / temperature",
+               rows=a, cols=p)
+    A_hat = g.add("A_hat", ops.divide(A, nA), "A / |A|", note="unit anchors", cols=a)
+    P_hat = g.add("P_hat", ops.divide(P, nP), "P / |P|", note="unit positives", cols=p)
+    along = g.add("along_A", (S * dS).sum(axis=1, keepdims=True), "rowsum(S * dS)",
+                  note="the part of dA_hat along A_hat", rows=a)
+    dA = g.add("dA", (ops.matmul(P_hat, dS.T) - A_hat * along.T) / nA,
+               "(P_hat dS^T - A_hat * along_A^T) / |A|", cols=a)
+    lesson = Steps(LESSON_INFONCE, ref.meta)
+    lesson.add("lesson / toward", -ops.matmul(dA.T, P_hat), "-(dA^T P_hat)",
+               note="how far a step down the gradient moves each anchor along each positive",
+               rows=a, cols=p)
+    return [s, g, lesson]
 
 
 MRL_BY_HAND = 2   # the width whose softmax and gradient the sheet works by hand
@@ -192,42 +231,31 @@ NLOG5 = Table("nlog", columns=5)   # the same, five to a row: narrow enough to s
 # -- the sheets, page by page -----------------------------------------------------------
 
 INFONCE = Sheet((
-    Page("Scores: cosines over the temperature, then powers of 3",
-         "Each S[a_i, p_j] is a row of A^T times a column of P, divided by both lengths "
-         "(|A|^T |P| is the grid of the products of the lengths). logits = S / temperature. In "
-         "each row subtract the row's largest logit and raise 3 to it; add up each row.",
+    Page("Cosines, and the softmax of each row",
+         "S[a_i, p_j] = a row of A^T times a column of P, over both lengths. In each row: "
+         "3^((S - the row's largest) / temperature) from the table (write anchor 1's, keep the "
+         "others beside you), added up: sum; prob = each power / the row's sum.",
          ((None, None, grey("P")),
           (None, None, grey("|P|")),
-          (grey("A", T=True), grey("|A|", T=True), box("S")),
-          (None, None, box("logits"), box("max")),
-          (None, None, box("pow"), box("sum"))),
+          (grey("A", T=True), grey("|A|", T=True), box("S"),
+           box("sum", shows="the powers added")),
+          (None, None, box("pow", ask="rows 0:1", rest="blank")),
+          (None, None, box("prob", shows="power / sum"))),
          (POW,)),
-    Page("Softmax and the loss; its gradient is softmax minus one-hot",
-         "Divide each row of pow by its sum. Each anchor's loss is -log_3 of the probability on "
-         "its own positive (the diagonal); the loss is their mean. Its gradient with respect to "
-         "the logits: prob minus the identity, divided by 3, the number of anchors (the loss "
-         "is a mean).",
-         ((box("prob"), box("dlogits")),
-          (box("loss_i"), box("loss"))),
-         (NLOG,)),
-    Page("Back through the scores: dS times the other side",
-         "Divide by the temperature again: dS. Each anchor's unit vector gets its row of dS "
-         "times the positives' unit vectors: dA_hat^T = dS P_hat^T (dS on the left, P_hat^T on "
-         "top); each positive's gets A_hat dS (A_hat on the left, dS on top).",
-         ((None, None, grey("P_hat", T=True)),
-          (None, box("dS"), box("dA_hat", T=True, shows="dS P_hat^T")),
-          (grey("A_hat"), box("dP_hat"), None))),
-    Page("Back through the normalisation: drop the part along the vector",
-         "along = how much of each unit vector's gradient points along the vector: a row of "
-         "A_hat^T times the same row of dA_hat^T (page 3), added up. Subtract that much of the "
-         "unit vector, then divide by the length. The positives, the same by columns.",
-         ((grey("A_hat", T=True), box("along_A", T=True, shows="rowsum(A_hat^T * dA_hat^T)"),
-           grey("|A|", T=True)),
-          (box("dA", T=True, shows="(dA_hat^T - A_hat^T * along_A^T) / |A|^T"),),
-          (),
-          (grey("P_hat"), None),
-          (box("along_P"), grey("|P|")),
-          (box("dP"), None))),
+    Page("The loss, its gradient back to the anchors, and what this showed",
+         "loss_i = -log_3 of the own positive's prob (the diagonal; table; boxes at the foot of "
+         "the page); the loss is their mean. Its gradient with respect to S: dS = (prob - I) / 3 / temperature (I: 1 on the "
+         "diagonal, 0 elsewhere; 3 anchors). Each unit anchor's gradient is P_hat dS^T; a cosine "
+         "does not change when a vector gets longer, so drop its part along the anchor: since "
+         "A_hat^T P_hat = S, that part is along_A = the row sum of S * dS (S from page 1). Then "
+         "divide by the length: dA. What this showed: a step down the gradient moves anchor 1 by "
+         "-dA; -(dA^T P_hat) says how far along each positive: toward its own (positive), away "
+         "from the others (negative).",
+         ((box("dS"), box("along_A"), grey("|A|")),
+          (grey("P_hat"), grey("A_hat"), box("dA")),
+          (box("loss_i"), box("loss"), box("lesson / toward", ask="rows 0:1", rest="blank",
+                                           shows="-(anchor 1's column of dA)^T P_hat"))),
+         (NLOG5,)),
 ))
 
 

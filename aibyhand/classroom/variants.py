@@ -424,22 +424,69 @@ def _whole_length(n: int, d: int = 4) -> np.ndarray:
 
 
 LENGTH = {2: _whole_length(2), 3: _whole_length(3)}
-# (length of the anchors, of the positives, temperature): every family keeps the logits
-# on a small grid (multiples of 1, 1/2, 1/3 or 2/9) that a table on the page covers, and
-# the temperature is never 1 (the logits would copy S)
-FAMILIES = ((2, 2, 0.5), (3, 3, 0.5), (2, 3, 0.5), (3, 3, 1 / 3), (2, 3, 1 / 3))
+# (length of the anchors, of the positives, temperature): the families whose exponents
+# (S - max) / temperature are often whole (cosines in halves with a temperature of 1/2 or
+# 1/4, in sixths with 1/3 or 1/6); lengths 3 and 3 (cosines in ninths) next to never are
+FAMILIES = ((2, 2, 1 / 2), (2, 2, 1 / 4), (2, 3, 1 / 3), (3, 2, 1 / 3), (2, 3, 1 / 6), (3, 2, 1 / 6))
+LOWEST_POWER = -4   # the powers of 3 on the InfoNCE sheet: 1, 1/3, 1/9, 1/27, 1/81
+SMALL_FRACTION = 30  # a row's sum is written as a fraction: numerator and denominator at most this
+TOWARD = 0.05       # the lesson's numbers are at least this far from 0: rounding cannot flip a sign
+
+
+def _whole_powers(A: np.ndarray, P: np.ndarray, temperature: float) -> np.ndarray:
+    """Per batch: every exponent (S - max) / temperature is a whole number from
+    :data:`LOWEST_POWER` to 0, so each power of 3 is an exact fraction (1/9), and each
+    row's sum a small one (13/9: numerator and denominator at most
+    :data:`SMALL_FRACTION`, as the sheet writes fractions): dividing by it is easy."""
+    S = _cosines(A, P)
+    x = (S - S.max(axis=-1, keepdims=True)) / temperature
+    whole = (np.isclose(x, np.round(x), rtol=0, atol=1e-9) & (x > LOWEST_POWER - 0.5)).all(axis=(-1, -2))
+    den = 3 ** -LOWEST_POWER
+    top = np.round(np.where(whole[:, None, None], 3.0 ** np.round(x), 0) * den).sum(axis=-1).astype(int)
+    g = np.gcd(top, den)
+    return whole & ((top // g <= SMALL_FRACTION) & (den // g <= SMALL_FRACTION)).all(axis=-1)
+
+
+def toward(A: np.ndarray, P: np.ndarray, temperature: float, base: float = 3) -> np.ndarray:
+    """``-(dA^T P_hat)`` of the InfoNCE loss for a stack of batches (K, d, B) -> (K, B, B):
+    how far a step down the gradient moves each anchor (row) along each positive's unit
+    vector (column). Written out here, not taken from the library, so that a generator
+    can screen many candidates at once (a test holds it to the sheet's steps)."""
+    B = A.shape[-1]
+    nA = np.linalg.norm(A, axis=-2, keepdims=True)
+    P_hat = P / np.linalg.norm(P, axis=-2, keepdims=True)
+    S = _cosines(A, P)
+    e = base ** ((S - S.max(axis=-1, keepdims=True)) / temperature)
+    dS = (e / e.sum(axis=-1, keepdims=True) - np.eye(B)) / B / temperature
+    along = (S * dS).sum(axis=-1)                                        # (K, B)
+    dA = (P_hat @ np.swapaxes(dS, -1, -2) - A / nA * along[:, None, :]) / nA
+    return -np.swapaxes(dA, -1, -2) @ P_hat
+
+
+def _lesson_shows(A: np.ndarray, P: np.ndarray, temperature: float) -> np.ndarray:
+    """Per batch: a step down the gradient moves anchor 1 toward its own positive and away
+    from the other two, each by at least :data:`TOWARD`."""
+    t = toward(A, P, temperature)[:, 0, :]
+    return (t[:, 0] >= TOWARD) & (t[:, 1:] <= -TOWARD).all(axis=-1)
 
 
 def _infonce(rng) -> dict | None:
-    """Three pairs of 4-d integer vectors of whole length (2 or 3) and a temperature that
-    keep the logits on a small grid; each anchor's own positive its strict best match."""
+    """Three pairs of 4-d integer vectors of whole length (2 or 3) and a temperature whose
+    exponents are whole (:func:`_whole_powers`: every power of 3 a fraction, every sum easy
+    to divide by), and the lesson on the sheet: the gradient moves anchor 1 toward its
+    positive and away from the others (:func:`toward`). At least one anchor's own positive
+    is its strict best match; the others' need not be (the loss then says so: requiring
+    it of every anchor leaves too few sheets far apart)."""
     la, lp, t = FAMILIES[rng.integers(len(FAMILIES))]
-    A = np.swapaxes(LENGTH[la][rng.integers(len(LENGTH[la]), size=(256, 3))], 1, 2)
-    P = np.swapaxes(LENGTH[lp][rng.integers(len(LENGTH[lp]), size=(256, 3))], 1, 2)
-    pick = _first((A, P), _own_best(_cosines(A, P)))
+    A = np.swapaxes(LENGTH[la][rng.integers(len(LENGTH[la]), size=(256, 3))], 1, 2) + 0.0
+    P = np.swapaxes(LENGTH[lp][rng.integers(len(LENGTH[lp]), size=(256, 3))], 1, 2) + 0.0
+    S = _cosines(A, P)
+    others = np.where(np.eye(3, dtype=bool), -np.inf, S).max(axis=-1)
+    some_own = (np.diagonal(S, axis1=-2, axis2=-1) > others + 1e-9).any(axis=-1)
+    pick = _first((A, P), some_own & _whole_powers(A, P, t) & _lesson_shows(A, P, t))
     if pick is None:
         return None
-    return {"A": pick[0] + 0.0, "P": pick[1] + 0.0, "temperature": t, "base": 3}
+    return {"A": pick[0], "P": pick[1], "temperature": t, "base": 3}
 
 
 @lru_cache(maxsize=None)

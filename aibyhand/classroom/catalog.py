@@ -418,12 +418,12 @@ FINETUNE = Sheet((
            box("after / Y", ask="rows 0:2", rest="blank"))),
          _before_tables("m=2")),
     Page("What the step did: the loss after, at widths 2 and 4",
-         "After the step. Width 2: new outputs (page 2) times 1/length (printed), S = A_hat^T "
+         "After the step. Width 2: A_hat = A * 1/|A| and P_hat = P * 1/|P| (new outputs from page 2, 1/length printed), S = A_hat^T "
          "P_hat, loss_i = -log_3(1/sum); width 4's S printed. Lessons: before and after.",
          ((grey("after / m=2 / 1/|A|", title="1/|A| (given)"),
            grey("after / m=2 / 1/|P|", title="1/|P| (given)")),
-          (box("after / m=2 / A_hat", title="A_hat: each column of A times its 1/|A|"),
-           box("after / m=2 / P_hat", title="P_hat: each column of P times its 1/|P|")),
+          (box("after / m=2 / A_hat", title="A_hat"),
+           box("after / m=2 / P_hat", title="P_hat")),
           (),
           (box("after / m=2 / S", title="m=2 / S = A_hat^T P_hat"),
            box("after / m=2 / loss_i", title="m=2 / loss_i"), box("after / m=2 / loss", title="m=2 / loss"),
@@ -431,7 +431,7 @@ FINETUNE = Sheet((
           (grey("after / m=4 / S", title="m=4 / S (given)"),
            box("after / m=4 / loss_i", title="m=4 / loss_i"), box("after / m=4 / loss", title="m=4 / loss"),
            box("lesson / cos4", title="lesson / cos4: own pairs")),
-          (None, None, box("after / loss", title="loss = the sum"), box("lesson / loss", title="lesson / loss: each width's loss, before and after"))),
+          (None, None, box("after / loss", title="loss = the sum"), box("lesson / loss", title="lesson / loss at each width"))),
          (Table("pow2dp", ("after / m=2 / pow", "after / m=4 / pow")),
           Table("recip", ("after / m=2 / sum", "after / m=4 / sum"), columns=5), NLOG5)),
 ))

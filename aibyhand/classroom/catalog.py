@@ -411,9 +411,10 @@ FINETUNE = Sheet((
          "Width 2 as width 4; MRL loss = the widths' sum. dS = (prob - I) / 2 / temperature; "
          "dY (printed): the gradient back through the cosines. dW_down = dY U^T; rows 1-2 of "
          "Y after the step: Y - lr dW_down U.",
-         (*_loss_at("m=2", prob=True, last=(box("loss", shows="m=4 / loss + m=2 / loss"),)),
+         (*_loss_at("m=2", prob=True),
           (),
-          (box("m=2 / dS", ask="diag", rest="blank", shows="(prob - I) / 2 / temperature"),),
+          (box("m=2 / dS", ask="diag", rest="blank", shows="(prob - I) / 2 / temperature"),
+           box("loss", shows="m=4 / loss + m=2 / loss")),
           (grey("dY"), box("dW_down", ask="rows 0:2", rest="blank"),
            box("after / Y", ask="rows 0:2", rest="blank"))),
          _before_tables("m=2")),

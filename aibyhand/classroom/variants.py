@@ -719,8 +719,49 @@ def _embed_on(dec: dict, rng) -> dict | None:
     head = _embed_head(rng, np.asarray(x))
     if head is None:
         return None
-    return {"sentence": sentence, "pooling": "mean", "base": 3,
-            "model": {**dec["model"], "W_up": head[0], "W_down": head[1]}}
+    model = {**dec["model"], "W_up": head[0], "W_down": head[1]}
+    other = other_sentence(model, sentence)
+    if other is None:
+        return None
+    return {"sentence": sentence, "pooling": "mean", "other": other, "base": 3, "model": model}
+
+
+# the sentences Embed's lesson compares with: every three words in a row of PHRASES
+OTHERS = tuple(dict.fromkeys(" ".join(p.split()[k:k + 3]) for p in PHRASES for k in (0, 1)))
+COSINE = (0.2, 0.9)   # the lesson's cosine, where the model allows: clearly not 0, not 1
+NEAR = (0.05, 0.95)   # and always: a cosine to 2 decimals that is neither 0 nor 1
+
+
+def other_sentence(model: dict, sentence: str) -> str | None:
+    """The sentence Embed's lesson compares with: of :data:`OTHERS` (not the sentence
+    itself) whose cosine (with its embedding to 2 decimals, as the sheet gives it) is
+    within :data:`NEAR` in size, one within :data:`COSINE` if there is one, and of
+    those the one sharing the most words with it; ties go to the order of
+    :data:`OTHERS`. It depends on the model and the sentence alone (no random
+    draw), so the variants chosen before the lesson existed keep their numbers."""
+    from .. import embed
+
+    def E(text):
+        try:
+            return embed.forward(model, text, pooling="mean", base=3)["E"][:, 0]
+        except ValueError:
+            return None
+
+    mine, words = E(sentence), set(sentence.split())
+    if mine is None:
+        return None
+    best = None
+    for text in OTHERS:
+        if text.split() == sentence.split():
+            continue
+        e = E(text)
+        if e is None:
+            continue
+        cos = abs(float(mine @ np.round(e, 2)))
+        key = (not COSINE[0] <= cos <= COSINE[1], -len(words & set(text.split())))
+        if NEAR[0] <= cos <= NEAR[1] and (best is None or key < best[0]):
+            best = (key, text)
+    return None if best is None else best[1]
 
 
 # -- heads: Y drawn first with whole lengths, then factored into small weights ---------------

@@ -281,9 +281,7 @@ EMBED = Sheet((
          "given. x is the mean of H's three columns, one vector for the sentence. Then the "
          "projection head's Dense up, 4 rows to 16 (no bias, no activation): weights on the "
          "left, x on top.",
-         ((grey("X"), grey("G"), box("H", shows="X + Z + G")),
-          (None, None, box("x", shows="mean of H's columns")),
-          (),
+         ((grey("X"), grey("G"), box("H", shows="X + Z + G"), box("x", shows="mean of H's columns")),
           (grey("W_up"), box("U")))),
     Page("Dense down, L2 normalisation, and what an embedding is for",
          "Dense down, 16 rows to 8 (no bias, no activation): weights on the left, U from page 2 "

@@ -229,9 +229,15 @@ def _replay(name: str, seed: int, draw: int) -> dict:
     """Draw ``draw`` of seed ``seed``: the same numbers every time (callers copy them)."""
     if name == "embed":
         dec = make("decode", seed)
-        rng = np.random.default_rng([seed, 2])
-        got = None
-        for _ in range(draw + 1):
+        begin = read_starts().get(name, ())
+        if _CHOOSING is None and seed < len(begin) and begin[seed]:   # where draw ``draw`` begins
+            rng = np.random.default_rng()
+            rng.bit_generator.state = _state_of(begin[seed])
+            got = _embed_on(dec, rng)
+        else:
+            rng = np.random.default_rng([seed, 2])
+            for _ in range(draw):      # the draws before draw ``draw`` only move the stream on
+                _embed_on(dec, rng, lesson=False)
             got = _embed_on(dec, rng)
         if got is None or problems("embed", got):
             raise RuntimeError(f"embed: seed {seed}, draw {draw} is not a usable variant; rebuild "
@@ -308,7 +314,8 @@ def starts_of(index: dict[str, tuple[int, ...]]) -> dict[str, list[str]]:
     """Where each seed's kept draw begins, for ``index`` (replayed where not yet known)."""
     out = {}
     for name, draws in index.items():
-        if name == "embed":          # Embed replays its own short stream
+        if name == "embed":          # Embed's own stream, moved on past the draws before
+            out[name] = [_embed_start(seed, draw) for seed, draw in enumerate(draws)]
             continue
         row = []
         for seed, draw in enumerate(draws):
@@ -318,6 +325,14 @@ def starts_of(index: dict[str, tuple[int, ...]]) -> dict[str, list[str]]:
             row.append(_STARTS[key])
         out[name] = row
     return out
+
+
+def _embed_start(seed: int, draw: int) -> str:
+    """Where Embed's draw ``draw`` of seed ``seed`` begins in its stream ``[seed, 2]``."""
+    dec, rng = make("decode", seed), np.random.default_rng([seed, 2])
+    for _ in range(draw):
+        _embed_on(dec, rng, lesson=False)
+    return _state_text(rng.bit_generator.state)
 
 
 @lru_cache(maxsize=None)
@@ -709,8 +724,10 @@ def _embed_head(rng, x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return None
 
 
-def _embed_on(dec: dict, rng) -> dict | None:
-    """Embed's numbers on Decode's: its backbone, its prompt and next word, a new head."""
+def _embed_on(dec: dict, rng, lesson: bool = True) -> dict | None:
+    """Embed's numbers on Decode's: its backbone, its prompt and next word, a new head,
+    and (``lesson``: else left out, for a draw only replayed to move the stream on) the
+    other sentence of its lesson."""
     from .. import backbone, decode, embed
 
     sentence = f"{dec['sentence']} {decode.forward(dec['model'], dec['sentence'], base=3).meta['_next'][0]}"
@@ -720,6 +737,8 @@ def _embed_on(dec: dict, rng) -> dict | None:
     if head is None:
         return None
     model = {**dec["model"], "W_up": head[0], "W_down": head[1]}
+    if not lesson:
+        return {"sentence": sentence, "pooling": "mean", "base": 3, "model": model}
     other = other_sentence(model, sentence)
     if other is None:
         return None

@@ -165,7 +165,7 @@ def _embed_lesson(d: dict, s: Steps) -> Steps:
 
 
 SHEET_UPDATE = ("W_down",)   # the sheet trains the top layer only: one page of products
-LESSON = "What this showed: the step pulled each anchor toward its positive, and the loss fell"
+LESSON_FINETUNE = "What this showed: the step pulled each anchor toward its positive, and the loss fell"
 
 
 def _finetune(d: dict):
@@ -200,7 +200,7 @@ def _lesson(s: Steps) -> Steps:
     """Before and after side by side: each pair's cosine, and the loss, at each width."""
     levels = [f"m={m}" for m in s.meta["dims"]]
     pairs = [f"{a}, {p}" for a, p in zip(s.step("m=2 / S").rows, s.step("m=2 / S").cols)]
-    out = Steps(LESSON, s.meta)
+    out = Steps(LESSON_FINETUNE, s.meta)
     for lv in levels:
         out.add(f"lesson / cos{lv[2:]}", np.concatenate(
             [np.diag(s[f"{when}{lv} / S"])[:, None] for when in ("", "after / ")], axis=1),

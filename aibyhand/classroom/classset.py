@@ -51,7 +51,8 @@ from .worksheet import WorksheetError, read_toml
 
 MAX_STUDENTS = 300
 MAX_SEED = 10**9 - 1
-MAX_MOVES = 64          # seeds a student may pass over before the class set gives up
+MAX_MOVES = 256         # seeds a student may pass over before the class set gives up (the
+                        # hand-friendly sheets share a fifth of their boxes in up to 1 pair in 10)
 MAX_ROSTER_BYTES = 1024 * 1024
 SALT = "aibyhand class set"
 

@@ -191,3 +191,37 @@ def test_missed_most_breaks_ties_in_sheet_order():
     hand_ins = _hand_ins(steps, {"a": dict(r=[9.0, 9.0, 9.0]), "b": dict(z=1.0), "c": dict(u=5.0),
                                  "d": dict(v2=9.0, u=0.33, v=33.0), "e": dict(v2=9.0, u=0.33, v=33.0)})
     assert classview.missed_most(hand_ins) == [("v2", 2), ("u", 1), ("z", 1), ("r", 1)]
+
+
+# -- check.mark: what a blank box and a right box carry on (C8, C9) ----------------------------
+
+def _verdicts(steps, **written) -> dict[str, str]:
+    return {m.cell.id: m.verdict for m in check.mark(R.SHEET, steps, R.boxes(**written)).marks}
+
+
+def test_a_right_box_carries_only_values_between_it_and_its_formula():
+    """_carried: a student right so far who wrote u = 0.33 for 1/3 carries u between 0.33
+    and 1/3 (never more than 0.005 from 0.33): v = 100 u from 33.00 to 33.33 is right.
+    v = 33.50, from u = 0.335 (0.33 + 0.005, on the side where 1/3 bounds it closer), is
+    what their own written u allows (follow-through), not right."""
+    steps = R.steps()
+    assert _verdicts(steps, u=0.33, v=33.0)["v"] == "right"
+    assert _verdicts(steps, u=0.33, v=33.33)["v"] == "right"
+    assert _verdicts(steps, u=0.33, v=33.5)["v"] == "follow"
+    assert _verdicts(steps, u=0.33, v=33.45)["v"] == "follow"
+    assert _verdicts(steps, u=0.33, v=32.6)["v"] == "follow"     # the other side: 0.326 is within 0.005 too
+
+
+def test_a_blank_box_after_a_slip_carries_on_to_the_exact_chain():
+    """_skipped: a blank box's value reaches from the student's own (within the 0.025
+    allowance) to the exact chain's. u slipped to 0.34 (wrong; 1/3 exactly), v = 100 u
+    left blank: v may be anything from the exact 33.33 to the slip's 34.00, so
+    v2 = v / 10 written 3.37 (from v = 33.70, between them) is follow-through, not wrong;
+    3.41 (past the slip's 34.00 + 0.025) and 3.30 (below the exact 33.33) are wrong."""
+    steps = R.steps()
+    got = _verdicts(steps, u=0.34, v2=3.37)
+    assert (got["u"], got["v"], got["v2"]) == ("wrong", "", "follow")
+    assert _verdicts(steps, u=0.34, v2=3.35)["v2"] == "follow"
+    assert _verdicts(steps, u=0.34, v2=3.33)["v2"] == "right"     # the exact chain's: right
+    assert _verdicts(steps, u=0.34, v2=3.41)["v2"] == "wrong"
+    assert _verdicts(steps, u=0.34, v2=3.30)["v2"] == "wrong"

@@ -1,0 +1,227 @@
+"""Rules that a mutation audit found untested, one test each (issue 22).
+
+Each test states a documented rule (check.py, variants.problems, classview) and builds a
+case on the rule's edge, so that a slip in the code on that edge makes it fail. The
+expected answers come from the rules, not from running the code.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import re
+
+import numpy as np
+import pytest
+
+from aibyhand.classroom import catalog, check, classview, layout, variants
+from aibyhand.classroom.worksheet import WorksheetError
+
+import rulesheet as R
+
+
+def seed0(name: str) -> dict:
+    return copy.deepcopy(catalog.get(name).load())
+
+
+def matching(got: list[str], pattern: str) -> list[str]:
+    return [p for p in got if re.search(pattern, p)]
+
+
+# -- check.student_of: no control characters at all (C11) ---------------------------------
+
+@pytest.mark.parametrize("name", ["Ana\tLee", "Ana\x1b[31mLee", "Ana\x00", "Ana\x7f"])
+def test_a_name_with_any_control_character_is_refused(name):
+    """student_of: "no control characters (the page saves nothing else)": a tab or an
+    escape is refused as surely as a line break."""
+    with pytest.raises(WorksheetError, match="expected a name"):
+        check.student_of({"student": name}, "a.toml")
+    with pytest.raises(WorksheetError, match="expected an id"):
+        check.student_of({"id": name}, "a.toml", key="id")
+
+
+# -- check.read: "" in a cell the sheet does not ask is blank (C12) -------------------------
+
+def test_a_blank_in_a_cell_that_is_not_asked_is_read_as_blank():
+    ws = catalog.get("infonce")
+    steps = ws.steps()
+    it = next(i for i in ws.sheet.boxes() if i.name == "pow")
+    ask = layout.mask_of(it, steps)
+    assert (~ask).any() and ask.any()
+    exact = np.asarray(layout.shown(it, steps)[0], float)
+    raw = [[round(float(exact[r, c]), 2) if ask[r, c] else "" for c in range(ask.shape[1])]
+           for r in range(ask.shape[0])]
+    got = check.read(ws.sheet, steps, {"pow": raw}, "answers")
+    assert not got.unreadable
+    assert np.isnan(got.values["pow"][~ask]).all()
+    np.testing.assert_allclose(got.values["pow"][ask], np.round(exact[ask], 2))
+    report = check.mark(ws.sheet, steps, got)
+    assert {m.verdict for m in report.marks if m.cell.item == "pow"} == {"right"}
+    # anything else there is still refused
+    raw[int(np.argwhere(~ask)[0][0])][int(np.argwhere(~ask)[0][1])] = 1.0
+    with pytest.raises(WorksheetError, match="not asked on the sheet"):
+        check.read(ws.sheet, steps, {"pow": raw}, "answers")
+
+
+# -- variants.problems ----------------------------------------------------------------------
+
+def test_two_positions_tied_for_one_query_attend_uniformly():
+    """Decode's prompt has two words: the second query sees two positions. Keys made equal
+    at both positions (not zero) give that query equal weights on both: uniform."""
+    d = seed0("decode")
+    steps = catalog.get("decode").steps(d)
+    X = np.asarray(steps["word 1 / X"], float)
+    X = X.reshape(X.shape[-2:])           # features x words (a batch of one)
+    diff = X[:, 0] - X[:, 1]
+    b = next(np.array(v, float) for v in np.ndindex(5, 5, 5, 5)
+             if np.dot(np.array(v) - 2, diff) == 0 and np.dot(np.array(v) - 2, X[:, 0]) != 0) - 2
+    Wk = np.outer([1.0, 0.0, 0.0, 0.0], b)
+    d["model"]["Wk"] = Wk
+    K = np.asarray(catalog.get("decode").steps(d)["word 1 / K"], float)
+    K = K.reshape(K.shape[-2:])
+    assert K.any() and np.allclose(K[:, 0], K[:, 1])
+    attn = np.asarray(catalog.get("decode").steps(d)["word 1 / attn"], float)
+    attn = attn.reshape(attn.shape[-2:])
+    assert np.isclose(attn[0, 1], attn[1, 1])       # the second query: two equal weights
+    got = variants.problems("decode", d)
+    assert matching(got, r"attn: a query attends uniformly"), got
+
+
+def _with_box(monkeypatch, item: str, value):
+    """layout.shown gives ``value`` for the box ``item`` (everything else as computed)."""
+    real = layout.shown
+
+    def shown(it, steps):
+        v, rows, cols = real(it, steps)
+        if it.name == item:
+            return np.broadcast_to(np.asarray(value, float), np.shape(v)).copy(), rows, cols
+        return v, rows, cols
+
+    monkeypatch.setattr(layout, "shown", shown)
+
+
+@pytest.mark.parametrize("value, flagged", [(100.0, True), (-100.0, True), (99.99, False), (-99.99, False)])
+def test_100_is_too_long_for_a_box(monkeypatch, value, flagged):
+    """A box holds at most 2 digits before the point: 100.00 (or -100.00) does not fit,
+    99.99 does."""
+    _with_box(monkeypatch, "loss", [[value]])
+    got = matching(variants.problems("infonce", seed0("infonce")), r"^loss: a number too long for its box")
+    assert bool(got) == flagged
+
+
+def test_a_power_off_the_table_on_a_later_page_is_found():
+    """MRL's powers are on page 2 (page 1 has only cosines): a temperature of 0.37 puts
+    page 2's exponents off its table."""
+    pages = catalog.get("mrl").sheet.pages
+    assert not pages[0].tables and any(t.kind == "pow" for t in pages[1].tables)
+    d = seed0("mrl")
+    d["temperature"] = 0.37
+    got = variants.problems("mrl", d)
+    assert matching(got, r"pow: .*table"), got
+
+
+TINY_BUT_ONE_BIG = [[0.01, -0.01, 0.01], [0.5, 0.5, 0.5], [-0.5, 0.5, 0.5]]   # 3/9 tiny, max 0.5
+NONE_TINY_ALL_SMALL = [[0.04, -0.04, 0.04], [0.03, 0.03, -0.03], [0.02, 0.04, 0.04]]  # none < 0.015, max 0.04
+
+
+@pytest.mark.parametrize("value, flagged", [(TINY_BUT_ONE_BIG, True), (NONE_TINY_ALL_SMALL, True),
+                                            ([[0.3, -0.2, 0.1]] * 3, False)])
+def test_a_gradient_too_small_either_way(monkeypatch, value, flagged):
+    """A gradient is worth 2 decimals only if it is mostly bigger than them: more than a
+    quarter of tiny non-zero entries is too small, and so is a largest entry below 0.05,
+    each on its own."""
+    _with_box(monkeypatch, "dS", value)
+    got = matching(variants.problems("infonce", seed0("infonce")), r"^dS: a gradient too small for 2 decimals")
+    assert bool(got) == flagged
+
+
+@pytest.mark.parametrize("drift, flagged", [(-0.05, True), (0.05, True), (-0.02, False)])
+def test_an_honest_cosine_drifting_either_way_is_found(monkeypatch, drift, flagged):
+    """An honest student's cosines after the step must stay close to the exact ones:
+    a drift of 0.05 downward is as bad as upward (MAX_AFTER_DRIFT = 0.03)."""
+    d = seed0("finetune")
+    real = check.honest
+
+    def honest(sheet, steps, decimals=2):
+        out = dict(real(sheet, steps, decimals))
+        exact = np.asarray(check.exact_values(steps)[variants.AFTER_COSINES], float)
+        out[variants.AFTER_COSINES] = exact + drift
+        return out
+
+    monkeypatch.setattr(check, "honest", honest)
+    got = matching(variants.problems("finetune", d), r"honest student's rounding moves a cosine")
+    assert bool(got) == flagged, got
+
+
+def test_numbers_whose_steps_divide_by_zero_do_not_run(monkeypatch):
+    """problems() reports numbers that cannot be computed as "does not run", whatever
+    arithmetic error stops them."""
+    ws = catalog.get("infonce")
+
+    def compute(_data):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setitem(catalog.WORKSHEETS, "infonce", dataclasses.replace(ws, compute=compute))
+    got = variants.problems("infonce", seed0("infonce"))
+    assert matching(got, r"^does not run"), got
+
+
+# -- classview.missed_most: students, most first, then sheet order (V11, V12) -----------------
+
+def _hand_ins(steps, written: dict) -> list:
+    return [classview.HandIn(f"/x/{who}.toml", who, "", None, check.mark(R.SHEET, steps, R.boxes(**w)))
+            for who, w in written.items()]
+
+
+def test_missed_most_counts_students_not_boxes_and_is_most_first():
+    """ana gets all three boxes of r wrong; ben and cai each get v2 wrong. r was missed by
+    one student, v2 by two: v2 (2) comes first, r (1) after, as returned."""
+    steps = R.steps()
+    hand_ins = _hand_ins(steps, {"ana": dict(r=[9.0, 9.0, 9.0]),
+                                 "ben": dict(u=0.33, v=33.0, v2=9.0), "cai": dict(u=0.33, v=33.0, v2=9.0)})
+    wrong = [[m.cell.id for m in h.report.marks if m.verdict == "wrong"] for h in hand_ins]
+    assert wrong == [["r[1]", "r[2]", "r[3]"], ["v2"], ["v2"]]
+    assert classview.missed_most(hand_ins) == [("v2", 2), ("r", 1)]
+
+
+def test_missed_most_breaks_ties_in_sheet_order():
+    """One student each misses r, z and u: all 1, so in the sheet's order u, z, r; a
+    matrix two students missed comes before them."""
+    steps = R.steps()
+    hand_ins = _hand_ins(steps, {"a": dict(r=[9.0, 9.0, 9.0]), "b": dict(z=1.0), "c": dict(u=5.0),
+                                 "d": dict(v2=9.0, u=0.33, v=33.0), "e": dict(v2=9.0, u=0.33, v=33.0)})
+    assert classview.missed_most(hand_ins) == [("v2", 2), ("u", 1), ("z", 1), ("r", 1)]
+
+
+# -- check.mark: what a blank box and a right box carry on (C8, C9) ----------------------------
+
+def _verdicts(steps, **written) -> dict[str, str]:
+    return {m.cell.id: m.verdict for m in check.mark(R.SHEET, steps, R.boxes(**written)).marks}
+
+
+def test_a_right_box_carries_only_values_between_it_and_its_formula():
+    """_carried: a student right so far who wrote u = 0.33 for 1/3 carries u between 0.33
+    and 1/3 (never more than 0.005 from 0.33): v = 100 u from 33.00 to 33.33 is right.
+    v = 33.50, from u = 0.335 (0.33 + 0.005, on the side where 1/3 bounds it closer), is
+    what their own written u allows (follow-through), not right."""
+    steps = R.steps()
+    assert _verdicts(steps, u=0.33, v=33.0)["v"] == "right"
+    assert _verdicts(steps, u=0.33, v=33.33)["v"] == "right"
+    assert _verdicts(steps, u=0.33, v=33.5)["v"] == "follow"
+    assert _verdicts(steps, u=0.33, v=33.45)["v"] == "follow"
+    assert _verdicts(steps, u=0.33, v=32.6)["v"] == "follow"     # the other side: 0.326 is within 0.005 too
+
+
+def test_a_blank_box_after_a_slip_carries_on_to_the_exact_chain():
+    """_skipped: a blank box's value reaches from the student's own (within the 0.025
+    allowance) to the exact chain's. u slipped to 0.34 (wrong; 1/3 exactly), v = 100 u
+    left blank: v may be anything from the exact 33.33 to the slip's 34.00, so
+    v2 = v / 10 written 3.37 (from v = 33.70, between them) is follow-through, not wrong;
+    3.41 (past the slip's 34.00 + 0.025) and 3.30 (below the exact 33.33) are wrong."""
+    steps = R.steps()
+    got = _verdicts(steps, u=0.34, v2=3.37)
+    assert (got["u"], got["v"], got["v2"]) == ("wrong", "", "follow")
+    assert _verdicts(steps, u=0.34, v2=3.35)["v2"] == "follow"
+    assert _verdicts(steps, u=0.34, v2=3.33)["v2"] == "right"     # the exact chain's: right
+    assert _verdicts(steps, u=0.34, v2=3.41)["v2"] == "wrong"
+    assert _verdicts(steps, u=0.34, v2=3.30)["v2"] == "wrong"

@@ -59,7 +59,7 @@ HONEST = [(n, s) for n in NAMES for s in SEEDS + MORE_SEEDS.get(n, ())]
 # (seed, box, displayed row, displayed column): one slip each, in the middle of the sheet
 SLIPS = {
     "decode": [(0, "H1", 1, -1), (3, "scores", 0, -1)],
-    "embed": [(0, "H", 0, 0), (3, "attn", 1, 2)],
+    "embed": [(0, "H1", 0, 0), (3, "attn", 1, 2)],
     "infonce": [(0, "sum", 1, 0), (3, "prob", 0, 1)],
     "mrl": [(0, "m=4 / S", 0, 0), (3, "m=2 / prob", 0, 0)],
     "finetune": [(0, "m=2 / prob", 0, 0), (3, "m=4 / S", 1, 0)],
@@ -440,25 +440,8 @@ def decode(d, s: Run):
     logits = s.box("logits", mm(T(Etok), h))
     lpow = s.box("lpow", s.power("page 4", div(sub(logits, colmax(logits)), const(d["temperature"]))))
     lsum = s.box("lsum", colsum(lpow))
-    rsum = s.grey("rsum", lambda: div(const(1.0), lsum))      # 1/lsum, printed
-    prob = s.box("prob", mul(lpow, rsum))
-    # what this showed: the next word
-    s.word("lesson / next", prob, VOCAB)
-
-
-def embedding(m, words) -> list[list[N]]:
-    """A sentence's embedding E, exactly (the Embed sheet gives another sentence's)."""
-    Etok, Pos = mat(m["Etok"]), mat(m["Pos"])
-    Wq, Wk, Wv, W1, W2 = (mat(m[k]) for k in ("Wq", "Wk", "Wv", "W1", "W2"))
-    ids = [VOCAB.index(w) for w in words]
-    X = add([[row[i] for i in ids] for row in Etok], cols(Pos, 0, len(ids)))
-    scores = div(mm(T(mm(Wk, X)), mm(Wq, X)), const(2))
-    pw = [[apply(lambda v: 3.0 ** v, x) for x in row] for row in sub(scores, colmax(scores))]
-    Z = mm(mm(Wv, X), div(pw, colsum(pw)))
-    H1 = add(X, Z)
-    H = add(H1, mm(W2, relu(mm(W1, H1))))
-    Y = mm(mat(m["W_down"]), mm(mat(m["W_up"]), [[mean(row)] for row in H]))
-    return div(Y, colnorm(Y))
+    prob = s.box("prob", div(lpow, lsum))
+    s.word("next", prob, VOCAB)
 
 
 def embed(d, s: Run):
@@ -478,20 +461,17 @@ def embed(d, s: Run):
     sm = s.box("sum", colsum(pw))
     attn = s.box("attn", div(pw, sm))
     Z = s.box("Z", mm(V, attn))
-    # page 2: residuals and the feed-forward's output (printed), mean pooling, Dense up
+    # page 2: residuals, the feed-forward's output (printed), mean pooling
     X = s.grey("X", lambda: X0)
-    G = s.grey("G", lambda: mm(W2, relu(mm(W1, add(X, Z)))))
-    H = s.box("H", add(add(X, Z), G))
+    H1 = s.box("H1", add(X, Z))
+    G = s.grey("G", lambda: mm(W2, relu(mm(W1, H1))))
+    H = s.box("H", add(H1, G))
     x = s.box("x", [[mean(row)] for row in H])
+    # page 3: Dense up, Dense down, L2
     U = s.box("U", mm(W_up, x))
-    # page 3: Dense down, L2 (the length printed)
     Y = s.box("Y", mm(W_down, U))
-    length = s.grey("|Y|", lambda: colnorm(Y))
-    E = s.box("E", div(Y, length))
-    # what this showed: the cosine with another sentence's embedding, given to 2 decimals
-    E_other = s.grey("lesson / E_other", lambda: [[N(r2(x.v))] for x in
-                                                  (row[0] for row in embedding(m, d["other"].split()))])
-    s.box("lesson / cos", mm(T(E), E_other))
+    length = s.box("|Y|", colnorm(Y))
+    s.box("E", div(Y, length))
 
 
 def infonce(d, s: Run):

@@ -12,8 +12,6 @@ from .worksheet import Field, Worksheet
 
 __all__ = ["WORKSHEETS", "get"]
 
-LESSON = "What this showed: "   # the title of every sheet's last part, the lesson
-
 
 def _variants(name: str):
     """Worksheet ``name``'s fresh variants. The variant generator reads this catalog (it
@@ -105,38 +103,12 @@ def _decode(d: dict):
     words = decode.generate(d["model"], d["sentence"], n, temperature=d["temperature"], base=d["base"])
     for k, s in enumerate(words, start=1):
         part = Steps(f"Decode, word {k}: what comes after \"{' '.join(s.meta['_words'][0])}\"?", s.meta)
-        parts.append(part.extend(s, prefix=f"word {k}") if k > 1 else _printed_reciprocal(part, s))
-    return parts + [_decode_lesson(parts[0])]
-
-
-def _printed_reciprocal(part: Steps, s: Steps) -> Steps:
-    """Word 1's steps, with ``rsum = 1 / lsum`` after ``lsum``: the sheet prints it, and
-    ``prob = lpow * rsum`` (the same numbers as ``lpow / lsum``), so the student
-    multiplies by a 2-decimal number instead of dividing by a 3-digit sum, and a slip
-    before the sum still follows through (the checker takes rsum as printed)."""
-    for st in s.entries():
-        formula = "lpow * rsum" if st.name == "prob" else st.formula
-        part.add(f"word 1 / {st.name}", st.value, formula, note=st.note, rows=st.rows, cols=st.cols,
-                 blocks=st.blocks, given=st.given)
-        if st.name == "lsum":
-            part.add("word 1 / rsum", 1.0 / st.value, "1 / lsum", note="1 / lsum, printed on the sheet",
-                     cols=st.cols)
-    return part
-
-
-def _decode_lesson(first: Steps) -> Steps:
-    """What the Decode sheet showed: the word greedy decoding writes next."""
-    prompt = " ".join(first.meta["_words"][0])
-    s = Steps(f"What this showed: the model continues \"{prompt}\" with its most likely word", first.meta)
-    prob = first["word 1 / prob"]
-    s.add("lesson / next", prob.argmax(axis=0)[None, :], "argmax(word 1 / prob)",
-          note="the next word: the most likely one (greedy)", cols=first.step("word 1 / prob").cols)
-    return s
+        parts.append(part.extend(s, prefix=f"word {k}"))
+    return parts
 
 
 def _generated(parts) -> str:
     """The words greedy decoding chose (the printout's last line)."""
-    parts = [part for part in parts if not part.title.startswith(LESSON)]
     first = parts[0].sub("word 1")
     words = [decode.next_words(part.sub(f"word {k}"))[0] for k, part in enumerate(parts, start=1)]
     return "greedy: " + " ".join(first.meta["_words"][0]) + "".join(f" -> {w}" for w in words)
@@ -144,24 +116,7 @@ def _generated(parts) -> str:
 
 def _embed(d: dict):
     validate.text("sentence", d["sentence"], "the Embed sheet embeds one sentence")
-    s = embed.forward(d["model"], d["sentence"], pooling=d["pooling"], base=d["base"])
-    return [s, _embed_lesson(d, s)]
-
-
-def _embed_lesson(d: dict, s: Steps) -> Steps:
-    """What the Embed sheet showed: the sentence's cosine with another sentence's
-    embedding (the same model's, given to 2 decimals). Both have length 1, so the cosine
-    is their dot product."""
-    other = validate.text("other", d["other"], "the Embed sheet compares with one other sentence")
-    if other.split() == d["sentence"].split():
-        raise ValueError(f"other: expected a sentence other than {d['sentence']!r}, got {other!r}")
-    mine = " ".join(s.meta["_words"][0])
-    E_other = np.round(embed.forward(d["model"], other, pooling=d["pooling"], base=d["base"])["E"], 2)
-    t = Steps(f"What this showed: how near \"{mine}\" is to \"{other}\"", s.meta)
-    t.given("lesson / E_other", E_other + 0.0, f'E of "{other}"', cols=(other,))
-    t.add("lesson / cos", s["E"].T @ E_other, "E^T E_other",
-          note="the cosine of the two sentences (both embeddings have length 1)")
-    return t
+    return [embed.forward(d["model"], d["sentence"], pooling=d["pooling"], base=d["base"])]
 
 
 SHEET_UPDATE = ("W_down",)   # the sheet trains the top layer only: one page of products
@@ -388,12 +343,10 @@ DECODE = Sheet((
     Page("Tied unembedding: a score for every word, and the next word",
          "The output layer is the input embeddings turned: logits = Etok^T h, a score for every "
          "word. Softmax over the vocabulary, lmax the largest logit (exponents from the table, anything "
-         "below its last entry is 0.00); 1/lsum is printed: multiply by it. What this showed: the "
-         "next word is the most likely one; write the word.",
+         "below its last entry is 0.00); the next word is the most likely one: write the word.",
          ((grey("word 1 / Etok", T=True), box("word 1 / logits"), box("word 1 / lpow"),
-           box("word 1 / prob", shows="lpow * (1/lsum)")),
-          (None, None, box("word 1 / lsum"), grey("word 1 / rsum", title="1/lsum (printed)")),
-          (None, None, None, box("lesson / next", title="lesson / next = argmax(prob): the word"))),
+           box("word 1 / prob")),
+          (None, None, box("word 1 / lsum"), box("word 1 / next"))),
          (Table("pow", ("word 1 / lpow",)),)),
 ), prefix="word 1 / ")
 
@@ -407,23 +360,18 @@ EMBED = Sheet((
           (None, box("attn"), box("sum")),
           (grey("V"), box("Z"))),
          (POW,)),
-    Page("Residuals, the feed-forward, mean pooling, and Dense up",
-         "The residuals add X to the attention's Z (page 1), and the feed-forward's output G to "
-         "that: H = X + Z + G. The feed-forward is as on the Decode sheet, word by word: G is "
-         "given. x is the mean of H's three columns, one vector for the sentence. Then the "
-         "projection head's Dense up, 4 rows to 16 (no bias, no activation): weights on the "
-         "left, x on top.",
-         ((grey("X"), grey("G"), box("H", shows="X + Z + G"), box("x", shows="mean of H's columns")),
-          (grey("W_up"), box("U")))),
-    Page("Dense down, L2 normalisation, and what an embedding is for",
-         "Dense down, 16 rows to 8 (no bias, no activation): weights on the left, U from page 2 "
-         "on top. Then divide by the length |Y| (printed: a whole number): the embedding E has "
-         "length 1. What this showed: two sentences are compared by the cosine of their "
-         "embeddings, here the dot product, as both have length 1. E_other is another "
-         "sentence's embedding, given.",
-         ((grey("W_down"), box("Y"), grey("|Y|", title="|Y| (printed)"), box("E")),
-          (),
-          (grey("lesson / E_other", title="E_other: {note} (given)"), box("lesson / cos")))),
+    Page("Residuals, the feed-forward, and mean pooling",
+         "H1 = X + Z. The feed-forward is as on the Decode sheet, word by word: its output G is "
+         "given. H = H1 + G; x is the mean of H's three columns, one vector for the sentence.",
+         ((grey("X"), box("H1")),
+          (grey("G"), box("H")),
+          (None, box("x", shows="mean of H's columns")))),
+    Page("The projection head, and L2 normalisation",
+         "Dense up (4 rows to 16) and Dense down (16 to 8): no bias, no activation; weights on "
+         "the left, x from page 2 on top. Then divide by the length (the square root of the sum "
+         "of squares, a whole number here): the embedding E has length 1.",
+         ((grey("W_up"), box("U"), None, None),
+          (grey("W_down"), box("Y"), box("|Y|"), box("E")))),
 ))
 
 def _loss_rows(level: str) -> tuple:
@@ -546,7 +494,6 @@ WORKSHEETS = {
                   "down, L2 normalisation: an 8-d sentence embedding",
                   {"sentence": Field("text", "the words to embed"),
                    "pooling": Field("text", "mean or last"),
-                   "other": Field("text", "another sentence: its embedding is given, for the cosine"),
                    "base": _SOFTMAX["base"], **_MODEL, **_MODEL_HEAD},
                   _embed, EMBED, _variants("embed")),
         Worksheet("finetune", 5, "Fine-tune an embedding model by MRL",

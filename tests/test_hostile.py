@@ -1533,6 +1533,7 @@ def test_data_writer_round_trips_any_string(files, text):
 # -- the answers functions themselves (check.parse_value, written, check) --------------
 
 _INFONCE = catalog.get("infonce")
+_PAGES = len(_INFONCE.sheet.pages)
 _INFONCE_STEPS = _INFONCE.steps()
 WE = WorksheetError
 
@@ -1661,12 +1662,13 @@ WORKSHEET_API_CASES = [
     ("render data_file 5", lambda: _render_with(data_file=5), err(TE, "data_file")),
     ("render source None", lambda: _render_with(source=None), err(TE, "source")),
     ("render ws None", lambda: _render_with(ws=None), err(TE, "ws")),
-    ("page_text k 0", lambda: _page_text_with(k=0), err(VE, "k", says=["1 to 4"])),
-    ("page_text k 5", lambda: _page_text_with(k=5), err(VE, "k")),
+    ("page_text k 0", lambda: _page_text_with(k=0), err(VE, "k", says=[f"1 to {_PAGES}"])),
+    ("page_text k past the last", lambda: _page_text_with(k=_PAGES + 1), err(VE, "k")),
     ("page_text k 1.5", lambda: _page_text_with(k=1.5), err(TE, "k")),
     ("page_text decimals 18", lambda: _page_text_with(decimals=18), err(VE, "decimals")),
     ("page_text steps None", lambda: _page_text_with(steps=None), err(TE, "steps")),
-    ("page_text k 4 works", lambda: _page_text_with(k=4), ok(lambda t: t.startswith("== page 4 of 4"))),
+    ("page_text k last works", lambda: _page_text_with(k=_PAGES),
+     ok(lambda t: t.startswith(f"== page {_PAGES} of {_PAGES}"))),
 ]
 
 

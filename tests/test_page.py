@@ -91,7 +91,8 @@ def _printed_number(x: float) -> float:
 def carry(case: Case, slip: str | None = None, table: bool = False) -> dict[str, np.ndarray]:
     """An honest student: each box from their own earlier boxes, rounded to 2 decimals,
     printed numbers as printed; ``slip`` (a box's label) is written 1 too high; ``table``:
-    a power is read from the page's table at the entry nearest its exponent.
+    a power is read from the page's table at the entry nearest its exponent (exactly, from a
+    table of whole exponents, whose entries are fractions).
     Item name -> the displayed matrix (NaN where not asked)."""
     steps, sheet = case.steps, case.sheet
     snaps = {n: v for page in sheet.pages for n, v in tables.snaps(page, steps).items()} if table else {}
@@ -110,7 +111,8 @@ def carry(case: Case, slip: str | None = None, table: bool = False) -> dict[str,
         if n in snaps and tree[0] == "exp":
             D = snaps[n][0]
             x = np.floor(np.asarray(formula.evaluate(tree[2], env), float) * D + 0.5) / D
-            v = np.atleast_2d(np.round(base ** x, 2))
+            # a table of whole exponents prints exact fractions (1, 1/3, 1/9 ...): read as such
+            v = np.atleast_2d(base ** x if D == 1 else np.round(base ** x, 2))
         else:
             v = np.atleast_2d(formula.evaluate(tree, env))
         v = np.broadcast_to(v, exact[n].shape).astype(float).copy()
@@ -569,7 +571,7 @@ def test_typed_key_by_key_the_page_settles_to_checks_verdicts(browser, cases, tm
     try:
         honest = typed(case, carry(case))
         keys = [k for k in honest if honest[k]][:40]
-        first = next(k for k in keys if k[0] == "m=8 / S")     # m=8 / pow, sum, prob come from it
+        first = next(k for k in keys if k[0] == "m=2 / S")     # m=2 / pow, prob, loss_i come from it
         label = next(c.label for c in case.cells if (c.item, c.row, c.col) == first)
         answers = typed(case, carry(case, slip=label))
         for k in keys:

@@ -408,16 +408,17 @@ FINETUNE = Sheet((
           *_loss_at("m=4", prob=False)),
          _before_tables("m=4")),
     Page("Width 2; the gradient, and one SGD step on W_down",
-         "Width 2 as width 4; MRL loss = the widths' sum. dS = (prob - I) / 2 / temperature; "
+         "Width 2 as width 4 (its powers printed); MRL loss = the widths' sum. dS = (prob - I) / 2 / temperature; "
          "dY (printed): the gradient back through the cosines. dW_down = dY U^T; rows 1-2 of "
          "Y after the step: Y - lr dW_down U.",
-         (*_loss_at("m=2", prob=True),
+         ((None, grey("m=2 / |P|"), grey("m=2 / pow", title="m=2 / pow = 3^(S - max) (given)")),
+          _loss_at("m=2", prob=True)[1],
           (),
           (box("m=2 / dS", ask="diag", rest="blank", shows="(prob - I) / 2 / temperature"),
            box("loss", shows="m=4 / loss + m=2 / loss")),
           (grey("dY"), box("dW_down", ask="rows 0:2", rest="blank"),
            box("after / Y", ask="rows 0:2", rest="blank"))),
-         _before_tables("m=2")),
+         _before_tables("m=2")[1:]),
     Page("What the step did: the loss after, at widths 2 and 4",
          "After the step. Width 2: A_hat = A * 1/|A| and P_hat = P * 1/|P| (new outputs from page 2, 1/length printed), S = A_hat^T "
          "P_hat, loss_i = -log_3(1/sum); width 4's S printed. Lessons: before and after.",

@@ -33,10 +33,11 @@ class Grid:
 
 
 def power_steps(page: Page, steps: Steps, base: float) -> list[str]:
-    """The steps on a page whose formula is a power of the base (``3^(...)``)."""
+    """The steps on a page whose formula is a power of the base (``3^(...)``) and that the
+    student works out (a printed power needs no table)."""
     b = base_name(base)
     return [it.step for row in page.slots for it in row
-            if it is not None and steps.step(it.step).formula.startswith(f"{b}^(")]
+            if it is not None and it.role != "grey" and steps.step(it.step).formula.startswith(f"{b}^(")]
 
 
 def exponents(steps: Steps, names, base: float) -> np.ndarray:

@@ -310,8 +310,8 @@ def test_every_seed_lays_out_at_full_size_with_labels_whole_formulas_and_tables_
     """Seeds 0-31 on A4 and Letter, at scale 1 or more (every page fits at the smallest
     print, or plan refuses): every matrix labels each drawn row and column (one of a single
     row or column may go without); a box's heading keeps its formula on one line; each
-    table sits beside the boxes that use it (level with them) or under them, at most
-    ``sheet.NEAR`` below; and a sheet prints one layout of each kind of table."""
+    table sits by the boxes that use it: to their right, level with them or in a column of
+    tables starting at most ``sheet.NEAR`` below them, or under them, at most that far below; and a sheet prints one layout of each kind of table."""
     for seed, paper, steps, pps in plans(name):
         kinds = {}
         for k, pp in enumerate(pps, start=1):
@@ -328,7 +328,7 @@ def test_every_seed_lays_out_at_full_size_with_labels_whole_formulas_and_tables_
                     assert any(formula in line for line in p.title), (where, p.title)
             for g, (tx0, ty0, tx1, ty1), u in pp.tables():
                 assert u, (name, seed, k, g.title)
-                beside = tx0 >= u[2] - 1e-9 and ty0 < u[3] and ty1 > u[1]
+                beside = tx0 >= u[2] - 1e-9 and ty0 < u[3] + sheet.NEAR and ty1 > u[1]
                 under = tx0 < u[2] and tx1 > u[0] and u[3] - 1e-9 <= ty0 <= u[3] + sheet.NEAR
                 assert beside or under, (name, seed, paper, k, g.title, (tx0, ty0, tx1, ty1), u)
                 kind = ("exact powers" if g.title.startswith("powers") else g.title.split(",")[0].split(" for")[0])
@@ -353,8 +353,8 @@ def test_a_trimmed_table_still_has_every_value_its_page_needs(ws, seed):
     for page in ws.sheet.pages:
         for t in page.tables:
             g = tables.build(t, page, steps)
-            if g.title.startswith("3^x,"):     # row -0.3 holds x = -0.30 ... -0.39
-                step, first, last, values = 0.1, 0.0, 2.0, -tables.needed(t, page, steps)
+            if g.title.startswith("3^x,"):     # row -0.3 holds x = -0.30 ... -0.39 (10 columns)
+                step, first, last, values = t.columns / 100, 0.0, 2.0, -tables.needed(t, page, steps)
             elif g.title.startswith("-log"):
                 step, first, last, values = t.columns / 100, 0.0, 1 - t.columns / 100, tables.needed(t, page, steps)
             elif g.title.startswith("square"):
@@ -369,6 +369,30 @@ def test_a_trimmed_table_still_has_every_value_its_page_needs(ws, seed):
                 for near in (row - step, row, row + step):
                     if first - 1e-9 <= near <= last + 1e-9:
                         assert any(abs(lo - near) < 1e-9 for lo in lows), (ws.name, page.title, x, near, g.rows)
+
+
+@pytest.mark.parametrize("kind", ["pow2dp", "nlog", "recip"])
+@pytest.mark.parametrize("columns", [10, 5])
+def test_every_entry_of_a_long_table_is_its_function_at_row_plus_column(kind, columns):
+    """3^x at x = row - column/100, -log_3 p at p = row + column/100, 1/x at x = row +
+    column/100, to 2 decimals, whether a row holds a tenth (10 columns) or a twentieth (5)."""
+    ws = catalog.get("finetune")
+    steps = ws.join(ws.run(ws.load()))
+    page = layout.Page("t", "", ())
+    g = tables.build(layout.Table(kind, ("m=4 / pow",) if kind == "pow2dp" else ("m=4 / sum",), columns=columns),
+                     page, steps)
+    assert len(g.cols) == columns and [int(c) for c in g.cols] == list(range(columns))
+    f = {"pow2dp": lambda r, c: 3.0 ** (r - c / 100), "nlog": lambda r, c: -math.log(r + c / 100, 3),
+         "recip": lambda r, c: 1 / (r + c / 100)}[kind]
+    seen = 0
+    for r, row in zip(g.rows, g.cells):
+        if r == tables.SKIP:
+            continue
+        for c, cell in zip(g.cols, row):
+            if cell:
+                assert float(cell) == pytest.approx(round(f(float(r), int(c)), 2), abs=1e-9), (r, c, cell)
+                seen += 1
+    assert seen >= columns * 3
 
 
 def test_paper_is_a4_or_letter_and_refused_otherwise(tmp_path):

@@ -393,7 +393,7 @@ def _loss_at(level: str, *, prob: bool, last=()) -> tuple:
 
 
 def _before_tables(level: str) -> tuple:
-    return (Table("pow2dp", (f"{level} / pow",)), Table("recip", (f"{level} / sum",), columns=5), NLOG5)
+    return (Table("pow2dp", (f"{level} / pow",), columns=5), Table("recip", (f"{level} / sum",), columns=5), NLOG5)
 
 
 FINETUNE = Sheet((
@@ -433,8 +433,9 @@ FINETUNE = Sheet((
           (grey("after / m=4 / S", title="m=4 / S (given)"),
            box("after / m=4 / loss_i", title="m=4 / loss_i"), box("after / m=4 / loss", title="m=4 / loss"),
            box("lesson / cos4", title="lesson / cos4: own pairs")),
-          (None, None, box("after / loss", title="loss = the sum"), box("lesson / loss", title="lesson / loss at each width"))),
-         (Table("pow2dp", ("after / m=2 / pow", "after / m=4 / pow")),
+          (None, None, None, box("after / loss", title="loss = the sum")),
+          (None, None, None, box("lesson / loss", title="lesson / loss at each width"))),
+         (Table("pow2dp", ("after / m=2 / pow", "after / m=4 / pow"), columns=5),
           Table("recip", ("after / m=2 / sum", "after / m=4 / sum"), columns=5), NLOG5)),
 ))
 

@@ -83,9 +83,9 @@ class Table:
     -0.01 ... -2.00), ``"nlog"`` (-log_b p for p = 0.01 ... 1.00), ``"sqrt"`` (square
     roots of 1 ... 100), ``"recip"`` (1/x for x = 1.00 ... 2.00 to 2 decimals, for a
     row's sum of powers; ``of`` names the sums). ``of``: for ``"pow"``, the steps whose
-    values are powers. ``columns``: for ``"nlog"`` and ``"recip"``, entries a row (10: a
-    row a tenth; 5: a row a twentieth, half as wide, for a page that needs two tables
-    side by side).
+    values are powers. ``columns``: for ``"pow2dp"``, ``"nlog"`` and ``"recip"``, entries a
+    row (10: a row a tenth; 5: a row a twentieth, half as wide, for a page that needs two
+    tables side by side or a table in a narrow space).
     """
 
     kind: str

@@ -909,11 +909,13 @@ document.addEventListener("input", function (e) {
   refresh(e.target);
   remember();
 });
-document.addEventListener("keydown", function (e) {  /* Enter: the next box */
-  var n = INPUTS.indexOf(e.target);
+/* Enter: the next box as the page reads, which need not be the answers file's order */
+var READING = Array.prototype.slice.call(document.querySelectorAll("input[data-step]"));
+document.addEventListener("keydown", function (e) {
+  var n = READING.indexOf(e.target);
   if (n < 0 || e.key !== "Enter") return;
   e.preventDefault();
-  for (var k = n + 1; k < INPUTS.length; k++) if (INPUTS[k]) { INPUTS[k].focus(); return; }
+  if (n + 1 < READING.length) READING[n + 1].focus();
 });
 document.getElementById("save").addEventListener("click", save);
 STUDENT.addEventListener("input", remember);

@@ -49,7 +49,7 @@ TEXT_PT, SETTINGS_PT, PAGE_TITLE_PT, HEADER_PT = 10.0, 9.0, 12.0, 13.0
 CORNER_PT = 8.5                      # page number, where the numbers come from
 GAP_X, GAP_Y = 0.17, 0.10            # between slots
 BLOCK_GAP = 0.20                     # between a page's grids
-NEAR = 1.2                           # a table under its boxes starts at most this far below them
+NEAR = 1.2                           # a table under its boxes (or in a column beside them) starts at most this far below them
 SCALES = tuple(round(1.5 - 0.05 * k, 2) for k in range(11))   # 1.5, 1.45 ... 1.0
 FOOTER_H = 0.25                      # the name line
 STUDENT_H = 0.17                     # a line for the student's name, on a class set's sheet
@@ -384,6 +384,7 @@ class _Block:
     width: float
     height: float
     near: bool = True                             # every table beside or right under its boxes
+    close: bool = True                            # or, failing that, in a column of tables beside them
 
 
 def _block(rows: list[tuple], steps: Steps, tabs: list[_Table], s: float, usable: float,
@@ -400,11 +401,12 @@ def _block(rows: list[tuple], steps: Steps, tabs: list[_Table], s: float, usable
 
 
 def _place(grid: _Grid, tabs: list[_Table], usable: float, s: float, beside: bool):
-    """The tables placed around ``grid``: ``((far tables, height, beside), block)``."""
+    """The tables placed around ``grid``: ``((far tables, tables in a column below their
+    boxes, height, beside), block)``."""
     taken = grid.rects()
     best = None
     for order in _orders(len(tabs)):
-        placed, far, rects = [None] * len(tabs), 0, list(taken)
+        placed, far, below, rects = [None] * len(tabs), 0, 0, list(taken)
         for k in order:
             t = tabs[k]
             u = grid.boxes_of(set(t.users)) or (0.0, 0.0, grid.width, grid.height)
@@ -427,17 +429,18 @@ def _place(grid: _Grid, tabs: list[_Table], usable: float, s: float, beside: boo
                     y = max(r[3] for r in hits) + GAP_Y * 2 * s
                 beside_it = x >= u[2] - 1e-9 and y < u[3] and y + t.h > u[1]
                 under = x < u[2] and x + t.w > u[0] and u[3] - 1e-9 <= y <= u[3] + NEAR
-                near = beside_it or under
-                spots.append((0 if near else 1, y, n, x))
+                column = x >= u[2] - 1e-9 and u[3] - 1e-9 <= y <= u[3] + NEAR
+                spots.append((0 if beside_it or under else 1 if column else 2, y, n, x))
             miss, y, _, x = min(spots)
-            far += miss
+            far += miss == 2
+            below += miss == 1
             placed[k] = (t, x, y)
             rects.append((x, y, x + t.w, y + t.h))
         h = max([grid.height] + [y + t.h for t, _, y in placed])
         width = max([grid.width] + [x + t.w for t, x, _ in placed])
-        key = (far, h, 0 if beside else 1)
+        key = (far, below, h, 0 if beside else 1)
         if best is None or key < best[0]:
-            best = (key, _Block(grid, placed, width, h, far == 0))
+            best = (key, _Block(grid, placed, width, h, far + below == 0, far == 0))
     return best
 
 
@@ -676,8 +679,8 @@ def plan(sheet: Sheet, steps: Steps, *, settings: str = "", paper: str = PAPER,
 
 def fit(page: Page, steps: Steps, usable: float, room: float, k: int = 0) -> tuple[float, list[_Block]]:
     """The largest scale at which a page's body fits ``usable`` x ``room`` inches with every
-    table beside or right under its boxes (else the largest at which it fits), and its
-    blocks; a body that does not fit at scale 1 is refused."""
+    table beside or right under its boxes (else in a column beside them, else the largest at
+    which it fits), and its blocks; a body that does not fit at scale 1 is refused."""
     fits, cache = [], {}
     for s in SCALES:
         blocks = _body(page, steps, s, usable, cache)
@@ -687,7 +690,7 @@ def fit(page: Page, steps: Steps, usable: float, room: float, k: int = 0) -> tup
                 return s, blocks
             fits.append((s, blocks))   # a table is far from its boxes: try smaller print first
     if fits:
-        return fits[0]
+        return next((f for f in fits if all(b.close for b in f[1])), fits[0])
     raise SheetError(f"page {k} ({page.title}) needs {w:.1f} x {h:.1f} in at the smallest print, "
                      f"the page has {usable:.1f} x {room:.1f}: the numbers are too many for a printed sheet")
 

@@ -90,10 +90,12 @@ def build(table: Table, page: Page, steps: Steps) -> Grid:
             format_number(1 / (i / per + j / 100), decimals=2) if i < 2 * per or j == 0 else ""))
         return Grid("1/x, for x = row + column/100", rows, tuple(f"{j}" for j in range(n)), cells)
     if table.kind == "pow2dp":
-        keep = _rows_near(-needed(table, page, steps), 10, 21, always=(0,))
-        rows, cells = _rows(keep, lambda i: f"-{i / 10:.1f}" if i else "0.0", 10, lambda i, j: (
-            format_number(base ** (-(i / 10 + j / 100)), decimals=2) if i < 20 or j == 0 else ""))
-        return Grid(f"{b}^x, for x = row - column/100", rows, tuple(f"{j}" for j in range(10)), cells)
+        n = table.columns
+        places = 1 if n == 10 else 2
+        keep = _rows_near(-needed(table, page, steps), 100 / n, 200 // n + 1, always=(0,))
+        rows, cells = _rows(keep, lambda i: f"-{i * n / 100:.{places}f}" if i else f"{0:.{places}f}", n, lambda i, j: (
+            format_number(base ** (-(i * n + j) / 100), decimals=2) if i * n + j <= 200 else ""))
+        return Grid(f"{b}^x, for x = row - column/100", rows, tuple(f"{j}" for j in range(n)), cells)
     names = list(table.of) or power_steps(page, steps, base)
     xs = exponents(steps, names, base)
     D, last, K = _grid(xs, base)
@@ -121,8 +123,27 @@ def build(table: Table, page: Page, steps: Steps) -> Grid:
 
 
 def users(table: Table, page: Page, steps: Steps) -> list[str]:
-    """The steps on a page a table serves: its powers, its logs, or the lengths whose
-    square roots it gives."""
+    """The steps on a page a table sits by: those it serves, or, when they are not on the
+    page (powers the student adds up without writing them), the page's steps computed from
+    them, through any steps the page leaves out."""
+    served = sources(table, page, steps)
+    on_page = [it.step for row in page.slots for it in row if it is not None]
+    here = [n for n in served if n in on_page]
+    if here or not served:
+        return here
+    behind, out = set(served), []
+    for n in steps:                    # in order, so a left-out step is known before its users
+        if set(steps.uses(n)) & behind:
+            if n in on_page:
+                out.append(n)
+            else:
+                behind.add(n)
+    return out
+
+
+def sources(table: Table, page: Page, steps: Steps) -> list[str]:
+    """The steps a table serves: its powers, its logs, or the lengths whose square roots
+    it gives."""
     base = float(steps.meta.get("base", 3.0))
     if table.kind in ("pow", "pow2dp"):
         return list(table.of) or power_steps(page, steps, base)
@@ -138,7 +159,7 @@ def needed(table: Table, page: Page, steps: Steps) -> np.ndarray:
     """The values a student looks up in a table: exponents x of the powers b^x, the p of
     each -log_b p, or the n of each sqrt(n)."""
     base = float(steps.meta.get("base", 3.0))
-    names = users(table, page, steps)
+    names = sources(table, page, steps)
     if table.kind in ("pow", "pow2dp"):
         return exponents(steps, names, base)
     v = np.concatenate([np.asarray(matrix(steps.step(n), 0)[0], float).ravel() for n in names]) \

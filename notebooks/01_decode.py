@@ -17,7 +17,7 @@ from aibyhand.classroom import catalog, printout
 
 ws = catalog.get("decode")
 data = ws.load()  # worksheets/01_decode.toml, the sheet's numbers (--seed 0)
-parts = ws.run(data)  # one part per generated word
+parts = ws.run(data)  # one part per generated word, then the lesson
 steps = ws.join(parts)
 keys = printout.key_pages(ws, data, source=f"numbers from {ws.path.name}")
 
@@ -66,6 +66,17 @@ printout.show_page(ws, steps, 4, keys=keys)
 
 # %%
 plots.heatmap(steps, "word 1 / prob", title="next-word probabilities", limits=(0, 1))
+
+# %% [markdown]
+# ## What this showed
+#
+# The sheet's last box: the next word is the most likely one under the softmax (greedy
+# decoding). The page prints 1/lsum, so each probability is a multiplication.
+
+# %%
+lesson = parts[-1]
+print(lesson.title)
+print("lesson / next =", steps.step("word 1 / prob").rows[int(lesson["lesson / next"][0, 0])])
 
 # %% [markdown]
 # ## Beyond the sheet: the second word

@@ -163,9 +163,10 @@ def test_fractions_and_words_are_answers_too(tmp_path, capsys):
         path = tmp_path / f"{name}.toml"
         text = answers_toml(ws, steps, work(ws, steps, decimals=12), fractions=True)
         if name == "decode":   # the next word, written as the word
-            nxt = steps["word 1 / next"][0, 0]
-            text = text.replace(f'next = "{int(nxt)}"', f'next = "{steps.step("word 1 / prob").rows[int(nxt)]}"')
-            assert 'next = "' in text and not text.split('next = "')[1].startswith(str(int(nxt)))
+            nxt = steps["lesson / next"][0, 0]
+            text = text.replace(f'next" = "{int(nxt)}"', f'next" = "{steps.step("word 1 / prob").rows[int(nxt)]}"')
+            assert '"lesson / next" = "' in text
+            assert not text.split('"lesson / next" = "')[1].startswith(str(int(nxt)))
         path.write_text(text)
         assert main(["check", name, str(path)]) == 0, capsys.readouterr()
 
@@ -319,10 +320,10 @@ def test_the_next_word_is_one_the_written_probabilities_allow():
     prob[1, 0] = prob[5, 0] = 0.35
     verdicts = {}
     for word in ("cat", "on", "sat", "ran"):
-        words = layout.words(next(it for it in ws.sheet.boxes() if it.name == "next"), steps)
-        boxes = {"prob": prob, "next": np.array([[float(words.index(word))]])}
+        words = layout.words(next(it for it in ws.sheet.boxes() if it.name == "lesson / next"), steps)
+        boxes = {"prob": prob, "lesson / next": np.array([[float(words.index(word))]])}
         report = check.mark(ws.sheet, steps, boxes)
-        mark = next(m for m in report.marks if m.cell.item == "next")
+        mark = next(m for m in report.marks if m.cell.item == "lesson / next")
         verdicts[word] = mark.verdict
         assert mark.hint == (check.LARGEST_HINT if mark.verdict == "wrong" else "")
     assert verdicts == {"cat": "follow", "on": "follow", "sat": "wrong", "ran": "right"}

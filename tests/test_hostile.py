@@ -1355,9 +1355,9 @@ ANSWERS_CASES = [
     ("seed 3 with --data", lambda f: (["check", "infonce", f.answers_with("infonce", {"seed": 3}), "--data", f.data_path("infonce")],
                                       2, ["infonce-answers", "seed"])),
     ("seed 3 in the file, no flag: checked for seed 3", _answers_code({"seed": 3}, 1)),
-    ("a word box: an unknown word", _unreadable({"next": "cow"}, name="decode")),
-    ("a word box: capitalised is the same word", _answers_code({"next": "The"}, 1, name="decode")),
-    ("a word box: a number id", _answers_code({"next": 0}, {0, 1}, name="decode")),
+    ("a word box: an unknown word", _unreadable({"lesson / next": "cow"}, name="decode")),
+    ("a word box: capitalised is the same word", _answers_code({"lesson / next": "The"}, 1, name="decode")),
+    ("a word box: a number id", _answers_code({"lesson / next": 0}, {0, 1}, name="decode")),
     ("an MRL box with a slip", _answers_code({("m=2 / S", 0, 0): "9/10"}, 1, name="mrl")),
     # the file as a whole
     ("TOML error without a fraction: no fraction hint", lambda f: (["check", "infonce", f.text("loss = [1, 2\n")], 2, [".toml"], ["fraction"])),

@@ -435,3 +435,42 @@ def test_a_key_prints_every_number_at_8_pt_or_more(renders):
         if key and path.suffix == ".pdf":
             for k, (_, sizes) in enumerate(type_sizes(data), start=1):
                 assert min(sizes) >= 8, (path.name, k, sorted(sizes.items())[:3])
+
+
+# -- Decode: the lesson on the last page --------------------------------------------------
+
+LESSONS = {"decode": ("lesson / next",)}
+
+
+@pytest.mark.parametrize("name", sorted(LESSONS))
+def test_the_sheet_ends_with_the_lesson_on_its_last_page(name):
+    """The last part's title begins "What this showed: ", its steps "lesson / "; its boxes
+    (1 to 3: Decode's next word) are on the last page, in the answers."""
+    ws = catalog.get(name)
+    for seed in (0, 1, 7):
+        parts = ws.run(ws.load(seed=seed))
+        lesson = parts[-1]
+        assert lesson.title.startswith(catalog.LESSON), lesson.title
+        assert all(n.startswith("lesson / ") for n in lesson)
+        assert not any(p.title.startswith(catalog.LESSON) for p in parts[:-1])
+        boxes = [(k, it.step) for k, it in ws.sheet.items() if it.role == "box" and it.step in lesson]
+        assert [s for _, s in boxes] == list(LESSONS[name]) and 1 <= len(boxes) <= 3
+        assert {k for k, _ in boxes} == {len(ws.sheet.pages)}
+        steps = ws.join(parts)
+        assert {c.item for c in layout.cells(ws.sheet, steps)} >= set(LESSONS[name])
+
+
+def test_decode_lesson_is_the_greedy_word_and_prob_multiplies_by_the_printed_reciprocal():
+    """lesson / next is word 1's greedy word; 1/lsum is printed beside the sum, and prob =
+    lpow * rsum gives the softmax itself."""
+    ws = catalog.get("decode")
+    for seed in (0, 5):
+        steps = ws.steps(ws.load(seed=seed))
+        assert steps["lesson / next"][0, 0] == steps["word 1 / next"][0, 0]
+        np.testing.assert_allclose(steps["word 1 / rsum"], 1 / steps["word 1 / lsum"], rtol=1e-15)
+        assert steps.step("word 1 / prob").formula == "lpow * rsum"
+        np.testing.assert_allclose(steps["word 1 / prob"], steps["word 1 / lpow"] / steps["word 1 / lsum"],
+                                   rtol=1e-12)
+    printed = {it.step for _, it in ws.sheet.items() if it.role == "grey"}
+    assert "word 1 / rsum" in printed
+

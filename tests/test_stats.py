@@ -616,3 +616,14 @@ def test_minutes_for_the_header_is_the_stats_estimate():
     assert stats.minutes(ws, data) == st.minutes() == stats.round5(st.seconds() / 60)
     assert stats.minutes(ws, steps=ws.steps(data)) == st.minutes()
     assert st.minutes() % 5 == 0
+
+
+@pytest.mark.parametrize("name", ["decode"])
+def test_decode_every_seed_about_40_minutes_and_nothing_hard(name):
+    """Issue 18 §3 on every seed 0-31: at most about 40 minutes, no hard operation."""
+    from aibyhand.classroom import variants
+
+    ws = catalog.get(name)
+    for seed in range(variants.DISTINCT):
+        st = stats.measure(ws, ws.load(seed=seed))
+        assert st.minutes() <= 40 and not st.hard, (name, seed, st.minutes(), st.hard)

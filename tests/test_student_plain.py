@@ -440,8 +440,10 @@ def decode(d, s: Run):
     logits = s.box("logits", mm(T(Etok), h))
     lpow = s.box("lpow", s.power("page 4", div(sub(logits, colmax(logits)), const(d["temperature"]))))
     lsum = s.box("lsum", colsum(lpow))
-    prob = s.box("prob", div(lpow, lsum))
-    s.word("next", prob, VOCAB)
+    rsum = s.grey("rsum", lambda: div(const(1.0), lsum))      # 1/lsum, printed
+    prob = s.box("prob", mul(lpow, rsum))
+    # what this showed: the next word
+    s.word("lesson / next", prob, VOCAB)
 
 
 def embed(d, s: Run):

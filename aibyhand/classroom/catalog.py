@@ -12,6 +12,8 @@ from .worksheet import Field, Worksheet
 
 __all__ = ["WORKSHEETS", "get"]
 
+LESSON = "What this showed: "   # the title of every sheet's last part, the lesson
+
 
 def _variants(name: str):
     """Worksheet ``name``'s fresh variants. The variant generator reads this catalog (it
@@ -103,12 +105,38 @@ def _decode(d: dict):
     words = decode.generate(d["model"], d["sentence"], n, temperature=d["temperature"], base=d["base"])
     for k, s in enumerate(words, start=1):
         part = Steps(f"Decode, word {k}: what comes after \"{' '.join(s.meta['_words'][0])}\"?", s.meta)
-        parts.append(part.extend(s, prefix=f"word {k}"))
-    return parts
+        parts.append(part.extend(s, prefix=f"word {k}") if k > 1 else _printed_reciprocal(part, s))
+    return parts + [_decode_lesson(parts[0])]
+
+
+def _printed_reciprocal(part: Steps, s: Steps) -> Steps:
+    """Word 1's steps, with ``rsum = 1 / lsum`` after ``lsum``: the sheet prints it, and
+    ``prob = lpow * rsum`` (the same numbers as ``lpow / lsum``), so the student
+    multiplies by a 2-decimal number instead of dividing by a 3-digit sum, and a slip
+    before the sum still follows through (the checker takes rsum as printed)."""
+    for st in s.entries():
+        formula = "lpow * rsum" if st.name == "prob" else st.formula
+        part.add(f"word 1 / {st.name}", st.value, formula, note=st.note, rows=st.rows, cols=st.cols,
+                 blocks=st.blocks, given=st.given)
+        if st.name == "lsum":
+            part.add("word 1 / rsum", 1.0 / st.value, "1 / lsum", note="1 / lsum, printed on the sheet",
+                     cols=st.cols)
+    return part
+
+
+def _decode_lesson(first: Steps) -> Steps:
+    """What the Decode sheet showed: the word greedy decoding writes next."""
+    prompt = " ".join(first.meta["_words"][0])
+    s = Steps(f"What this showed: the model continues \"{prompt}\" with its most likely word", first.meta)
+    prob = first["word 1 / prob"]
+    s.add("lesson / next", prob.argmax(axis=0)[None, :], "argmax(word 1 / prob)",
+          note="the next word: the most likely one (greedy)", cols=first.step("word 1 / prob").cols)
+    return s
 
 
 def _generated(parts) -> str:
     """The words greedy decoding chose (the printout's last line)."""
+    parts = [part for part in parts if not part.title.startswith(LESSON)]
     first = parts[0].sub("word 1")
     words = [decode.next_words(part.sub(f"word {k}"))[0] for k, part in enumerate(parts, start=1)]
     return "greedy: " + " ".join(first.meta["_words"][0]) + "".join(f" -> {w}" for w in words)
@@ -343,10 +371,12 @@ DECODE = Sheet((
     Page("Tied unembedding: a score for every word, and the next word",
          "The output layer is the input embeddings turned: logits = Etok^T h, a score for every "
          "word. Softmax over the vocabulary, lmax the largest logit (exponents from the table, anything "
-         "below its last entry is 0.00); the next word is the most likely one: write the word.",
+         "below its last entry is 0.00); 1/lsum is printed: multiply by it. What this showed: the "
+         "next word is the most likely one; write the word.",
          ((grey("word 1 / Etok", T=True), box("word 1 / logits"), box("word 1 / lpow"),
-           box("word 1 / prob")),
-          (None, None, box("word 1 / lsum"), box("word 1 / next"))),
+           box("word 1 / prob", shows="lpow * (1/lsum)")),
+          (None, None, box("word 1 / lsum"), grey("word 1 / rsum", title="1/lsum (printed)")),
+          (None, None, None, box("lesson / next", title="lesson / next = argmax(prob): the word"))),
          (Table("pow", ("word 1 / lpow",)),)),
 ), prefix="word 1 / ")
 

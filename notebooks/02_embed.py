@@ -42,22 +42,36 @@ plots.heatmaps([(causal, "attn", "Decode: causal"), (steps, "attn", "Embed: bidi
                limits=(0, 1), suptitle="attention, keys down, queries across")
 
 # %% [markdown]
-# ## Page 2: residuals, feed-forward, mean pooling
+# ## Page 2: residuals, feed-forward, mean pooling, Dense up
 #
 # The block ends as in Decode. Then, instead of taking the last word, average all the
-# words' columns: x is one vector for the whole sentence, whatever its length.
+# words' columns: x is one vector for the whole sentence, whatever its length. The
+# projection head starts here: U = W_up x.
 
 # %%
 printout.show_page(ws, steps, 2, keys=keys)
 
 # %% [markdown]
-# ## Page 3: the projection head and L2 normalisation
+# ## Page 3: Dense down, L2 normalisation, and a cosine
 #
-# Up to 16 rows, down to 8, then divide by the length. E has length 1, so the dot
-# product of two sentences' embeddings is their cosine similarity.
+# Up to 16 rows (on page 2), down to 8, then divide by the length (printed: a whole number). E has
+# length 1, so the dot product of two sentences' embeddings is their cosine similarity:
+# the page ends with one.
 
 # %%
 printout.show_page(ws, steps, 3, keys=keys)
+
+# %% [markdown]
+# ## What this showed
+#
+# The sheet ends with what an embedding is for: comparing sentences. E_other is another
+# sentence's embedding from the same model (given to 2 decimals); both have length 1, so
+# their cosine is the dot product E^T E_other.
+
+# %%
+lesson = ws.run(data)[-1]
+print(lesson.title)
+lesson.show(["lesson / E_other", "lesson / cos"], hand=True)
 
 # %% [markdown]
 # ## Beyond the sheet: Embed next to Decode

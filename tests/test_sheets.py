@@ -437,15 +437,15 @@ def test_a_key_prints_every_number_at_8_pt_or_more(renders):
                 assert min(sizes) >= 8, (path.name, k, sorted(sizes.items())[:3])
 
 
-# -- Decode: the lesson on the last page --------------------------------------------------
+# -- Decode and Embed: the lesson on the last page ---------------------------------------
 
-LESSONS = {"decode": ("lesson / next",)}
+LESSONS = {"decode": ("lesson / next",), "embed": ("lesson / cos",)}
 
 
 @pytest.mark.parametrize("name", sorted(LESSONS))
 def test_the_sheet_ends_with_the_lesson_on_its_last_page(name):
     """The last part's title begins "What this showed: ", its steps "lesson / "; its boxes
-    (1 to 3: Decode's next word) are on the last page, in the answers."""
+    (1 to 3: Decode's next word, Embed's cosine) are on the last page, in the answers."""
     ws = catalog.get(name)
     for seed in (0, 1, 7):
         parts = ws.run(ws.load(seed=seed))
@@ -474,3 +474,27 @@ def test_decode_lesson_is_the_greedy_word_and_prob_multiplies_by_the_printed_rec
     printed = {it.step for _, it in ws.sheet.items() if it.role == "grey"}
     assert "word 1 / rsum" in printed
 
+
+def test_embed_lesson_gives_the_other_sentence_embedding_to_2_decimals_named_in_its_heading():
+    """E_other is the other sentence's embedding (same model) to 2 decimals, its heading
+    names that sentence; cos = E^T E_other; |Y| is printed, a whole number; attn needs no
+    sum box and U's last 8 rows are printed."""
+    from aibyhand import embed
+
+    ws = catalog.get("embed")
+    for seed in (0, 3):
+        data = ws.load(seed=seed)
+        steps = ws.steps(data)
+        other = embed.forward(data["model"], data["other"], pooling="mean", base=3)["E"]
+        np.testing.assert_array_equal(steps["lesson / E_other"], np.round(other, 2))
+        np.testing.assert_allclose(steps["lesson / cos"], steps["E"].T @ steps["lesson / E_other"], rtol=1e-12)
+        item = next(it for _, it in ws.sheet.items() if it.step == "lesson / E_other")
+        assert f'"{data["other"]}"' in " ".join(sheet.title_tokens(item, steps))
+        assert float(steps["|Y|"][0, 0]).is_integer()
+        asked = {(c.item, c.row) for c in layout.cells(ws.sheet, steps)}
+        assert {r for i, r in asked if i == "U"} == set(range(8))
+        assert not any(i in ("sum", "|Y|") for i, _ in asked)
+    printed = {it.step for _, it in ws.sheet.items() if it.role == "grey"}
+    assert "|Y|" in printed
+    with pytest.raises(ValueError, match="other"):
+        ws.steps({**ws.load(), "other": ws.load()["sentence"]})

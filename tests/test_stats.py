@@ -618,8 +618,8 @@ def test_minutes_for_the_header_is_the_stats_estimate():
     assert st.minutes() % 5 == 0
 
 
-@pytest.mark.parametrize("name", ["decode"])
-def test_decode_every_seed_about_40_minutes_and_nothing_hard(name):
+@pytest.mark.parametrize("name", ["decode", "embed"])
+def test_decode_and_embed_every_seed_about_40_minutes_and_nothing_hard(name):
     """Issue 18 §3 on every seed 0-31: at most about 40 minutes, no hard operation."""
     from aibyhand.classroom import variants
 

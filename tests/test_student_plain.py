@@ -446,6 +446,21 @@ def decode(d, s: Run):
     s.word("lesson / next", prob, VOCAB)
 
 
+def embedding(m, words) -> list[list[N]]:
+    """A sentence's embedding E, exactly (the Embed sheet gives another sentence's)."""
+    Etok, Pos = mat(m["Etok"]), mat(m["Pos"])
+    Wq, Wk, Wv, W1, W2 = (mat(m[k]) for k in ("Wq", "Wk", "Wv", "W1", "W2"))
+    ids = [VOCAB.index(w) for w in words]
+    X = add([[row[i] for i in ids] for row in Etok], cols(Pos, 0, len(ids)))
+    scores = div(mm(T(mm(Wk, X)), mm(Wq, X)), const(2))
+    pw = [[apply(lambda v: 3.0 ** v, x) for x in row] for row in sub(scores, colmax(scores))]
+    Z = mm(mm(Wv, X), div(pw, colsum(pw)))
+    H1 = add(X, Z)
+    H = add(H1, mm(W2, relu(mm(W1, H1))))
+    Y = mm(mat(m["W_down"]), mm(mat(m["W_up"]), [[mean(row)] for row in H]))
+    return div(Y, colnorm(Y))
+
+
 def embed(d, s: Run):
     m = d["model"]
     Etok, Pos = mat(m["Etok"]), mat(m["Pos"])
@@ -460,8 +475,7 @@ def embed(d, s: Run):
     V = s.grey("V", lambda: mm(Wv, X0))
     scores = s.box("scores", div(mm(T(K), Q), const(2)))
     pw = s.box("pow", s.power("page 1", sub(scores, colmax(scores))))
-    sm = s.box("sum", colsum(pw))
-    attn = s.box("attn", div(pw, sm))
+    attn = s.box("attn", div(pw, colsum(pw)))                 # the sum on scratch paper
     Z = s.box("Z", mm(V, attn))
     # page 2: residuals, the feed-forward's output (printed), mean pooling
     X = s.grey("X", lambda: X0)
@@ -469,11 +483,15 @@ def embed(d, s: Run):
     G = s.grey("G", lambda: mm(W2, relu(mm(W1, H1))))
     H = s.box("H", add(H1, G))
     x = s.box("x", [[mean(row)] for row in H])
-    # page 3: Dense up, Dense down, L2
-    U = s.box("U", mm(W_up, x))
+    # page 3: Dense up (its last 8 rows printed), Dense down, L2 (the length printed)
+    U = s.box("U", mm(W_up, x), rest="grey")
     Y = s.box("Y", mm(W_down, U))
-    length = s.box("|Y|", colnorm(Y))
-    s.box("E", div(Y, length))
+    length = s.grey("|Y|", lambda: colnorm(Y))
+    E = s.box("E", div(Y, length))
+    # what this showed: the cosine with another sentence's embedding, given to 2 decimals
+    E_other = s.grey("lesson / E_other", lambda: [[N(r2(x.v))] for x in
+                                                  (row[0] for row in embedding(m, d["other"].split()))])
+    s.box("lesson / cos", mm(T(E), E_other))
 
 
 def infonce(d, s: Run):

@@ -273,3 +273,32 @@ def test_the_fine_tune_notebooks_model_trains_every_width(every):
             _, h = finetune.train(model, anchors, positives, n_steps=data["train_steps"],
                                   lr=data["train_lr"], base=3)
             assert (h["top-1"][-1] > h["top-1"][0]).all(), (seed, h["top-1"][[0, -1]])
+
+
+def test_embeds_other_sentence_is_the_nearest_in_words_with_a_cosine_neither_0_nor_1():
+    """Every seed 0-31: the other sentence is one of OTHERS, not the sentence; its cosine
+    (with its embedding to 2 decimals) is within NEAR, within COSINE when any candidate's
+    is, and no candidate of the same standing shares more words with the sentence."""
+    from aibyhand import embed
+
+    for seed in SEEDS:
+        data = variants.make("embed", seed)
+        model, mine = data["model"], data["sentence"]
+        E = embed.forward(model, mine, pooling="mean", base=3)["E"][:, 0]
+
+        def cos(text):
+            try:
+                return abs(float(E @ np.round(embed.forward(model, text, pooling="mean", base=3)["E"][:, 0], 2)))
+            except ValueError:
+                return None
+
+        cands = {t: cos(t) for t in variants.OTHERS if t.split() != mine.split()}
+        ok = {t: c for t, c in cands.items() if c is not None and variants.NEAR[0] <= c <= variants.NEAR[1]}
+        assert data["other"] in ok, (seed, data["other"])
+        nice = {t for t, c in ok.items() if variants.COSINE[0] <= c <= variants.COSINE[1]}
+        pool = nice or set(ok)
+        assert data["other"] in pool
+        shared = lambda t: len(set(t.split()) & set(mine.split()))  # noqa: E731
+        assert shared(data["other"]) == max(shared(t) for t in pool)
+        first = next(t for t in variants.OTHERS if t in pool and shared(t) == shared(data["other"]))
+        assert data["other"] == first

@@ -144,7 +144,24 @@ def _generated(parts) -> str:
 
 def _embed(d: dict):
     validate.text("sentence", d["sentence"], "the Embed sheet embeds one sentence")
-    return [embed.forward(d["model"], d["sentence"], pooling=d["pooling"], base=d["base"])]
+    s = embed.forward(d["model"], d["sentence"], pooling=d["pooling"], base=d["base"])
+    return [s, _embed_lesson(d, s)]
+
+
+def _embed_lesson(d: dict, s: Steps) -> Steps:
+    """What the Embed sheet showed: the sentence's cosine with another sentence's
+    embedding (the same model's, given to 2 decimals). Both have length 1, so the cosine
+    is their dot product."""
+    other = validate.text("other", d["other"], "the Embed sheet compares with one other sentence")
+    if other.split() == d["sentence"].split():
+        raise ValueError(f"other: expected a sentence other than {d['sentence']!r}, got {other!r}")
+    mine = " ".join(s.meta["_words"][0])
+    E_other = np.round(embed.forward(d["model"], other, pooling=d["pooling"], base=d["base"])["E"], 2)
+    t = Steps(f"{LESSON}how near \"{mine}\" is to \"{other}\"", s.meta)
+    t.given("lesson / E_other", E_other + 0.0, f'E of "{other}"', cols=(other,))
+    t.add("lesson / cos", s["E"].T @ E_other, "E^T E_other",
+          note="the cosine of the two sentences (both embeddings have length 1)")
+    return t
 
 
 SHEET_UPDATE = ("W_down",)   # the sheet trains the top layer only: one page of products
@@ -384,24 +401,29 @@ EMBED = Sheet((
     Page("Every word attends to every word (no mask)",
          "Q, K and V (each W X, as on the Decode sheet) are printed, now for all three words. "
          "Scores = K^T Q / 2 (keys down, queries across). In each column subtract its largest, "
-         "raise 3 to it, divide by the column's sum. Then mix the values: Z = V attn.",
+         "raise 3 to it, divide by the column's sum (on scrap paper). Then mix the values: Z = V attn.",
          ((None, grey("Q")),
           (grey("K", T=True), box("scores"), box("pow", shows="3^(scores - max)")),
-          (None, box("attn"), box("sum")),
+          (None, box("attn", shows="pow / (its column's sum)")),
           (grey("V"), box("Z"))),
          (POW,)),
-    Page("Residuals, the feed-forward, and mean pooling",
+    Page("Residuals, the feed-forward, mean pooling, and Dense up",
          "H1 = X + Z. The feed-forward is as on the Decode sheet, word by word: its output G is "
-         "given. H = H1 + G; x is the mean of H's three columns, one vector for the sentence.",
-         ((grey("X"), box("H1")),
-          (grey("G"), box("H")),
-          (None, box("x", shows="mean of H's columns")))),
-    Page("The projection head, and L2 normalisation",
-         "Dense up (4 rows to 16) and Dense down (16 to 8): no bias, no activation; weights on "
-         "the left, x from page 2 on top. Then divide by the length (the square root of the sum "
-         "of squares, a whole number here): the embedding E has length 1.",
-         ((grey("W_up"), box("U"), None, None),
-          (grey("W_down"), box("Y"), box("|Y|"), box("E")))),
+         "given. H = H1 + G; x is the mean of H's three columns, one vector for the sentence. "
+         "Then the projection head's Dense up, 4 rows to 16 (no bias, no activation; its last 8 "
+         "rows printed): U = W_up x, each row of W_up times x.",
+         ((grey("X"), box("H1"), grey("G"), box("H")),
+          (),
+          (box("x", shows="mean of H's columns"), grey("W_up"), box("U", ask="rows 0:8")))),
+    Page("Dense down, L2 normalisation, and what an embedding is for",
+         "Dense down, 16 rows to 8 (no bias, no activation): weights on the left, U from page 2 "
+         "on top. Then divide by the length |Y| (printed: a whole number): the embedding E has "
+         "length 1. What this showed: two sentences are compared by the cosine of their "
+         "embeddings, here the dot product, as both have length 1. E_other is another "
+         "sentence's embedding, given.",
+         ((grey("W_down"), box("Y"), grey("|Y|", title="|Y| (printed)"), box("E")),
+          (),
+          (grey("lesson / E_other", title="E_other: {note} (given)"), box("lesson / cos")))),
 ))
 
 def _loss_rows(level: str) -> tuple:
@@ -526,6 +548,7 @@ WORKSHEETS = {
                   "down, L2 normalisation: an 8-d sentence embedding",
                   {"sentence": Field("text", "the words to embed"),
                    "pooling": Field("text", "mean or last"),
+                   "other": Field("text", "another sentence: its embedding is given, for the cosine"),
                    "base": _SOFTMAX["base"], **_MODEL, **_MODEL_HEAD},
                   _embed, EMBED, _variants("embed")),
         Worksheet("finetune", 5, "Fine-tune an embedding model by MRL",

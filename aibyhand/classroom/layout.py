@@ -66,6 +66,12 @@ def grey(step: str, *, T: bool = False, title: str | None = None) -> Item:
     return Item(step, "grey", T, "none", "grey", title)
 
 
+def title_of(item: Item, steps: Steps) -> str:
+    """An item's own heading, ``{note}`` in it replaced by its step's note (a given that
+    differs from variant to variant, such as Embed's other sentence)."""
+    return (item.title or "").replace("{note}", steps.step(item.step).note)
+
+
 def formula(item: Item, steps: Steps) -> str:
     """The formula a sheet writes for an item: its own, or the step's (turned: ``(...)^T``)."""
     if item.shows:

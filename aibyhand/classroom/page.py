@@ -294,7 +294,7 @@ def _e(text) -> str:
 def item_title(item: Item, steps: Steps) -> str:
     """An item's heading, as the printed sheet writes it."""
     if item.title:
-        return item.title
+        return layout.title_of(item, steps)
     if item.role == "grey":
         return item.name + ("  (given)" if steps.step(item.step).given else "")
     return f"{item.name} = {layout.formula(item, steps)}"

@@ -134,7 +134,7 @@ def title_tokens(item: Item, steps: Steps) -> list[str]:
     (``after /``, ``m=2 /``, ``S =``), then its formula whole; a heading in words, word by
     word. A formula is never broken."""
     if item.title:
-        return item.title.split()
+        return layout.title_of(item, steps).split()
     parts = item.name.split(" / ")
     name = [p + " /" for p in parts[:-1]] + [parts[-1]]
     if item.role == "grey":

@@ -229,9 +229,15 @@ def _replay(name: str, seed: int, draw: int) -> dict:
     """Draw ``draw`` of seed ``seed``: the same numbers every time (callers copy them)."""
     if name == "embed":
         dec = make("decode", seed)
-        rng = np.random.default_rng([seed, 2])
-        got = None
-        for _ in range(draw + 1):
+        begin = read_starts().get(name, ())
+        if _CHOOSING is None and seed < len(begin) and begin[seed]:   # where draw ``draw`` begins
+            rng = np.random.default_rng()
+            rng.bit_generator.state = _state_of(begin[seed])
+            got = _embed_on(dec, rng)
+        else:
+            rng = np.random.default_rng([seed, 2])
+            for _ in range(draw):      # the draws before draw ``draw`` only move the stream on
+                _embed_on(dec, rng, lesson=False)
             got = _embed_on(dec, rng)
         if got is None or problems("embed", got):
             raise RuntimeError(f"embed: seed {seed}, draw {draw} is not a usable variant; rebuild "
@@ -307,7 +313,8 @@ def starts_of(index: dict[str, tuple[int, ...]]) -> dict[str, list[str]]:
     """Where each seed's kept draw begins, for ``index`` (replayed where not yet known)."""
     out = {}
     for name, draws in index.items():
-        if name == "embed":          # Embed replays its own short stream
+        if name == "embed":          # Embed's own stream, moved on past the draws before
+            out[name] = [_embed_start(seed, draw) for seed, draw in enumerate(draws)]
             continue
         row = []
         for seed, draw in enumerate(draws):
@@ -317,6 +324,14 @@ def starts_of(index: dict[str, tuple[int, ...]]) -> dict[str, list[str]]:
             row.append(_STARTS[key])
         out[name] = row
     return out
+
+
+def _embed_start(seed: int, draw: int) -> str:
+    """Where Embed's draw ``draw`` of seed ``seed`` begins in its stream ``[seed, 2]``."""
+    dec, rng = make("decode", seed), np.random.default_rng([seed, 2])
+    for _ in range(draw):
+        _embed_on(dec, rng, lesson=False)
+    return _state_text(rng.bit_generator.state)
 
 
 @lru_cache(maxsize=None)
@@ -774,8 +789,10 @@ def _embed_head(rng, x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return None
 
 
-def _embed_on(dec: dict, rng) -> dict | None:
-    """Embed's numbers on Decode's: its backbone, its prompt and next word, a new head."""
+def _embed_on(dec: dict, rng, lesson: bool = True) -> dict | None:
+    """Embed's numbers on Decode's: its backbone, its prompt and next word, a new head,
+    and (``lesson``: else left out, for a draw only replayed to move the stream on) the
+    other sentence of its lesson."""
     from .. import backbone, decode, embed
 
     sentence = f"{dec['sentence']} {decode.forward(dec['model'], dec['sentence'], base=3).meta['_next'][0]}"
@@ -784,8 +801,51 @@ def _embed_on(dec: dict, rng) -> dict | None:
     head = _embed_head(rng, np.asarray(x))
     if head is None:
         return None
-    return {"sentence": sentence, "pooling": "mean", "base": 3,
-            "model": {**dec["model"], "W_up": head[0], "W_down": head[1]}}
+    model = {**dec["model"], "W_up": head[0], "W_down": head[1]}
+    if not lesson:
+        return {"sentence": sentence, "pooling": "mean", "base": 3, "model": model}
+    other = other_sentence(model, sentence)
+    if other is None:
+        return None
+    return {"sentence": sentence, "pooling": "mean", "other": other, "base": 3, "model": model}
+
+
+# the sentences Embed's lesson compares with: every three words in a row of PHRASES
+OTHERS = tuple(dict.fromkeys(" ".join(p.split()[k:k + 3]) for p in PHRASES for k in (0, 1)))
+COSINE = (0.2, 0.9)   # the lesson's cosine, where the model allows: clearly not 0, not 1
+NEAR = (0.05, 0.95)   # and always: a cosine to 2 decimals that is neither 0 nor 1
+
+
+def other_sentence(model: dict, sentence: str) -> str | None:
+    """The sentence Embed's lesson compares with: of :data:`OTHERS` (not the sentence
+    itself) whose cosine (with its embedding to 2 decimals, as the sheet gives it) is
+    within :data:`NEAR` in size, one within :data:`COSINE` if there is one, and of
+    those the one sharing the most words with it; ties go to the order of
+    :data:`OTHERS`. It depends on the model and the sentence alone (no random
+    draw), so the variants chosen before the lesson existed keep their numbers."""
+    from .. import embed
+
+    def E(text):
+        try:
+            return embed.forward(model, text, pooling="mean", base=3)["E"][:, 0]
+        except ValueError:
+            return None
+
+    mine, words = E(sentence), set(sentence.split())
+    if mine is None:
+        return None
+    best = None
+    for text in OTHERS:
+        if text.split() == sentence.split():
+            continue
+        e = E(text)
+        if e is None:
+            continue
+        cos = abs(float(mine @ np.round(e, 2)))
+        key = (not COSINE[0] <= cos <= COSINE[1], -len(words & set(text.split())))
+        if NEAR[0] <= cos <= NEAR[1] and (best is None or key < best[0]):
+            best = (key, text)
+    return None if best is None else best[1]
 
 
 # -- heads: Y drawn first with whole lengths, then factored into small weights ---------------

@@ -393,7 +393,7 @@ DECODE = Sheet((
          ((grey("word 1 / Etok", T=True), box("word 1 / logits"), box("word 1 / lpow"),
            box("word 1 / prob", shows="lpow * (1/lsum)")),
           (None, None, box("word 1 / lsum"), grey("word 1 / rsum", title="1/lsum (printed)")),
-          (None, None, None, box("lesson / next", title="lesson / next = argmax(prob): the word"))),
+          (None, None, None, box("lesson / next", title="lesson / next = argmax(prob): the word", shows="argmax(prob)"))),
          (Table("pow", ("word 1 / lpow",)),)),
 ), prefix="word 1 / ")
 

@@ -170,10 +170,8 @@ def _no_two_alike(students: list[Student], path: Path) -> None:
 
 def seed_of(worksheet: str, key: str, k: int = 0) -> int:
     """Seed ``k`` (>= 0) of a student whose key (id, or name) is ``key``: 1 ... 999,999,999."""
-    from . import catalog
-
-    catalog.get(worksheet)
-    key, k = given.text("key", key), given.integer("k", k, minimum=0)
+    worksheet, key = given.text("worksheet", worksheet), given.text("key", key)
+    k = given.integer("k", k, minimum=0)
     return _seed_of(worksheet, key, k)
 
 

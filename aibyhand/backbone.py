@@ -200,6 +200,10 @@ def backward(params, steps: Steps, dH) -> Steps:
     """
     p = check_params(params)
     s = validate.steps("steps", steps, ["X", "attn", "H1", "F", "R", "H"], "backbone.forward")
+    for k in PARAMS:   # other weights would mix with the forward's activations: wrong gradients
+        if k in s and not np.array_equal(p[k], s[k]):
+            raise ValueError(f"params: {k} is not the {k} the forward ran with; expected the weights "
+                             f"that made steps")
     dH = validate.array("dH", dH, ndim=3, what="(B, d, n)")
     validate.same_shape("dH", dH, "H", s["H"])
     real = np.arange(dH.shape[2])[None, :] < np.array(s.meta["_lengths"])[:, None]  # (B, n)

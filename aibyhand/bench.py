@@ -433,6 +433,12 @@ def main(argv=None) -> int:
             keep_freed_memory()
         print(json.dumps(time_way(args.child, args.repeats, args.batch)))
         return 0
+    only = [flag for flag in ("step", "budgets", "page", "variants") if getattr(args, flag)]
+    if len(only) > 1:
+        p.error(f"--{only[0]}, --{only[1]}: each means only that part; give one of them")
+    for flag in ("page", "variants"):
+        if getattr(args, flag) and getattr(args, f"no_{flag}"):
+            p.error(f"--{flag}, --no-{flag}: give one of them")
     if not 1 <= args.seeds <= 200:
         p.error(f"--seeds: expected an integer from 1 to 200, got {args.seeds}")
     from .classroom import catalog

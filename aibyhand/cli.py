@@ -96,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", metavar="FILE", help="a worksheet file with other numbers")
-    p.add_argument("--seed", type=int, metavar="N",
+    p.add_argument("--seed", type=_seed, metavar="N",
                    help="a fresh variant: new small integers (N from 0 to 999,999,999; the same N, "
                         "the same sheet; 0 is the worksheet file; 1-31 are ready at once, a larger "
                         "N is searched for, up to a minute or two)")
@@ -158,6 +158,16 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+def _seed(text: str) -> int:
+    """``--seed``'s value as an integer (the range is checked where it is used)."""
+    try:
+        return int(text)
+    except ValueError:
+        shown = text if len(text) <= 20 else text[:17] + "..."
+        raise argparse.ArgumentTypeError(f"expected an integer from 0 to {MAX_SEED:,}, got "
+                                         f"{shown!r}") from None
+
+
 def _fail(command: str, message: str) -> None:
     message = printable(message)
     try:
@@ -203,6 +213,9 @@ def _sheet(args) -> int:
     if args.stats:
         return _stats(args)
     out = args.output
+    if args.answers_template and args.key:
+        raise UsageError("--key: --answers-template writes a blank answers file; for the key as an "
+                         "answers file use --key -o FILE.toml")
     if args.answers_template:
         out = out and output.check(out, suffixes=(".toml",), exist_ok=False)
     elif out is None:
@@ -324,6 +337,10 @@ def _check(args) -> int:
         output.check(args.plot, flag="--plot", suffixes=(".png",))
     if args.csv:
         output.check(args.csv, flag="--csv", suffixes=(".csv",))
+    for flag, out in (("--plot", args.plot), ("--csv", args.csv)):
+        if out and _same_file(out, args.answers):
+            raise UsageError(f"{flag} {out}: is one of the answers files being checked; expected "
+                             f"another name (it would be overwritten)")
     hand_ins = [_hand_in(args, path) for path in _distinct_files(args.answers)]
     bad = any(h.report is None for h in hand_ins)
     ok = all(h.report.ok for h in hand_ins if h.report is not None)
@@ -349,6 +366,21 @@ def _check(args) -> int:
         for path in wrote:
             print(f"wrote {printable(str(path))}")
     return code
+
+
+def _same_file(path: str, paths) -> bool:
+    """Whether ``path`` is one of ``paths`` (however each was reached)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    for other in paths:
+        try:
+            if os.path.samestat(info, os.stat(other)):
+                return True
+        except OSError:
+            pass
+    return False
 
 
 def _distinct_files(paths) -> list[str]:
@@ -393,6 +425,9 @@ def _answers_sheet(args, path, answers):
     """The worksheet and numbers an answers file was made for (its seed, or the
     command line's ``--seed`` / ``--data``)."""
     made_for = answers.get("worksheet")
+    if made_for is not None and (not isinstance(made_for, str) or made_for not in catalog.WORKSHEETS):
+        raise WorksheetError(f"{path}: worksheet: expected one of {', '.join(catalog.WORKSHEETS)}, got "
+                             f"{names.shown(str(made_for)[:40])!r}")
     if made_for is not None and made_for != args.name:
         made_for = names.shown(str(made_for))
         raise WorksheetError(f"{path}: these answers are for worksheet {made_for!r}, not "
@@ -413,6 +448,8 @@ def _answers_sheet(args, path, answers):
 
 
 def _show(args) -> int:
+    if args.sheet and args.step:
+        raise UsageError("--step: --sheet prints every page whole; give --sheet or --step, not both")
     if args.save:
         output.check(args.save, flag="--save", suffixes=(".toml",), exist_ok=False)
     ws, data, source = _load(args)
@@ -443,6 +480,8 @@ def _class_set(args) -> int:
     from .classroom import classset
 
     catalog.get(args.name)
+    if not args.output:
+        raise UsageError("-o DIR: expected the folder to write, got ''")
     made = classset.make(args.name, args.roster, args.output, paper=args.paper)
     n = len(made.students)
     out = made.folder

@@ -52,6 +52,7 @@ def forward(X, W_up, W_down, T, *, dims=(4, 2)) -> Steps:
         ``distill loss = sumall(D * D) / 2B``.
     """
     X, W_up, W_down = embed.check_head(X, W_up, W_down)
+    validate.batch("X", X.shape[1], "inputs")   # every width's B x B cosines
     T = validate.array("T", T, what="(d_up, B)")
     validate.shape("T", T, (W_up.shape[0], X.shape[1]),
                    "(d_up, B): the teacher is as wide as the expanded layer W_up X")

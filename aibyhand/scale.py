@@ -139,6 +139,8 @@ def experiment(*, n_train: int = 4096, n_test: int = 1024, pretrain: int = 60,
     "pretrained model"). From it, ``steps`` more steps with InfoNCE at 768 only, and
     as many with MRL at 768/512/256/128/64/32 (weights 1): the sentence-transformers
     choice between ``MultipleNegativesRankingLoss`` and ``MatryoshkaLoss`` around it.
+    ``pretrain`` and ``steps``: 1 to :data:`MAX_STEPS`; ``n_train``: 128 to 43,690 (the
+    768-d pairs in :data:`MAX_NUMBERS`); ``n_test``: 1 to 4,096.
 
     Returns
     -------
@@ -148,10 +150,13 @@ def experiment(*, n_train: int = 4096, n_test: int = 1024, pretrain: int = 60,
         truncated, no head), ``loss pretrain``, ``loss single``, ``loss MRL`` (one per
         step) and ``losses`` (their first step and last ten, per width).
     """
-    n_train = validate.integer("n_train", n_train, minimum=128)  # one batch of 128
+    d = WIDTHS[0]
+    # one batch of 128; the (768, n_train) pairs within MAX_NUMBERS
+    n_train = validate.integer("n_train", n_train, minimum=128, maximum=MAX_NUMBERS // d)
     n_test = validate.integer("n_test", n_test, minimum=1, maximum=validate.MAX_BATCH)
-    pretrain = validate.integer("pretrain", pretrain, minimum=0, maximum=MAX_STEPS)
-    steps = validate.integer("steps", steps, minimum=0, maximum=MAX_STEPS)
+    # at least one step of each: the loss table reports each run's first step
+    pretrain = validate.integer("pretrain", pretrain, minimum=1, maximum=MAX_STEPS)
+    steps = validate.integer("steps", steps, minimum=1, maximum=MAX_STEPS)
     lr = validate.positive("lr", lr)
     pretrain_lr = validate.positive("pretrain_lr", pretrain_lr)
     temperature = validate.scale("temperature", temperature, "logits")

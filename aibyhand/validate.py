@@ -36,7 +36,8 @@ def array(name: str, x, *, ndim: int | None = 2, what: str = "", finite: bool = 
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name}: expected a numeric array{what}, got dtype {arr.dtype}")
     if arr.dtype.kind == "f" and arr.dtype.itemsize > 8:
-        arr = arr.astype(np.float64)  # float128 and the like: what overflows is checked below
+        with np.errstate(over="ignore"):  # float128 and the like: what overflows is checked below
+            arr = arr.astype(np.float64)
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name}: expected a {ndim}-D array{what}, got shape {arr.shape}")
     if arr.size == 0:

@@ -2054,3 +2054,154 @@ def test_every_limit_is_in_help_and_readme():
     for words, places in stated.items():
         for text in places:
             assert words in text, f"{words!r} is not stated in {text[:80]!r}..."
+
+
+# == (h) round 3: what a fresh hunt found (HOSTILE.md) ===================================
+
+def _classroom(module):
+    import importlib
+
+    return importlib.import_module(f"aibyhand.classroom.{module}")
+
+
+def _mrl_sheet():
+    ws = catalog.get("mrl")
+    return ws.sheet, ws.steps()
+
+
+def _first_box(sheet, steps):
+    from aibyhand.classroom import layout
+
+    it = next(iter(sheet.boxes()))
+    return it.name, layout.shown(it, steps)[0].shape
+
+
+def _deep(n):
+    x = ["1"]
+    for _ in range(n):
+        x = [x]
+    return x
+
+
+def _other_weights():
+    s = backbone.forward(M, "the cat", mask="causal")
+    return backbone.backward(times(M, W2=2.0), s, np.ones(s["H"].shape))
+
+
+ROUND3_API = [
+    ("scale.experiment pretrain 0", lambda: scale.experiment(pretrain=0), err(VE, "pretrain", says=["1 to 100,000"])),
+    ("scale.experiment steps 0", lambda: scale.experiment(steps=0), err(VE, "steps", says=["1 to 100,000"])),
+    ("scale.experiment n_train 10^6", lambda: scale.experiment(n_train=10 ** 6), err(VE, "n_train", says=["43,690"])),
+    ("head.forward 5,000 inputs", lambda: head.forward(np.ones((2, 5000)), np.eye(2), np.eye(2), np.ones((2, 5000)), dims=(2, 1)),
+     err(VE, "X", says=["4,096"])),
+    ("check another worksheet's Steps", lambda: checker.check(catalog.get("mrl").sheet, _INFONCE_STEPS, {}), err(VE, "steps")),
+    ("check an answer nested 5,000 deep", lambda: checker.check(*_mrl_sheet(), {_first_box(*_mrl_sheet())[0]: _deep(5000)}),
+     err(VE, "answers", says=["deep"])),
+    ("mark a box of the wrong shape", lambda: checker.mark(*_mrl_sheet(), {_first_box(*_mrl_sheet())[0]: np.zeros((1, 1))}),
+     err(VE, "boxes", says=["(1, 1)"])),
+    ("mark a box that is text", lambda: checker.mark(*_mrl_sheet(), {_first_box(*_mrl_sheet())[0]: "x"}), err(TE, "boxes")),
+    ("mark a name that is not a box", lambda: checker.mark(*_mrl_sheet(), {"nope": np.zeros((1, 1))}), err(VE, "boxes", says=["'nope'"])),
+    ("backbone.backward with other weights", _other_weights, err(VE, "params", says=["W2"])),
+    ("variants.make seed -1", lambda: _classroom("variants").make("infonce", -1), err(VE, "seed")),
+    ("variants.make seed 10^12", lambda: _classroom("variants").make("infonce", 10 ** 12), err(VE, "seed")),
+    ("variants.make seed '3'", lambda: _classroom("variants").make("infonce", "3"), err(TE, "seed")),
+    ("variants.make an unknown worksheet", lambda: _classroom("variants").make("nope", 3), err(VE, "name", says=["'nope'"])),
+    ("Worksheet.join []", lambda: _INFONCE.join([]), err(TE, "parts")),
+    ("stats.format_stats a string", lambda: _classroom("stats").format_stats("x"), err(TE, "st")),
+    ("catalog.get a list", lambda: catalog.get(["infonce"]), err(VE, "NAME", says=["list"])),
+    ("read_roster a number", lambda: _classroom("classset").read_roster(5), err(TE, "path")),
+    ("seed_of worksheet 5", lambda: _classroom("classset").seed_of(5, "Ana"), err(TE, "worksheet")),
+    ("seed_of k -1", lambda: _classroom("classset").seed_of("infonce", "Ana", -1), err(VE, "k")),
+    ("seed_of a number as key", lambda: _classroom("classset").seed_of("infonce", 5), err(TE, "key")),
+    ("page.render student 5", lambda: _classroom("page").render(_INFONCE, _INFONCE.load(), student=5), err(TE, "student")),
+    ("page.render a 100-character student", lambda: _classroom("page").render(_INFONCE, _INFONCE.load(), student="x" * 100),
+     err(VE, "student", says=["60"])),
+    ("page.render student with a NUL", lambda: _classroom("page").render(_INFONCE, _INFONCE.load(), student="a\0b"),
+     err(VE, "student", says=["<U+0000>"])),
+    ("page.render student_id 5", lambda: _classroom("page").render(_INFONCE, _INFONCE.load(), student_id=5), err(TE, "student_id")),
+    ("key_pages dpi 0", lambda: _classroom("printout").key_pages(_INFONCE, _INFONCE.load(), dpi=0), err(VE, "dpi")),
+    ("key_pages dpi nan", lambda: _classroom("printout").key_pages(_INFONCE, _INFONCE.load(), dpi=math.nan), err(VE, "dpi")),
+    ("key_pages dpi 10^6", lambda: _classroom("printout").key_pages(_INFONCE, _INFONCE.load(), dpi=1e6), err(VE, "dpi", says=["600"])),
+    ("sheet.save no pages", lambda: _classroom("sheet").save([], "/nonexistent/x.pdf"), err(TE, "figs")),
+    ("sheet.save a string", lambda: _classroom("sheet").save("x", "/nonexistent/x.pdf"), err(TE, "figs")),
+]
+
+
+@pytest.mark.parametrize("call, spec", [pytest.param(c, s, id=i) for i, c, s in ROUND3_API])
+def test_round3_api(call, spec):
+    run_api(call, spec)
+
+
+def test_a_float128_overflow_is_one_error_and_no_numpy_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"^A: expected finite numbers"):
+            infonce.forward(np.full((2, 2), np.float128("1e400")), np.ones((2, 2)))
+
+
+@pytest.mark.parametrize("changes, shown", [({"base": 1.0000000001}, "base 1.0000000001"),
+                                            ({"temperature": 0.004}, "temperature 0.004"),
+                                            ({"temperature": 1e-300}, "temperature 1e-300")])
+def test_the_sheet_never_rounds_a_setting_into_another(changes, shown):
+    """The settings line is what students compute with: base 1.0000000001 is not "base 1",
+    temperature 0.004 is not "0.00"."""
+    data = {**_INFONCE.load(), **changes}
+    assert shown in _classroom("sheet").settings_line(_INFONCE.steps(data))
+
+
+def _roster(f, text: str, suffix=".txt"):
+    return f.raw(text.encode("utf-8"), suffix=suffix, stem="roster")
+
+
+ROUND3_CLI = [
+    ("show --sheet --step", lambda f: (["show", "infonce", "--sheet", "--step", "S"], 2, ["--step"])),
+    ("sheet --key --answers-template", lambda f: (["sheet", "infonce", "--key", "--answers-template"], 2, ["--key"])),
+    ("seed 1.5 says what is allowed", lambda f: (["show", "infonce", "--seed", "1.5"], 2, ["--seed", "0 to 999,999,999"])),
+    ("seed of 5000 digits", lambda f: (["show", "infonce", "--seed", "9" * 5000], 2, ["--seed", "0 to 999,999,999"])),
+    ("answers for worksheet 5", lambda f: (["check", "infonce", f.answers_with("infonce", {"worksheet": 5})], 2,
+                                           ["worksheet", "expected one of"], ["aibyhand check 5"])),
+    ("answers for an unknown worksheet", lambda f: (["check", "infonce", f.answers_with("infonce", {"worksheet": "nope"})], 2,
+                                                    ["worksheet", "expected one of"], ["aibyhand check nope"])),
+    ("answers with a BOM", lambda f: (["check", "infonce", f.raw(b"\xef\xbb\xbf" + f.key_path("infonce").read_bytes())], 0, [])),
+    ("data with a BOM", lambda f: (["show", "infonce", "--step", "loss", "--data",
+                                    f.raw(b"\xef\xbb\xbf" + f.data_path("infonce").read_bytes())], 0, [])),
+    ("a fraction unquoted in a matrix's row", lambda f: (["check", "infonce", f.text(
+        f.key_path("infonce").read_text().replace('["0", "-1/2", "-1/2"]', '[0, -1/2, "-1/2"]'))], 2, ["in quotes"])),
+    ("roster CSV with a 200 KB field", lambda f: (["class", "infonce", _roster(f, 'name\n"' + "a" * 200_000 + '"\n', ".csv"),
+                                                   "-o", f.new("")], 2, ["roster", "line 2"])),
+    ("roster with a line separator in a name", lambda f: (["class", "infonce", _roster(f, "Ana\u2028Bo\nCy\n"), "-o", f.new("")],
+                                                          2, ["roster", "line 1", "<U+2028>"])),
+    ("roster with a file separator in a name", lambda f: (["class", "infonce", _roster(f, "Ana\x1cBo\n"), "-o", f.new("")],
+                                                          2, ["roster", "line 1", "<U+001C>"])),
+    ("class -o a folder that cannot be made", lambda f: (["class", "infonce", _roster(f, "Ana\n"), "-o", "/proc/aibyhand-no/class"],
+                                                         2, ["-o /proc/aibyhand-no/class"])),
+    ("bench --step --budgets", lambda f: (["bench", "--step", "--budgets"], 2, ["--step", "--budgets"])),
+]
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=i) for i, c in ROUND3_CLI])
+def test_round3_cli(files, case):
+    argv, codes, needles, *forbid = case(files)
+    assert_outcome(run_cli(*argv), codes, needles, *forbid)
+
+
+def test_class_with_an_empty_output_name_writes_nothing(files):
+    """``-o ''`` is refused as ``sheet -o ''`` is: not a class set in the current folder."""
+    here = files.new("", stem="here")
+    here.mkdir()
+    roster = _roster(files, "Ana\n")
+    got = run_sub(["class", "infonce", roster, "-o", ""], here)
+    assert_outcome(got, 2, ["-o"])
+    assert list(here.iterdir()) == []
+
+
+@pytest.mark.parametrize("flag, suffix", [("--csv", ".csv"), ("--plot", ".png")])
+def test_check_never_writes_over_an_answers_file(files, flag, suffix):
+    """An answers file saved as .csv or .png, named again as the gradebook or the plot
+    (through a link here): refused before anything is written, the answers kept."""
+    answers = files.raw(files.key_path("infonce").read_bytes(), suffix=suffix, stem="answers")
+    link = files.new(suffix, stem="link")
+    link.symlink_to(answers)
+    before = answers.read_bytes()
+    assert_outcome(run_cli("check", "infonce", answers, flag, link), 2, [flag, "answers"])
+    assert answers.read_bytes() == before

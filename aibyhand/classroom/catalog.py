@@ -578,6 +578,9 @@ WORKSHEETS = {
 
 
 def get(name: str) -> Worksheet:
+    if not isinstance(name, str):
+        raise ValueError(f"NAME: expected one of {', '.join(WORKSHEETS)}, got {type(name).__name__} "
+                        f"{validate._short(name)}")
     try:
         return WORKSHEETS[name]
     except KeyError:

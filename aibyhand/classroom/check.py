@@ -69,7 +69,7 @@ def template(sheet: Sheet, steps: Steps, worksheet: str | None = None, seed: int
     matrix under a comment with its formula. ``data``: the numbers file the sheet was
     made from, which checking needs again; ``student`` and ``id``: whose sheet it is (a
     class set fills them in)."""
-    sheet, steps = given.sheet("sheet", sheet), given.steps("steps", steps)
+    sheet, steps = given.sheet_and_steps(sheet, steps)
     worksheet, seed = given.optional_text("worksheet", worksheet), given.seed("seed", seed)
     data = None if data is None else str(given.path("data", data))
     student, id = given.text("student", student), given.text("id", id)
@@ -213,7 +213,7 @@ def read(sheet: Sheet, steps: Steps, answers: Mapping, where: str) -> Written:
     matrix of the wrong shape, raises a one-line :class:`WorksheetError`: the file cannot
     be checked. A box that cannot be read is listed with its reason; the rest is read.
     Missing keys are simply not done."""
-    sheet, steps = given.sheet("sheet", sheet), given.steps("steps", steps)
+    sheet, steps = given.sheet_and_steps(sheet, steps)
     answers, where = given.answers("answers", answers), given.text("where", where)
     items = {it.name: it for it in sheet.boxes()}
     unknown = [k for k in answers if k not in items and k not in META]
@@ -260,7 +260,7 @@ def written(sheet: Sheet, steps: Steps, answers: Mapping, where: str) -> dict[st
     """The student's boxes, item name -> displayed matrix (NaN where blank or not asked),
     as :func:`read` reads them, but strict: a box that cannot be read raises a one-line
     :class:`WorksheetError` too."""
-    sheet, steps = given.sheet("sheet", sheet), given.steps("steps", steps)
+    sheet, steps = given.sheet_and_steps(sheet, steps)
     answers, where = given.answers("answers", answers), given.text("where", where)
     got = read(sheet, steps, answers, where)
     if got.unreadable:
@@ -486,9 +486,9 @@ def mark(sheet: Sheet, steps: Steps, boxes: Mapping[str, np.ndarray] | Written, 
     value the slip changed counted as right.) A power is read from the page's table: its
     exponent may go to the table's nearest entry.
     """
-    sheet, steps = given.sheet("sheet", sheet), given.steps("steps", steps)
+    sheet, steps = given.sheet_and_steps(sheet, steps)
     if not isinstance(boxes, Written):
-        boxes = given.mapping("boxes", boxes, "box names to written values (check.read)")
+        boxes = _boxes(sheet, steps, given.mapping("boxes", boxes, "box names to written values (check.read)"))
     where = given.text("where", where)
     got = boxes if isinstance(boxes, Written) else Written(dict(boxes), {}, {})
     boxes = got.values
@@ -603,6 +603,31 @@ def _one_of(y: float, rows: np.ndarray) -> bool:
     return float(y).is_integer() and 0 <= y < len(rows) and bool(rows[int(y)])
 
 
+def _boxes(sheet: Sheet, steps: Steps, boxes: Mapping) -> dict[str, np.ndarray]:
+    """``boxes`` for :func:`mark`: each a box of the sheet, a matrix of numbers (NaN where
+    blank) of the shape the sheet shows; else a one-line error naming the box."""
+    shapes = {it.name: layout.shown(it, steps)[0].shape for it in sheet.boxes()}
+    out = {}
+    for name, value in boxes.items():
+        if name not in shapes:
+            raise ValueError(f"boxes: {_short(name)} is not a box on this sheet (boxes: {', '.join(shapes)})")
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"boxes: {name}: expected a matrix of numbers (NaN where blank), got "
+                            f"{type(value).__name__}") from None
+        if arr.shape != shapes[name]:
+            raise ValueError(f"boxes: {name}: expected shape {shapes[name]} (as on the sheet), got "
+                             f"{arr.shape}")
+        out[name] = arr
+    return out
+
+
+def _short(x) -> str:
+    text = repr(x)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def honest(sheet: Sheet, steps: Steps, decimals: int = 2) -> dict[str, np.ndarray]:
     """What a student who makes no slip writes: every box rounded to ``decimals`` and
     carried forward, each step computed by its formula from the student's own values
@@ -610,7 +635,7 @@ def honest(sheet: Sheet, steps: Steps, decimals: int = 2) -> dict[str, np.ndarra
 
     The variant generator uses it to keep a sheet whose rounding drift would mislead (a
     cosine past 1 from drifted inputs and exact printed lengths)."""
-    sheet, steps = given.sheet("sheet", sheet), given.steps("steps", steps)
+    sheet, steps = given.sheet_and_steps(sheet, steps)
     decimals = given.decimals("decimals", decimals)
     exact = exact_values(steps)
     env = {k: lo for k, (lo, _) in settings(steps).items()}
@@ -690,7 +715,7 @@ def _whole(x: float) -> bool:
 
 def check(sheet: Sheet, steps: Steps, answers: Mapping | str | Path, *, where: str | None = None) -> Report:
     """Mark an answers mapping or file against a sheet (see the module docstring)."""
-    sheet, steps = given.sheet("sheet", sheet), given.steps("steps", steps)
+    sheet, steps = given.sheet_and_steps(sheet, steps)
     answers, where = given.answers_or_path("answers", answers), given.optional_text("where", where)
     if not isinstance(answers, Mapping):
         where = where or str(answers)

@@ -38,6 +38,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
+import re
 import sys
 import unicodedata
 from dataclasses import dataclass
@@ -46,7 +48,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import output
-from . import check, layout, names, variants
+from . import check, given, layout, names, variants
 from .worksheet import WorksheetError, read_toml
 
 MAX_STUDENTS = 300
@@ -86,7 +88,7 @@ def read_roster(path: str | Path) -> list[Student]:
     :data:`MAX_STUDENTS` students, a name that is empty, longer than
     :data:`~aibyhand.classroom.check.NAME_LENGTH` or holds a control character, the
     same id twice, or the same name twice without ids to tell the two apart."""
-    path = Path(path)
+    path = given.path("path", path)
     try:
         raw = path.read_bytes()[:MAX_ROSTER_BYTES + 1] if path.is_file() else None
     except OSError as err:
@@ -99,8 +101,11 @@ def read_roster(path: str | Path) -> list[Student]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise WorksheetError(f"{path}: not a text file in UTF-8 (save the roster as UTF-8)") from None
+    # lines end at \n, \r\n or \r only: str.splitlines would also split a name at a
+    # line separator or a control character (U+2028, U+001C), which the checks below refuse
     students = _csv(text, path) if path.suffix.lower() == ".csv" else [
-        Student(line.strip(), line=k) for k, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        Student(line.strip(), line=k) for k, line in enumerate(re.split(r"\r\n|\r|\n", text), start=1)
+        if line.strip()]
     if not students:
         raise WorksheetError(f"{path}: no students in it")
     if len(students) > MAX_STUDENTS:
@@ -120,7 +125,12 @@ def _csv(text: str, path: Path) -> list[Student]:
     lines = text.splitlines()
     header = next((ln for ln in lines if ln.strip()), "")
     delimiter = next((d for d in ",;\t" if d in header), ",")
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        rows = list(reader)
+    except csv.Error as err:  # a field over csv's limit (128 KB), say
+        raise WorksheetError(f"{path}: line {reader.line_num}: cannot be read as CSV ({err}); a name "
+                             f"is at most {check.NAME_LENGTH} characters") from None
     start = next((k for k, row in enumerate(rows) if any(c.strip() for c in row)), 0)
     head = [c.strip().lower() for c in rows[start]] if rows else []
     if "name" not in head:
@@ -159,6 +169,13 @@ def _no_two_alike(students: list[Student], path: Path) -> None:
 # -- seeds --------------------------------------------------------------------------------
 
 def seed_of(worksheet: str, key: str, k: int = 0) -> int:
+    """Seed ``k`` (>= 0) of a student whose key (id, or name) is ``key``: 1 ... 999,999,999."""
+    worksheet, key = given.text("worksheet", worksheet), given.text("key", key)
+    k = given.integer("k", k, minimum=0)
+    return _seed_of(worksheet, key, k)
+
+
+def _seed_of(worksheet: str, key: str, k: int = 0) -> int:
     """Seed ``k`` of a student (see the module docstring): 1 ... 999,999,999."""
     text = f"{SALT}\n{worksheet}\n{unicodedata.normalize('NFC', key)}\n{k}"
     h = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
@@ -345,9 +362,10 @@ def make(worksheet: str, roster: str | Path, folder: str | Path, *, paper: str |
 
     ws = catalog.get(worksheet)
     students = read_roster(roster)
-    folder = Path(folder)
+    folder = Path(given.path("folder", folder))
     if folder.exists() and not folder.is_dir():
         raise WorksheetError(f"-o {folder}: is a file; expected a folder for the class set")
+    _writable(folder)   # before the variants are chosen: that takes a while for a large class
     pinned = read_pinned(folder / "roster.toml", ws.name)
     bar = Progress(len(students), "choosing variants", stream)
     assign(ws.name, students, pinned, progress=lambda s: bar.step(s.name))
@@ -363,6 +381,18 @@ def make(worksheet: str, roster: str | Path, folder: str | Path, *, paper: str |
     output.write(folder / "all-keys.pdf", keys.close())
     output.write(folder / "roster.toml", roster_toml(ws.name, students))
     return Made(students, folder, kept)
+
+
+def _writable(folder: Path) -> None:
+    """Make ``folder`` (and its parents) and check it can be written in, or a one-line
+    :class:`WorksheetError` naming ``-o``."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        ok = os.access(folder, os.W_OK)
+    except OSError as err:
+        raise WorksheetError(f"-o {folder}: cannot be written ({output._why(err, folder)})") from None
+    if not ok:
+        raise WorksheetError(f"-o {folder}: cannot be written (no permission to write in {str(folder)!r})")
 
 
 def _write_student(ws, s: Student, folder: Path, paper, sheets: "_Pdf", keys: "_Pdf") -> list[Path]:

@@ -18,7 +18,7 @@ from ..steps import Steps
 from ..validate import _short, boolean, integer, one_of
 from .layout import Sheet
 
-__all__ = ["sheet", "steps", "answers", "answers_or_path", "path", "text", "optional_text",
+__all__ = ["sheet", "steps", "sheet_and_steps", "answers", "answers_or_path", "path", "text", "optional_text",
            "words", "mapping", "worksheet", "parts", "optional_path", "hand_ins", "seed",
            "decimals", "number_of", "boolean", "integer", "one_of"]
 
@@ -37,6 +37,17 @@ def steps(name: str, x) -> Steps:
     return x
 
 
+def sheet_and_steps(sheet_, steps_) -> tuple[Sheet, Steps]:
+    """A sheet and the Steps of the same worksheet: every step the sheet shows is one of
+    the Steps' (another worksheet's Steps is a one-line error, not a KeyError)."""
+    sheet_, steps_ = sheet("sheet", sheet_), steps("steps", steps_)
+    for _, item in sheet_.items():
+        if item.step not in steps_:
+            raise ValueError(f"steps: expected the Steps of this sheet's worksheet, got {steps_.title!r} "
+                             f"without the sheet's step {item.step!r}")
+    return sheet_, steps_
+
+
 def answers(name: str, x) -> dict:
     """A mapping of box names to what is written in them; NumPy arrays and numbers in it
     become the lists and numbers an answers file holds."""
@@ -47,7 +58,14 @@ def answers(name: str, x) -> dict:
     if bad:
         raise TypeError(f"{name}: expected box names (strings) as keys, got {type(bad[0]).__name__} "
                         f"{_short(bad[0])}")
-    return {k: plain(v) for k, v in x.items()}
+    out = {}
+    for k, v in x.items():
+        try:
+            out[k] = plain(v)
+        except RecursionError:
+            raise ValueError(f"{name}: {k}: lists nested more than {MAX_DEPTH} deep; a box's matrix "
+                             f"is a list of rows") from None
+    return out
 
 
 def mapping(name: str, x, what: str) -> Mapping:
@@ -56,14 +74,22 @@ def mapping(name: str, x, what: str) -> Mapping:
     return x
 
 
-def plain(v):
-    """NumPy arrays and scalars as Python lists and numbers (what a TOML file gives)."""
+MAX_DEPTH = 8   # lists in lists, as an answers file may nest them (worksheet.MAX_DEPTH)
+
+
+def plain(v, depth: int = 0):
+    """NumPy arrays and scalars as Python lists and numbers (what a TOML file gives).
+    Lists nested more than :data:`MAX_DEPTH` deep raise ``RecursionError``."""
+    if depth > MAX_DEPTH:
+        raise RecursionError("nested too deep")
     if isinstance(v, np.ndarray):
-        return plain(v.tolist())
+        if v.ndim > MAX_DEPTH:
+            raise RecursionError("nested too deep")
+        return plain(v.tolist(), depth)
     if isinstance(v, np.generic):
         return v.item()
     if isinstance(v, (list, tuple)):
-        return [plain(x) for x in v]
+        return [plain(x, depth + 1) for x in v]
     return v
 
 

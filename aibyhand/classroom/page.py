@@ -35,12 +35,13 @@ import html
 import json
 import math
 import re
+import unicodedata
 from pathlib import Path
 
 import numpy as np
 
 from ..steps import Steps, hand_style
-from . import check, given, layout, sheet as _sheet, spelling, tables
+from . import check, given, layout, names, sheet as _sheet, spelling, tables
 from .layout import Item, Page, Sheet
 from .worksheet import WorksheetError
 
@@ -70,6 +71,7 @@ def render(ws, data, *, source: str = "", parts=None, seed: int | None = None,
     """
     ws, parts, source = given.worksheet("ws", ws), given.parts("parts", parts), given.text("source", source)
     seed, data_file = given.seed("seed", seed), given.optional_path("data_file", data_file)
+    student, student_id = _name("student", student), _name("student_id", student_id)
     parts = ws.run(data) if parts is None else parts
     steps = ws.join(parts)
     sheet = ws.sheet
@@ -145,6 +147,16 @@ def _bounded(sheet: Sheet, steps: Steps) -> None:
 
 
 # -- the graph the script marks with ----------------------------------------------------
+
+def _name(what: str, x) -> str:
+    """A name or id the page saves into the answers file: what ``check`` reads back (one
+    line of at most NAME_LENGTH characters, no control characters)."""
+    x = given.text(what, x)
+    if len(x) > check.NAME_LENGTH or any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in x):
+        raise ValueError(f"{what}: expected one line of at most {check.NAME_LENGTH} characters, got "
+                         f"{names.shown(x[:40])!r}")
+    return x
+
 
 def graph(sheet: Sheet, steps: Steps, *, worksheet: str, seed: int | None = None,
           data_file: str | None = None, student_id: str = "") -> dict:

@@ -15,7 +15,7 @@ from .layout import Sheet
 
 def page_text(sheet: Sheet, steps: Steps, k: int, *, hand: bool = True, decimals: int = 4) -> str:
     """Page ``k`` (from 1): its title, what to do, and every matrix on it."""
-    sheet, steps = given.sheet("sheet", sheet), given.steps("steps", steps)
+    sheet, steps = given.sheet_and_steps(sheet, steps)
     k = given.number_of("k", k, len(sheet.pages), "a page number")
     hand, decimals = given.boolean("hand", hand), given.decimals("decimals", decimals)
     page = sheet.pages[k - 1]
@@ -58,12 +58,22 @@ def sheet_text(sheet: Sheet, steps: Steps, *, hand: bool = True, decimals: int =
 
 def key_pages(ws, data: dict, *, dpi: float = 50, source: str = ""):
     """The answer key's pages as figures, small enough to show in a notebook after each
-    page's printout."""
+    page's printout. ``dpi``: more than 0, at most 600."""
+    dpi = _dpi(dpi)
     figs, _ = _sheet.worksheet_pages(ws, data, key=True, source=source)
     _sheet.close(figs)  # shown where the notebook displays them, not all at once; closing resets dpi
     for fig in figs:
         fig.set_dpi(dpi)
     return figs
+
+
+def _dpi(dpi) -> float:
+    from ..validate import positive
+
+    dpi = positive("dpi", dpi)
+    if dpi > 600:
+        raise ValueError(f"dpi: expected a number > 0 and at most 600, got {dpi:g}")
+    return dpi
 
 
 def show_page(ws, steps: Steps, k: int, *, hand: bool = True, keys=None):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import math
+from fractions import Fraction
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -769,7 +770,15 @@ def _and(v) -> str:
 
 def _setting(v) -> str:
     if isinstance(v, float):
-        return "e" if v == math.e else format_number(v, hand=True)
+        if v == math.e:
+            return "e"
+        text = format_number(v, hand=True)
+        # as the sheet writes numbers, unless that hides the value (base 1.0000001 is not 1)
+        try:
+            shown = float(Fraction(text))
+        except ValueError:
+            shown = None
+        return text if shown == v else f"{v:.12g}"
     if isinstance(v, tuple):
         return _and(v)
     return str(v)
@@ -803,6 +812,12 @@ def save(figs, path: str | Path) -> list[Path]:
     """Write the pages: one PDF, or one PNG per page (``name.png``, ``name-2.png`` ...),
     drawn in memory first, then written by :func:`aibyhand.output.write_all` (all or
     nothing; one line naming the file when it cannot be)."""
+    from matplotlib.figure import Figure
+
+    if isinstance(figs, (str, bytes)) or not isinstance(figs, (list, tuple)) or not figs \
+            or not all(isinstance(f, Figure) for f in figs):
+        raise TypeError(f"figs: expected a non-empty list of pages (the figures worksheet_pages "
+                        f"returns), got {type(figs).__name__}")
     try:
         path = output.check(path, suffixes=(".pdf", ".png"))
         if path.suffix.lower() == ".pdf":

@@ -758,7 +758,7 @@ def _fit_mask(need: np.ndarray, shape: tuple) -> np.ndarray:
 def count(sheet: Sheet, steps: Steps) -> list[BoxCost]:
     """Every boxed matrix of ``sheet`` with what each of its asked cells costs, in sheet
     order (see the module docstring for the rules)."""
-    sheet, steps = given.sheet("sheet", sheet), given.steps("steps", steps)
+    sheet, steps = given.sheet_and_steps(sheet, steps)
     return _Sheet(sheet, steps).count()
 
 
@@ -799,6 +799,9 @@ def format_stats(st: Stats, *, model: Model = MODEL, top: int = 5) -> str:
     """What ``aibyhand sheet NAME --stats`` prints: pages, boxes, operations by kind, the
     hard operations by box and cell, the minutes and the model; then each page's share
     and the costliest boxes."""
+    if not isinstance(st, Stats):
+        raise TypeError(f"st: expected the Stats of stats.measure(ws), got {type(st).__name__}")
+    top = given.integer("top", top, minimum=0)
     src = f" ({st.source})" if st.source else ""
     lines = [f"{st.worksheet}{src}: {st.pages} pages, {st.cells} boxes",
              f"operations: {_ops_line(st.ops)} (not counting x0, x+-1, +0)"]

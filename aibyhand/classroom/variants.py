@@ -148,7 +148,13 @@ def make(name: str, seed: int) -> dict:
 
     Seeds below :data:`DISTINCT` take the draw that :func:`choose` picked for them (kept
     in ``worksheets/variants.toml``), so no seed waits for the ones before it. The caller
-    gets its own copy of the numbers."""
+    gets its own copy of the numbers. ``name``: a worksheet of :data:`FINAL`;
+    ``seed``: 0 to 999,999,999."""
+    from . import given
+
+    if not isinstance(name, str) or name not in FINAL:
+        raise ValueError(f"name: expected one of {', '.join(FINAL)}, got {given._short(name)}")
+    seed = given.seed("seed", seed)
     return _copy(_make_now(name, seed) if _CHOOSING is not None else _make(name, seed))
 
 

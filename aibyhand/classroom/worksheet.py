@@ -100,7 +100,7 @@ def read_toml(path: Path) -> dict:
         raise WorksheetError(f"{path}: larger than {MAX_BYTES // 1024} KB; a worksheet or answers "
                              f"file is a few KB")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8").removeprefix("\ufeff")  # a BOM, as Windows editors save
     except UnicodeDecodeError:
         raise WorksheetError(f"{path}: not a text file (not UTF-8)") from None
     depth, parts = _depth(text)
@@ -113,8 +113,8 @@ def read_toml(path: Path) -> dict:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         hint = ""
-        if any(re.search(r"=\s*\[?[\s\d,.\[\]-]*\d+\s*/\s*\d+", _code(line))
-               for line in text.splitlines()):
+        if any(re.search(r"(=|^|[\[,])\s*\[?[\s\d,.\[\]-]*\d+\s*/\s*\d+", _code(line))
+               for line in text.splitlines()):  # also a row of a matrix over several lines
             hint = "; write a fraction in quotes, as \"3/13\""
         raise WorksheetError(f"{path}: not valid TOML ({err}){hint}") from None
     except (RecursionError, MemoryError, ValueError) as err:
@@ -407,6 +407,11 @@ class Worksheet:
 
     def join(self, parts: list[Steps]) -> Steps:
         """The parts :attr:`run` returned, as one :class:`Steps`."""
+        from . import given
+
+        parts = given.parts("parts", parts)
+        if parts is None:
+            raise TypeError("parts: expected what the worksheet's run(data) returned (a list of Steps), got None")
         out = Steps(self.title, parts[0].meta)
         for part in parts:
             out.extend(part)

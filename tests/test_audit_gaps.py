@@ -225,3 +225,66 @@ def test_a_blank_box_after_a_slip_carries_on_to_the_exact_chain():
     assert _verdicts(steps, u=0.34, v2=3.33)["v2"] == "right"     # the exact chain's: right
     assert _verdicts(steps, u=0.34, v2=3.41)["v2"] == "wrong"
     assert _verdicts(steps, u=0.34, v2=3.30)["v2"] == "wrong"
+
+
+# -- audit 2 survivors: check.py (B3, B9, B10) -------------------------------------------------
+
+def test_a_row_number_that_is_not_whole_is_wrong_in_an_argmax_box():
+    """An argmax box holds a row number: k2's exact row is 0 (33.33 > 33.2), and with v
+    blank row 0 is right. 0.5 is no row at all, so it is wrong, not read as row 0."""
+    steps = R.steps()
+    assert _verdicts(steps, k2=0.0)["k2"] == "right"
+    assert _verdicts(steps, k2=0.5)["k2"] == "wrong"
+
+
+def test_a_matrix_whose_boxes_are_all_right_is_headed_right():
+    """_status: a matrix all right is headed "right"; "follow-through" is for one with
+    some follow-through. r = P^T[:1] * [1 | 2 | 1.5] = [1*1, 3*2, 3*1.5] = [1, 6, 4.5]."""
+    steps = R.steps()
+    report = check.mark(R.SHEET, steps, R.boxes(r=[1.0, 6.0, 4.5]))
+    assert {m.verdict for m in report.marks if m.cell.item == "r"} == {"right"}
+    heading = next(line for line in report.format().splitlines() if re.search(r"\br = ", line))
+    assert heading.split()[0] == "right", heading
+
+
+def test_the_score_counts_follow_through_boxes():
+    """score = (right + follow-through) / boxes. u = 1.33 (wrong: 1/3), then v = 133 and
+    v2 = 13.3 worked right from it (follow-through): 2 of the sheet's 14 boxes."""
+    steps = R.steps()
+    report = check.mark(R.SHEET, steps, R.boxes(u=1.33, v=133.0, v2=13.3))
+    assert len(report.marks) == 14
+    assert report.counts()["follow"] == 2 and report.counts()["right"] == 0
+    assert report.score == pytest.approx(2 / 14)
+
+
+# -- audit 2 survivors: classview (D11, D13, D17) -----------------------------------------------
+
+def test_a_box_that_cannot_be_read_is_drawn_as_wrong():
+    """shares(): the plot's colours are right, follow, "wrong or cannot read" and not done:
+    u written "half" (cannot read) is all wrong, and every matrix's shares add up to 1."""
+    steps = R.steps()
+    got = check.read(R.SHEET, steps, {"u": [["half"]]}, "answers")
+    assert got.unreadable
+    report = check.mark(R.SHEET, steps, got)
+    assert [m.verdict for m in report.marks if m.cell.item == "u"] == ["unreadable"]
+    shares = dict(classview.shares(report))
+    assert shares["u"] == {"right": 0.0, "follow": 0.0, "wrong": 1.0, "": 0.0}
+    for item, share in shares.items():
+        assert sum(share.values()) == pytest.approx(1.0), item
+
+
+@pytest.mark.parametrize("text", ["-1+1", "-cmd|' /C calc'!A0", "-x"])
+def test_a_cell_starting_with_a_minus_is_written_as_text(text):
+    """cell(): a text cell starting with =, +, -, @, tab or CR gets a leading ' so no
+    spreadsheet runs it as a formula."""
+    assert classview.cell(text) == "'" + text
+
+
+def test_two_files_of_one_student_with_one_id_are_told_apart_by_file():
+    """labelled(): two hand-ins that print the same name add their id if the ids tell them
+    apart, else their file: the same student (same id) handing in twice gets the files."""
+    a = classview.HandIn("/x/a.toml", "Ana", "7")
+    b = classview.HandIn("/x/b.toml", "Ana", "7")
+    c = classview.HandIn("/x/c.toml", "Ana", "8")
+    got = [h.label for h in classview.labelled([a, b, c])]
+    assert got == ["Ana (/x/a.toml)", "Ana (/x/b.toml)", "Ana [8]"]

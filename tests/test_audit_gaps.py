@@ -288,3 +288,49 @@ def test_two_files_of_one_student_with_one_id_are_told_apart_by_file():
     c = classview.HandIn("/x/c.toml", "Ana", "8")
     got = [h.label for h in classview.labelled([a, b, c])]
     assert got == ["Ana (/x/a.toml)", "Ana (/x/b.toml)", "Ana [8]"]
+
+
+# -- audit 2 survivors: variants (D2, D5, D6) ---------------------------------------------------
+
+@pytest.mark.parametrize("own, flagged", [(0.015, True), (0.025, False)])
+def test_one_own_positive_probability_below_0_02_is_enough(monkeypatch, own, flagged):
+    """problems(): a sheet is refused if any own-positive probability (prob's diagonal) is
+    below 0.02. InfoNCE seed 0's diagonal is 0.6, 0.2, 0.69 (all above); the second made
+    0.015 (the others kept well above) is flagged, 0.025 is not."""
+    from aibyhand import steps as steps_module
+    real = steps_module.Steps.entries
+
+    def entries(self):
+        out = []
+        for st in real(self):
+            if st.name == "prob":
+                p = np.array(st.value, float)
+                p[1, 1] = own
+                st = dataclasses.replace(st, value=p)
+            out.append(st)
+        return out
+
+    monkeypatch.setattr(steps_module.Steps, "entries", entries)
+    got = matching(variants.problems("infonce", seed0("infonce")), r"prob: an own-positive probability below 0\.02")
+    assert bool(got) == flagged, got
+
+
+def test_a_variant_with_the_same_final_value_or_too_many_shared_boxes_is_not_far(monkeypatch):
+    """_Kept.far: seeds share neither their final value nor more than a fifth
+    (MAX_SHARED) of their boxes; either one alone makes a candidate not far."""
+    monkeypatch.setattr(variants, "final", lambda name, d: np.asarray(d["final"], float))
+    monkeypatch.setattr(variants, "_box_values", lambda name, d: np.asarray(d["boxes"], float))
+    kept = variants._Kept("infonce")
+    assert kept.add({"final": [1.0], "boxes": list(range(10))})
+    assert kept.far({"final": [1.0], "boxes": list(range(10, 20))}) is None            # same final
+    assert kept.far({"final": [2.0], "boxes": [0, 1, 2] + list(range(13, 20))}) is None  # 3/10 shared
+    assert kept.far({"final": [2.0], "boxes": [0] + list(range(11, 20))}) is not None    # 1/10 shared
+
+
+def test_a_tie_for_the_best_match_is_not_strictly_best():
+    """_own_best: every anchor's own positive must be its strictly best match. In the
+    first batch anchor 0 ties its own positive with positive 1 (1 and 1): not strictly
+    best. The second batch (the identity) is."""
+    tie = [[1.0, 1.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    got = variants._own_best(np.array([tie, np.eye(3)]))
+    assert got.tolist() == [False, True]

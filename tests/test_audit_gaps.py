@@ -334,3 +334,21 @@ def test_a_tie_for_the_best_match_is_not_strictly_best():
     tie = [[1.0, 1.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
     got = variants._own_best(np.array([tie, np.eye(3)]))
     assert got.tolist() == [False, True]
+
+
+# -- audit 2 survivor: classset's pinned seeds are keyed by id (D15) ----------------------------
+
+def test_a_recorded_seed_is_kept_for_a_student_with_an_id(tmp_path):
+    """A roster.toml already in the folder keeps its students' seeds; a student's key is
+    their id, or their name without one. Ana (id s1) and Ben (no id) were given seeds
+    12345 and 678 before: both keep them."""
+    from aibyhand.classroom import classset
+    path = tmp_path / "roster.toml"
+    path.write_text('worksheet = "infonce"\n\n'
+                    '[[student]]\nname = "Ana"\nid = "s1"\nseed = 12345\nfiles = "students/ana"\n\n'
+                    '[[student]]\nname = "Ben"\nseed = 678\nfiles = "students/ben"\n', encoding="utf-8")
+    pinned = classset.read_pinned(path, "infonce")
+    assert pinned == {"s1": 12345, "Ben": 678}
+    students = [classset.Student("Ana", "s1"), classset.Student("Ben")]
+    classset.assign("infonce", students, pinned)
+    assert [(s.seed, s.moved) for s in students] == [(12345, 0), (678, 0)]

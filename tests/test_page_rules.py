@@ -211,3 +211,28 @@ def test_each_enclosure_is_sound_and_tight(tab):
         if problem:
             problems.append(f"{case.text} (seed {seed}): {problem}")
     assert not problems, problems[:6]
+
+
+# -- audit 2 survivors: the page's argmax on a tie (C5) and its sign hint (C10) ----------------
+
+ARGMAX = "([t, v]) => window.aibyhand.evaluate(t, v)"
+
+
+def test_argmax_of_a_tie_is_the_first_row_as_numpy(tab):
+    """formula's docstring and the page's: argmax takes each column's first largest row,
+    as NumPy. P's column 0 (1, 3, 3) ties rows 1 and 2: row 1; column 1 (2, 2, 1) ties
+    rows 0 and 1: row 0. [[1], [1]]: row 0."""
+    tree = json.loads(json.dumps(formula.parse("argmax(A)", {"A": "A"}).to_json()))
+    for a, want in ((R.P, [[1, 0]]), (np.array([[1.0], [1.0]]), [[0]]), (np.array([[2.0, 0.0], [2.0, 0.0]]), [[0, 0]])):
+        got = tab.evaluate(ARGMAX, [tree, {"A": plain(a)}])
+        np.testing.assert_array_equal(np.array(got["lo"], float), want)
+
+
+def test_no_sign_hint_where_the_value_is_whole(tab):
+    """check.hint, on the page too: "check the sign" is not given where the value it
+    points to is whole (it would give the answer away). c[1] = rowsum(P)[0] = 1 + 2 = 3:
+    written -3, wrong, and no sign hint; r[3] = 3 * 1.5 = 4.5 written -4.5 gets one."""
+    got = verdicts(tab, **{"c[1]": "-3"})
+    assert got["c[1]"] == "wrong"
+    assert "check the sign" not in hints(tab, **{"c[1]": "-3"})["c[1]"]
+    assert hints(tab, **{"r[3]": "-4.5"})["r[3]"].startswith("r[3]: check the sign")

@@ -52,3 +52,17 @@ def test_seeds_and_class_sheet_are_checked_and_stated(capsys):
     assert "1 to 200" in capsys.readouterr().err
     readme = " ".join(README.split())
     assert "`--seeds N` (1 to 200;" in readme and "`aibyhand bench --variants`" in readme
+
+
+def test_a_browser_that_will_not_start_is_one_line_not_a_traceback(monkeypatch, tmp_path):
+    """`bench --page` where Chromium cannot start (here: a program that is not a browser)
+    reports why in one line instead of playwright's traceback."""
+    pytest.importorskip("playwright")
+    from aibyhand.classroom import pagebench
+
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(pagebench, "CHROMIUM", str(fake))
+    line = pagebench.report()
+    assert "\n" not in line and "not measured here" in line and "did not start" in line, line

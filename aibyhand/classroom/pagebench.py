@@ -79,6 +79,7 @@ def typed_values(ws, steps) -> list[tuple[layout.Cell, str]]:
 
 def measure(names=None) -> dict:
     """The figures; raises ImportError or OSError where playwright or Chromium is missing."""
+    from playwright.sync_api import Error as BrowserError
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -88,7 +89,10 @@ def measure(names=None) -> dict:
     out: dict = {"throttle": THROTTLE, "loads": {}, "sizes": {}, "cpus": os.cpu_count(),
                  "load_average": [os.getloadavg()[0]]}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        except BrowserError as err:    # no display, too little memory, not a browser at all
+            raise OSError(f"{CHROMIUM} did not start: {str(err).strip().splitlines()[0]}") from None
         out["browser"] = browser.version
         built = {}
         for name in names:

@@ -406,6 +406,8 @@ def test_the_same_command_remakes_a_lost_sheet_byte_for_byte(tmp_path, capsys):
     ("name,id\nAna,1\nBen,1\n", ".csv", ["line 3", "the id '1' again (line 2)"]),
     ("name,id\nAna,1\nAna,\n", ".csv", ["line 3", "'Ana' again"]),
     ("who,id\nAna,1\n", ".csv", ["'name' column"]),
+    ("name,name\nAna,Ben\n", ".csv", ["'name' twice"]),
+    ("Name,id,ID\nAna,1,2\n", ".csv", ["'id' twice"]),
     ("name\n" + "x" * 61 + "\n", ".csv", ["line 2", "1 to 60 characters"]),
     ("name\nA\x07na\n", ".csv", ["line 2", "<U+0007>"]),
     ("\n".join(f"s{k}" for k in range(301)), ".txt", ["301 students", "at most 300"]),

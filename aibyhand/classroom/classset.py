@@ -136,6 +136,9 @@ def _csv(text: str, path: Path) -> list[Student]:
     if "name" not in head:
         raise WorksheetError(f"{path}: expected a header row with a 'name' column (and "
                              f"optionally 'id'), got {names.shown(header[:60])!r}")
+    twice = next((c for c in ("name", "id") if head.count(c) > 1), None)
+    if twice:      # which of the two would be the student's is anybody's guess
+        raise WorksheetError(f"{path}: the header row has the column {twice!r} twice; give it once")
     at_name, at_id = head.index("name"), head.index("id") if "id" in head else None
     out = []
     for k, row in enumerate(rows[start + 1:], start=start + 2):

@@ -66,3 +66,13 @@ def test_a_browser_that_will_not_start_is_one_line_not_a_traceback(monkeypatch, 
     monkeypatch.setattr(pagebench, "CHROMIUM", str(fake))
     line = pagebench.report()
     assert "\n" not in line and "not measured here" in line and "did not start" in line, line
+
+
+def test_a_class_set_that_cannot_be_made_is_reported_in_one_line_not_a_traceback():
+    """A class the class set refuses (here 301 students, over its 300) is a line of the
+    report saying why; the variant times are still reported."""
+    r = bench.variants_report(names=["head"], seeds=1, class_sheets=("head",), class_size=301)
+    text = bench.format_variants(r)
+    line = next(ln for ln in text.splitlines() if ln.startswith("class set of 301"))
+    assert "could not be made" in line and "at most 300" in line, line
+    assert any(ln.strip().startswith("head") for ln in text.splitlines())

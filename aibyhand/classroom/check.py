@@ -43,6 +43,7 @@ import numpy as np
 
 from .. import formula
 from ..steps import Steps, format_number, matrix
+from ..validate import _short
 from . import given, layout, names, spelling, tables
 from .layout import Cell, Sheet
 from .worksheet import WorksheetError, digits, read_toml
@@ -621,11 +622,6 @@ def _boxes(sheet: Sheet, steps: Steps, boxes: Mapping) -> dict[str, np.ndarray]:
                              f"{arr.shape}")
         out[name] = arr
     return out
-
-
-def _short(x) -> str:
-    text = repr(x)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def honest(sheet: Sheet, steps: Steps, decimals: int = 2) -> dict[str, np.ndarray]:

@@ -96,6 +96,7 @@ def check_params(params, names=PARAMS) -> dict[str, np.ndarray]:
     return p
 
 
+@validate.overflow_checked
 def forward(params, sentences, *, mask: str, base: float = math.e) -> Steps:
     """Run the block on one sentence or a batch, every intermediate recorded.
 

@@ -435,12 +435,12 @@ def _answers_sheet(args, path, answers):
     seed = answers.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise WorksheetError(f"{path}: seed: expected an integer, got {seed!r}")
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise WorksheetError(f"{path}: seed: expected an integer from 0 to {MAX_SEED:,}, got {_int(seed)}")
     if seed is not None and args.seed is not None and seed != args.seed:
         raise WorksheetError(f"{path}: these answers are for --seed {seed}, not --seed {args.seed}")
     if seed is not None and args.data:
         raise WorksheetError(f"{path}: these answers are for seed {seed}, not the numbers in {args.data}")
-    if seed is not None and not 0 <= seed <= MAX_SEED:
-        raise WorksheetError(f"{path}: seed: expected an integer from 0 to {MAX_SEED:,}, got {_int(seed)}")
     try:
         return _load(args, seed, seed_from=f"the seed in {path}")
     except UsageError as err:

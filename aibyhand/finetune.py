@@ -31,6 +31,7 @@ TRAINABLE = (*backbone.PARAMS, *HEAD)
 MAX_STEPS = 100_000      # steps of one train() call
 
 
+@validate.overflow_checked
 def head_step(Xa, Xp, W_up, W_down, *, dims=(8, 4, 2), temperature: float = 1.0, lr: float,
               base: float = math.e, after: bool = False, update=HEAD) -> Steps:
     """One SGD step of the projection head on the MRL loss.

@@ -27,6 +27,7 @@ from .steps import Steps, labels
 __all__ = ["forward", "backward"]
 
 
+@validate.overflow_checked
 def forward(X, W_up, W_down, T, *, dims=(4, 2)) -> Steps:
     """The head as one matrix, its truncations, and distillation to a wider teacher.
 

@@ -28,6 +28,7 @@ __all__ = ["forward", "backward", "lesson", "rankings", "top1"]
 LESSON = "What this showed: at which widths each anchor still ranks its own positive first"
 
 
+@validate.overflow_checked
 def forward(A, P, *, dims=(8, 4, 2), weights=None, temperature: float = 1.0,
             base: float = math.e) -> Steps:
     """Matryoshka loss of (anchor, positive) pairs at the widths ``dims``.

@@ -15,6 +15,7 @@ the loss. MRL asks for it in the first coordinates.
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -27,6 +28,7 @@ MAX_NUMBERS = 2**25      # entries of one array pairs() or init_head() makes: 25
 MAX_STEPS = 100_000      # SGD steps of one train() call
 
 
+@validate.overflow_checked
 def pairs(n: int, *, d: int = 768, k: int = 256, nuisance: int = 96, noise: float = 0.6,
           strength: float = 3.0, decay: float = 0.5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """``n`` (anchor, positive) pooled vectors, columns of two (d, n) arrays.
@@ -107,10 +109,11 @@ def train(Xa, Xp, W_up, W_down, *, dims, steps: int, batch: int = 128, lr: float
     seed = validate.integer("seed", seed, minimum=0)
     rng = np.random.default_rng([seed, 9])
     losses = []
-    for _ in range(steps):
+    for t in range(steps):
         idx = rng.choice(Xa.shape[1], size=batch, replace=False)
-        s = finetune.head_step(Xa[:, idx], Xp[:, idx], W_up, W_down, dims=dims,
-                               temperature=temperature, lr=lr)
+        with finetune._after_the_step(lr) if t else contextlib.nullcontext():   # the weights are lr's
+            s = finetune.head_step(Xa[:, idx], Xp[:, idx], W_up, W_down, dims=dims,
+                                   temperature=temperature, lr=lr)
         W_up, W_down = s["W_up_new"], s["W_down_new"]
         losses.append(float(s["loss"]))
     return W_up, W_down, np.array(losses)

@@ -13,6 +13,7 @@ same entries.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -310,8 +311,20 @@ def _labels(labels) -> tuple | None:
 
 
 def _format_meta(value) -> str:
+    """A setting as the header shows it: short (``0.5``, ``3``), and never a different
+    number (1/3 is ``1/3``, not ``0.333333``; 1.0000000001 is not ``1``)."""
     if isinstance(value, float):
-        return f"{value:g}"
+        short = f"{value:g}"
+        if not math.isfinite(value) or float(short) == value:
+            return short
+        f = Fraction(value).limit_denominator(30)
+        if abs(float(f) - value) <= 1e-12 * abs(value):
+            d = f.denominator
+            for p in (2, 5):
+                while d % p == 0:
+                    d //= p
+            return f"{f.numerator}/{f.denominator}" if d > 1 else f"{float(f):g}"   # 1/3; 3/10 as 0.3
+        return repr(value)
     if isinstance(value, (tuple, list)):
         return "(" + ", ".join(_format_meta(v) for v in value) + ")"
     return str(value)

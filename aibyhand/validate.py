@@ -7,6 +7,7 @@ broadcasting error or leaves as a silent NaN.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Mapping, Sequence
@@ -61,6 +62,17 @@ def all_finite(name: str, arr: np.ndarray) -> None:
         where = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(f"{name}: expected finite numbers, got {arr[where]} at index "
                          f"{where if len(where) != 1 else where[0]}")
+
+
+def overflow_checked(fn):
+    """For a function that checks every result it computes with :func:`finite_from`: an
+    overflow on the way is reported once, by that check's one-line error, not also by
+    NumPy's RuntimeWarning."""
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return fn(*args, **kwargs)
+    return run
 
 
 def finite_from(result: np.ndarray, what: str, inputs: dict) -> None:

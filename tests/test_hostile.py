@@ -2124,6 +2124,14 @@ ROUND3_API = [
     ("key_pages dpi 10^6", lambda: _classroom("printout").key_pages(_INFONCE, _INFONCE.load(), dpi=1e6), err(VE, "dpi", says=["600"])),
     ("sheet.save no pages", lambda: _classroom("sheet").save([], "/nonexistent/x.pdf"), err(TE, "figs")),
     ("sheet.save a string", lambda: _classroom("sheet").save("x", "/nonexistent/x.pdf"), err(TE, "figs")),
+    # what round 3 left, done since
+    ("names.slug a lone surrogate", lambda: _classroom("names").slug("\ud800x"), err(VE, "name", says=["U+D800"])),
+    ("seed_of a lone surrogate", lambda: _classroom("classset").seed_of("infonce", "a\udfffb"), err(VE, "key", says=["U+DFFF"])),
+    ("spelling.value of what read() never gives", lambda: _classroom("spelling").value("abc"), err(VE, "text", says=["'abc'"])),
+    ("spelling.value of a fraction over 0", lambda: _classroom("spelling").value("1/0"), err(VE, "text", says=["'1/0'"])),
+    ("classview.plot of no hand-ins", lambda: _classroom("classview").plot([], title="x"), err(VE, "hand_ins")),
+    ("classview.HandIn file 5", lambda: _classroom("classview").HandIn(file=5), err(TE, "file", says=["int"])),
+    ("classview.HandIn seed -3", lambda: _classroom("classview").HandIn(file="a.toml", seed=-3), err(VE, "seed")),
 ]
 
 
@@ -2137,6 +2145,59 @@ def test_a_float128_overflow_is_one_error_and_no_numpy_warning():
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match=r"^A: expected finite numbers"):
             infonce.forward(np.full((2, 2), np.float128("1e400")), np.ones((2, 2)))
+
+
+def _huge_etok():
+    d = _classroom("variants").make("decode", 0)
+    return decode.forward(times(d["model"], Etok=1e200), d["sentence"], base=3)
+
+
+def _finetune_lr(lr):
+    d = _classroom("variants").make("finetune", 0)
+    return finetune.train(d["model"], d["anchors"], d["positives"], n_steps=1, lr=lr, base=3)
+
+
+def _scale_lr(lr):
+    Xa, Xp = scale.pairs(64, d=16, k=8, nuisance=4)
+    W_up, W_down = scale.init_head(d=16, d_up=32)
+    return scale.train(Xa, Xp, W_up, W_down, dims=(8, 4), steps=2, batch=8, lr=lr)
+
+
+_HEAD = catalog.get("head").load()
+
+OVERFLOWS = [
+    ("mrl.forward weights 1e308", lambda: mrl.forward(np.eye(8)[:, :3] + 1, np.eye(8)[:, :3] + 2, weights=[1e308] * 3),
+     "weights"),
+    ("head.forward weights x 1e200", lambda: head.forward(_HEAD["X"], _HEAD["W_up"] * 1e200, _HEAD["W_down"] * 1e200,
+                                                          _HEAD["T"], dims=_HEAD["dims"]), "W_up"),
+    ("scale.pairs strength 1e308", lambda: scale.pairs(8, strength=1e308), "noise"),
+    ("scale.train lr 1e300", lambda: _scale_lr(1e300), "lr"),
+    ("decode.forward Etok x 1e200", _huge_etok, "Etok"),
+    ("finetune.train lr 1e300", lambda: _finetune_lr(1e300), "lr"),
+]
+
+
+@pytest.mark.parametrize("call, first", [pytest.param(c, n, id=i) for i, c, n in OVERFLOWS])
+def test_an_overflow_is_one_error_and_no_numpy_warning(call, first):
+    """The one-line error says it; NumPy's RuntimeWarning on stderr beside it would say it
+    again, in NumPy's words."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with bounded(), pytest.raises(ValueError) as got:
+            call()
+    message = str(got.value)
+    assert "\n" not in message and message.split(":")[0].split(", ")[0] == first, message
+    assert "overflow" in message or "too far" in message, message
+
+
+@pytest.mark.parametrize("changes, header", [({"base": 1.0000000001}, "base = 1.0000000001"),
+                                             ({"temperature": 1 / 3}, "temperature = 1/3"),
+                                             ({"temperature": 0.1 + 0.2}, "temperature = 0.3"),
+                                             ({"temperature": 0.05}, "temperature = 0.05")])
+def test_the_printout_header_never_rounds_a_setting_into_another(changes, header):
+    """``show``'s header: base 1.0000000001 is not "base = 1"; 1/3 is "1/3", not 0.333333."""
+    data = {**_INFONCE.load(), **changes}
+    assert header in str(_INFONCE.steps(data)).splitlines()[1]
 
 
 @pytest.mark.parametrize("changes, shown", [({"base": 1.0000000001}, "base 1.0000000001"),
@@ -2176,6 +2237,9 @@ ROUND3_CLI = [
     ("class -o a folder that cannot be made", lambda f: (["class", "infonce", _roster(f, "Ana\n"), "-o", "/proc/aibyhand-no/class"],
                                                          2, ["-o /proc/aibyhand-no/class"])),
     ("bench --step --budgets", lambda f: (["bench", "--step", "--budgets"], 2, ["--step", "--budgets"])),
+    ("check --data, answers with seed -3", lambda f: (["check", "infonce", f.answers_with("infonce", {"seed": -3}),
+                                                       "--data", f.data_path("infonce")], 2,
+                                                      ["seed", "0 to 999,999,999", "-3"], ["not the numbers in"])),
 ]
 
 

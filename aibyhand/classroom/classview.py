@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -56,6 +57,15 @@ class HandIn:
     report: Report | None = None
     error: str = ""
     label: str = ""     # the name the summary prints: set by :func:`labelled`
+
+    def __post_init__(self):
+        if not isinstance(self.file, (str, os.PathLike)):
+            raise TypeError(f"file: expected a path, got {type(self.file).__name__} "
+                            f"{given._short(self.file)}")
+        self.file = os.fspath(self.file)
+        for key in ("student", "id", "error", "label"):
+            given.text(key, getattr(self, key))
+        given.seed("seed", self.seed)
 
 
 def labelled(hand_ins: Sequence[HandIn]) -> list[HandIn]:
@@ -249,6 +259,8 @@ def plot(hand_ins: Sequence[HandIn], *, title: str):
     Laid out in inches, so that every row, column and label keeps its size however many
     students there are: the grid on the left, the most-missed matrices at its top right."""
     hand_ins, title = given.hand_ins("hand_ins", hand_ins), given.text("title", title)
+    if not hand_ins:
+        raise ValueError("hand_ins: expected at least one answers file, got none")
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch, Rectangle
     from matplotlib.ticker import MaxNLocator

@@ -115,6 +115,11 @@ def path(name: str, x) -> Path:
 def text(name: str, x) -> str:
     if not isinstance(x, str):
         raise TypeError(f"{name}: expected a string, got {type(x).__name__} {_short(x)}")
+    try:
+        x.encode("utf-8")
+    except UnicodeEncodeError as err:   # a lone surrogate: no file or page can hold it
+        raise ValueError(f"{name}: expected text, got a lone surrogate U+{ord(x[err.start]):04X} "
+                         f"at character {err.start}") from None
     return x
 
 

@@ -105,5 +105,9 @@ def value(text: str, words=()) -> float:
         return float("nan")
     if text in words:
         return float(words.index(text))
+    if not NUMBER.fullmatch(text) or (text.partition("/")[2] and Fraction(text.partition("/")[2]) == 0):
+        raise ValueError(f"text: expected what read() gives (blank, a number like -0.25, a "
+                         f"fraction like 3/13{' or one of the words' if words else ''}), "
+                         f"got {given._short(text)}")
     top, _, bottom = text.partition("/")
     return float(Fraction(top) / Fraction(bottom)) if bottom else float(Fraction(top))

@@ -357,12 +357,14 @@ def roster(n: int = CLASS_SIZE) -> str:
     return "".join(f"Student {k:03d}\n" for k in range(1, n + 1))
 
 
-def class_time(name: str = CLASS_SHEET, n: int = CLASS_SIZE) -> tuple[float, float]:
+def class_time(name: str = CLASS_SHEET, n: int = CLASS_SIZE) -> tuple[float, float, int]:
     """Seconds for ``aibyhand class NAME ROSTER -o DIR`` with ``n`` students, run as the
     instructor runs it (a fresh process), into a folder of its own that is removed after:
-    ``(wall clock, the process's CPU time)`` (on a busy machine the two part)."""
+    ``(wall clock, the process's CPU time, the students it could not keep apart from every
+    other)`` (on a busy machine the first two part)."""
     import resource
     import tempfile
+    import tomllib
 
     with tempfile.TemporaryDirectory(prefix="aibyhand-bench-") as tmp:
         path = os.path.join(tmp, "roster.txt")
@@ -374,9 +376,11 @@ def class_time(name: str = CLASS_SHEET, n: int = CLASS_SIZE) -> tuple[float, flo
                               os.path.join(tmp, "class")], capture_output=True, text=True)
         seconds = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if out.returncode:
-        raise RuntimeError(f"class {name}: {out.stderr.strip().splitlines()[-1] if out.stderr else out.returncode}")
-    return seconds, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        if out.returncode:
+            raise RuntimeError(f"class {name}: {out.stderr.strip().splitlines()[-1] if out.stderr else out.returncode}")
+        with open(os.path.join(tmp, "class", "roster.toml"), "rb") as f:
+            near = sum("shares" in e for e in tomllib.load(f)["student"])
+    return seconds, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), near
 
 
 def variants_report(names=None, seeds: int = VARIANT_SEEDS, class_sheets=(CLASS_SHEET,),
@@ -408,8 +412,9 @@ def format_variants(r: dict) -> str:
         if isinstance(got, str):
             lines.append(head + f"could not be made ({got})")
             continue
-        seconds, cpu = got
-        lines.append(head + f"{seconds:.1f} s ({seconds / r['class_size']:.2f} s a student; CPU {cpu:.1f} s)")
+        seconds, cpu, near = got
+        apart = f"; {near} not kept apart from every other" if near else ""
+        lines.append(head + f"{seconds:.1f} s ({seconds / r['class_size']:.2f} s a student; CPU {cpu:.1f} s{apart})")
     return "\n".join(lines)
 
 

@@ -489,9 +489,16 @@ def _class_set(args) -> int:
           f"answers file) with a key in {out / 'keys'}; {out / 'all-sheets.pdf'}, {out / 'all-keys.pdf'}, "
           f"{out / 'roster.toml'}")
     for s in made.students:
-        if s.moved:
+        if s.shares:
+            print(f"  {names.shown(s.name)}: seed {s.seed}, NOT kept apart: it shares {s.shares} ({s.why})")
+        elif s.moved:
             print(f"  {names.shown(s.name)}: seed {s.seed}, {s.moved} seed{'s' if s.moved != 1 else ''} "
                   f"passed over ({s.why})")
+    near = sum(bool(s.shares) for s in made.students)
+    if near:
+        print(f"aibyhand class: {near} of {n} students could not be kept apart from every other student "
+              f"({args.name} has too few variants for a class this size; {out / 'roster.toml'} lists "
+              f"with whom each shares): smaller class sets keep everyone apart", file=sys.stderr)
     for path in made.kept:
         print(f"  kept {path}: it is not a blank answers file (answers in it?)")
     return 0

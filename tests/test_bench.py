@@ -18,15 +18,17 @@ def test_the_report_gives_each_sheets_median_and_worst_and_the_class_set():
     against 1 s and 3 s; the class set's line names its worksheet and its size."""
     r = {"seeds": 20, "first": bench.FIRST_SEED, "class_size": 60,
          "times": {n: [0.2, 0.5, 4.0] if n == "embed" else [0.1, 0.3] for n in catalog.WORKSHEETS},
-         "class": {"infonce": (90.0, 80.5)}}
+         "class": {"infonce": (90.0, 80.5, 0), "mrl": (200.0, 190.0, 17)}}
     lines = bench.format_variants(r).splitlines()
     assert lines[0].startswith("seconds per variant: seeds 32-51 of each worksheet")
     assert "median 1 s, worst 3 s" in lines[0]
     rows = {line.split()[0]: line.split()[1:] for line in lines[2:2 + len(catalog.WORKSHEETS)]}
     assert set(rows) == set(catalog.WORKSHEETS)
     assert rows["embed"] == ["0.50s", "4.00s", "OVER"] and rows["head"] == ["0.20s", "0.30s", "within"]
-    assert lines[-1] == ("class set of 60: aibyhand class infonce ROSTER -o DIR, a fresh process: "
+    assert lines[-2] == ("class set of 60: aibyhand class infonce ROSTER -o DIR, a fresh process: "
                          "90.0 s (1.50 s a student; CPU 80.5 s)")
+    assert lines[-1] == ("class set of 60: aibyhand class mrl ROSTER -o DIR, a fresh process: "
+                         "200.0 s (3.33 s a student; CPU 190.0 s; 17 not kept apart from every other)")
 
 
 def test_variants_are_timed_from_nothing_and_a_class_set_really_runs():

@@ -293,7 +293,7 @@ def test_no_two_students_share_a_variant_a_final_loss_or_a_fifth_of_their_boxes(
             np.isclose(boxes[i], boxes[j], rtol=0, atol=1e-9).mean(), abs=1e-12)
     for e in entries:   # each seed follows from the worksheet and the id, after `moved` seeds passed over
         assert e["seed"] == classset.seed_of(WS, e["id"], e.get("moved", 0))
-        assert bool(e.get("moved")) == bool(e.get("why"))
+        assert bool(e.get("moved")) == bool(e.get("why")) and "shares" not in e
 
 
 def test_seeds_are_the_same_on_every_machine():
@@ -376,6 +376,60 @@ def test_students_in_roster_toml_keep_their_seeds_when_the_roster_grows(monkeypa
     pinned = classset.read_pinned(tmp_path / "roster.toml", "w")
     later = classset.assign("w", [classset.Student("Ana"), classset.Student("Ben"), classset.Student("Cai")], pinned)
     assert [(s.name, s.seed, s.moved) for s in later] == [("Ana", ana1, 1), ("Ben", ben0, 0), ("Cai", cai0, 0)]
+
+
+def test_with_no_seed_apart_from_all_a_student_takes_the_nearest_and_it_is_recorded(monkeypatch):
+    """Ben's three seeds all collide with Ana or Cai: he takes the one colliding with the
+    fewest students (then with the smallest share of boxes), never none at all, and
+    roster.toml says with whom it collides."""
+    monkeypatch.setattr(classset, "MAX_MOVES", 3)
+    ana, cai = classset.seed_of("w", "Ana"), classset.seed_of("w", "Cai")
+    ben = [classset.seed_of("w", "Ben", k) for k in range(3)]
+    boxes = {s: list(range(100 * n, 100 * n + 10)) for n, s in enumerate([ana, cai, *ben])}
+    boxes[ben[0]][:3] = boxes[ana][:3]                               # 30% of Ana's, one student
+    boxes[ben[1]][:3], boxes[ben[1]][5:8] = boxes[ana][:3], boxes[cai][5:8]   # two students
+    boxes[ben[2]][:5] = boxes[cai][:5]                               # 50% of Cai's, one student
+    finals = {s: float(n) for n, s in enumerate(boxes)}
+    fake(monkeypatch, lambda s: (finals[s], boxes[s]))
+    students = [classset.Student("Ana"), classset.Student("Cai"), classset.Student("Ben")]
+    classset.assign("w", students)
+    assert (students[2].seed, students[2].moved) == (ben[0], 0)
+    assert students[2].shares == "30% of the boxes of Ana"
+    assert "none of their 3 seeds" in students[2].why
+    assert not students[0].shares and not students[1].shares
+    got = tomllib.loads(classset.roster_toml("w", students))["student"]
+    assert got[2]["shares"] == "30% of the boxes of Ana" and "shares" not in got[0]
+    boxes[ben[0]][3:6] = boxes[cai][3:6]           # now k = 0 collides with two students, at 30%
+    for shares in ("50% of the boxes of Cai", "the same final result as Ana"):
+        if shares.startswith("the same"):          # k = 2: Ana's final loss, no box of anyone's
+            boxes[ben[2]], finals[ben[2]] = list(range(900, 910)), finals[ana]
+        students = [classset.Student("Ana"), classset.Student("Cai"), classset.Student("Ben")]
+        classset.assign("w", students)
+        assert (students[2].seed, students[2].moved, students[2].shares) == (ben[2], 2, shares)
+
+
+def test_a_class_too_large_for_its_variants_says_who_is_not_kept_apart(tmp_path, capsys, monkeypatch):
+    """One seed a student: on InfoNCE some of eight collide. The students the command
+    names as not kept apart are exactly those whose variant collides with an earlier
+    one's (checked here from the variants themselves), and the rest of the set is made."""
+    monkeypatch.setattr(classset, "MAX_MOVES", 1)
+    roster = tmp_path / "names.txt"
+    who = [f"Student {k}" for k in range(8)]
+    roster.write_text("\n".join(who) + "\n", encoding="utf-8")
+    assert main(["class", WS, str(roster), "-o", str(tmp_path / "set")]) == 0
+    out, err = capsys.readouterr()
+    data = [variants.make(WS, classset.seed_of(WS, w)) for w in who]
+    finals = [variants.final(WS, d) for d in data]
+    collide = {who[i] for i in range(len(who)) for j in range(i)
+               if np.allclose(finals[i], finals[j], rtol=0, atol=1e-9)
+               or variants.shared(WS, data[i], data[j]) > variants.MAX_SHARED}
+    assert collide, "eight InfoNCE students on one seed each: expected some to collide"
+    named = {w for w in who if f"  {w}: seed" in out and "NOT kept apart" in out.split(f"  {w}: seed")[1].split("\n")[0]}
+    assert named == collide
+    assert f"{len(collide)} of 8 students could not be kept apart" in err
+    entries = tomllib.loads((tmp_path / "set" / "roster.toml").read_text(encoding="utf-8"))["student"]
+    assert {e["name"] for e in entries if "shares" in e} == collide
+    assert all((tmp_path / "set" / "students").glob("*/*.pdf"))
 
 
 def test_the_same_command_remakes_a_lost_sheet_byte_for_byte(tmp_path, capsys):

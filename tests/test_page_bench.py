@@ -29,10 +29,21 @@ def test_it_loads_each_page_and_times_every_key(monkeypatch):
     assert r["typing"]["boxes"] == len(values) == -(-len(layout.cells(ws.sheet, steps)) // 12)
     keys = sum(len(text) for _, text in values)
     assert len(r["typing"]["keys"]) == len(r["typing"]["script"]) == len(r["typing"]["floor"]) == keys
+    assert len(r["typing"]["bare"]) == keys and all(t > 0 for t in r["typing"]["bare"])
     assert all(t > 0 for t in r["typing"]["keys"])
     text = pagebench.format_report(r)
     assert "infonce" in text and "load average" in text and ("within" in text or "OVER" in text)
-    assert "never told" in text
+    assert "never told" in text and "nothing else" in text
+
+
+def test_the_bare_page_holds_the_typed_boxes_and_nothing_else():
+    ws = catalog.get("mrl")
+    steps = ws.join(ws.run(ws.load()))
+    values = pagebench.typed_values(ws, steps)
+    bare = pagebench.bare_page(values)
+    assert "<script" not in bare and bare.count("<input") == len(values)
+    for c, _ in values:
+        assert f'data-step="{c.item}" data-row="{c.row}" data-col="{c.col}"' in bare
 
 
 @pytest.mark.parametrize("keys, verdict", [([0.01] * 9 + [0.2], "OVER"), ([0.01] * 10, "within")])

@@ -31,6 +31,14 @@ any of these ways takes ``k = 1``, then 2 ..., and ``roster.toml`` records ``k``
 with whom it collided. A ``roster.toml`` already in DIR keeps its students' seeds (a
 student added to the roster later cannot move anyone), and new students are kept apart
 from all of them.
+
+**When a worksheet has too few variants for the class.** If none of a student's
+:data:`MAX_MOVES` seeds is apart from every student before, the student still gets a
+sheet: of those seeds, the one that collides with the fewest students before (then with
+the smallest share of boxes, then the smallest ``k``; never another student's seed), and
+``roster.toml`` records with whom it collides (``shares``), as ``aibyhand class``
+prints. A hand-friendly sheet's numbers come from a small set (InfoNCE's powers of 3
+are whole fractions), so some worksheets cannot keep a class of 60 wholly apart.
 """
 
 from __future__ import annotations
@@ -69,6 +77,7 @@ class Student:
     seed: int = 0
     moved: int = 0          # k: how many of their own seeds were passed over
     why: str = ""           # with whom the seeds passed over collided
+    shares: str = ""        # with whom their own seed still collides (no seed was apart from all)
     stem: str = ""          # their folder and file names
 
     @property
@@ -215,7 +224,9 @@ def assign(worksheet: str, students: list[Student], pinned: dict[str, int] | Non
     for s in order:
         if s.key in pinned:
             s.seed, s.moved, s.why = pinned[s.key], 0, ""
-            _keep(kept, worksheet, s, variants.make(worksheet, s.seed))
+            data = variants.make(worksheet, s.seed)
+            s.shares = "; ".join(text for _, _, text in _clashes(kept, worksheet, data))
+            _keep(kept, worksheet, s, data)
         else:
             _choose(kept, worksheet, s)
         if progress:
@@ -224,37 +235,46 @@ def assign(worksheet: str, students: list[Student], pinned: dict[str, int] | Non
 
 
 def _choose(kept: _Kept, worksheet: str, s: Student) -> None:
-    why = []
+    why, nearest = [], None
     for k in range(MAX_MOVES):
         seed = seed_of(worksheet, s.key, k)
         if seed in kept.seeds:
             why.append(f"seed {seed} is {names.shown(kept.who[kept.seeds.index(seed)])}'s")
             continue
         data = variants.make(worksheet, seed)
-        clash = _clash(kept, worksheet, data)
-        if clash:
-            why.append(clash)
-            continue
-        s.seed, s.moved, s.why = seed, k, "; ".join(why)
-        _keep(kept, worksheet, s, data)
-        return
-    raise WorksheetError(f"{names.shown(s.name)}: no variant of {worksheet} kept apart from the "
-                         f"{len(kept.seeds)} students before in {MAX_MOVES} seeds; make smaller class sets")
+        clashes = _clashes(kept, worksheet, data)
+        if not clashes:
+            s.seed, s.moved, s.why = seed, k, "; ".join(why)
+            _keep(kept, worksheet, s, data)
+            return
+        why.append(clashes[0][2])
+        cost = (len(clashes), max(share for _, share, _ in clashes))
+        if nearest is None or cost < nearest[0]:
+            nearest = (cost, k, seed, data, clashes)
+    if nearest is None:   # every seed was another student's: cannot happen with 10^9 seeds
+        raise WorksheetError(f"{names.shown(s.name)}: all {MAX_MOVES} seeds of theirs are other students'")
+    _, k, seed, data, clashes = nearest
+    s.seed, s.moved = seed, k
+    s.why = f"none of their {MAX_MOVES} seeds was apart from all {len(kept.seeds)} students before"
+    s.shares = "; ".join(text for _, _, text in clashes)
+    _keep(kept, worksheet, s, data)
 
 
-def _clash(kept: _Kept, worksheet: str, data: dict) -> str:
-    """Why a variant may not join the class set ("" if it may)."""
+def _clashes(kept: _Kept, worksheet: str, data: dict) -> list[tuple[int, float, str]]:
+    """Every student before with whom a variant collides: ``(who, share of boxes, why)``,
+    in the order kept (empty: it may join the class set)."""
     final = variants.final(worksheet, data)
     boxes = box_values(worksheet, data)
-    for j, other in enumerate(kept.finals):
-        if other.shape == final.shape and np.allclose(other, final, rtol=0, atol=1e-9):
-            return f"the same final result as {names.shown(kept.who[j])}"
-    for j, other in enumerate(kept.boxes):
-        if other.shape == boxes.shape:
-            share = float(np.mean(np.isclose(other, boxes, rtol=0, atol=1e-9)))
-            if share > variants.MAX_SHARED:
-                return f"{share:.0%} of the boxes of {names.shown(kept.who[j])}"
-    return ""
+    out = []
+    for j, (other_final, other_boxes) in enumerate(zip(kept.finals, kept.boxes)):
+        share = float(np.mean(np.isclose(other_boxes, boxes, rtol=0, atol=1e-9))) \
+            if other_boxes.shape == boxes.shape else 0.0
+        who = names.shown(kept.who[j])
+        if other_final.shape == final.shape and np.allclose(other_final, final, rtol=0, atol=1e-9):
+            out.append((j, share, f"the same final result as {who}"))
+        elif share > variants.MAX_SHARED:
+            out.append((j, share, f"{share:.0%} of the boxes of {who}"))
+    return out
 
 
 def _keep(kept: _Kept, worksheet: str, s: Student, data: dict) -> None:
@@ -283,7 +303,8 @@ def roster_toml(worksheet: str, students: list[Student]) -> str:
     q = check.toml_string
     lines = [f"# a class set of worksheet {worksheet}: aibyhand class {worksheet} ROSTER -o DIR",
              "# each student's seed follows from the worksheet and their id (or name); 'moved' counts",
-             "# the seeds a student passed over to stay apart from the students before them",
+             "# the seeds a student passed over to stay apart from the students before them; 'shares'",
+             "# (where no seed of theirs was apart from all) with whom their variant still collides",
              f"worksheet = {q(worksheet)}", ""]
     for s in students:
         lines += ["[[student]]", f"name = {q(s.name)}"]
@@ -291,7 +312,11 @@ def roster_toml(worksheet: str, students: list[Student]) -> str:
             lines.append(f"id = {q(s.id)}")
         lines += [f"seed = {s.seed}", f"files = {q('students/' + s.stem)}"]
         if s.moved:
-            lines += [f"moved = {s.moved}", f"why = {q(s.why)}"]
+            lines.append(f"moved = {s.moved}")
+        if s.why:
+            lines.append(f"why = {q(s.why)}")
+        if s.shares:
+            lines.append(f"shares = {q(s.shares)}")
         lines.append("")
     return "\n".join(lines)
 

@@ -12,7 +12,9 @@ slowed :data:`THROTTLE` times (DevTools' CPU throttling, as a low-end phone):
   each key the time from its keydown to the first task after the next frame (the verdict
   painted), median and worst; beside it the part the page's script spends marking, and
   the floor: the same keys into the same page with its script never told of them (the
-  browser's own work for a key, which no page script can go below).
+  browser's own work for a key, which no page script can go below); and the same keys
+  into a bare page of the same boxes and nothing else (:func:`bare_page`), what a key
+  costs this browser at this throttling on any page at all.
 
 A measurement, never a test: on a shared machine the figures move with its load, so the
 report gives the load average before and after.
@@ -20,6 +22,7 @@ report gives the load average before and after.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import statistics
@@ -113,18 +116,31 @@ def measure(names=None) -> dict:
         largest = max(names, key=lambda n: out["sizes"][n][0])
         ws, steps, path = built[largest]
         values = typed_values(ws, steps)
+        bare = Path(tmp) / "bare.html"
+        bare.write_text(bare_page(values), encoding="utf-8")
         runs = {}
-        for floor in (False, True):
-            ctx, tab = _tab(browser, path, probe, floor)
-            runs[floor] = _type(tab, values)
+        for run, where, floor in (("page", path, False), ("floor", path, True), ("bare", bare, False)):
+            ctx, tab = _tab(browser, where, probe, floor)
+            runs[run] = _type(tab, values)
             ctx.close()
-        got = runs[False]
         browser.close()
     out["load_average"].append(os.getloadavg()[0])
-    out["typing"] = {"sheet": largest, "boxes": len(values), "keys": [t / 1000 for t in got["keys"]],
-                     "script": [t / 1000 for t in got["script"]],
-                     "floor": [t / 1000 for t in runs[True]["keys"]]}
+    out["typing"] = {"sheet": largest, "boxes": len(values), "keys": [t / 1000 for t in runs["page"]["keys"]],
+                     "script": [t / 1000 for t in runs["page"]["script"]],
+                     "floor": [t / 1000 for t in runs["floor"]["keys"]],
+                     "bare": [t / 1000 for t in runs["bare"]["keys"]]}
     return out
+
+
+def bare_page(values) -> str:
+    """The boxes typed into and nothing else: no sheet around them, no script, no style
+    but their size. What a key costs this browser on any page at all."""
+    boxes = "".join(f'<input data-step="{html.escape(c.item)}" data-row="{c.row}" data-col="{c.col}">'
+                    for c, _ in values)
+    return ('<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width,initial-scale=1"><title>bare</title>'
+            '<style>input{display:block;width:3.6rem;height:44px;font-size:16px}</style></head>'
+            f"<body>{boxes}</body></html>")
 
 
 def _ms(x: float) -> str:
@@ -153,6 +169,9 @@ def format_report(r: dict) -> str:
     if t.get("floor"):
         lines.append(f"    the same keys with the page's script never told (the browser's own work): "
                      f"median {_ms(statistics.median(t['floor']))}, worst {_ms(max(t['floor']))}")
+    if t.get("bare"):
+        lines.append(f"    the same keys into a page of those boxes and nothing else (what a key costs "
+                     f"on any page): median {_ms(statistics.median(t['bare']))}, worst {_ms(max(t['bare']))}")
     lines.append(f"  (the machine's load average meanwhile: {r['load_average'][0]:.1f} before, "
                  f"{r['load_average'][1]:.1f} after, on {r['cpus']} CPUs)")
     return "\n".join(lines)

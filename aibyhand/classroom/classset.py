@@ -340,32 +340,24 @@ def read_pinned(path: Path, worksheet: str) -> dict[str, int]:
 
 # -- progress -------------------------------------------------------------------------------
 
-class Progress:
-    """A one-line progress bar on ``stream`` (stderr), drawn only when it is a terminal."""
+def progress(total: int, what: str, stream=None):
+    """A tqdm progress bar on ``stream`` (stderr), drawn only when it is a terminal; its
+    note is the student's name, shown safely (:func:`~aibyhand.classroom.names.shown`)."""
+    from tqdm import tqdm
 
-    def __init__(self, total: int, what: str, stream=None):
-        self.total, self.what, self.done = total, what, 0
-        self.stream = sys.stderr if stream is None else stream
-        try:
-            self.on = bool(self.stream.isatty())
-        except (AttributeError, ValueError, OSError):
-            self.on = False
+    stream = sys.stderr if stream is None else stream
+    try:
+        on = bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):   # no stream, or a closed one
+        on = False
+    return tqdm(total=total, desc=what, file=stream, disable=not on, ascii=True, ncols=78,
+                mininterval=0, leave=True,   # a step is a student's sheet: draw every one
+                bar_format="{desc} |{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}]{postfix}")
 
-    def step(self, note: str = "") -> None:
-        self.done += 1
-        if not self.on:
-            return
-        width = 24
-        full = width * self.done // max(self.total, 1)
-        bar = "#" * full + "-" * (width - full)
-        text = f"\r{self.what} [{bar}] {self.done}/{self.total} {names.shown(note)[:30]:<30}"
-        try:
-            self.stream.write(text)
-            if self.done >= self.total:
-                self.stream.write("\n")
-            self.stream.flush()
-        except (OSError, ValueError):
-            self.on = False
+
+def _step(bar, name: str) -> None:
+    bar.set_postfix_str(names.shown(name)[:30], refresh=False)
+    bar.update()
 
 
 # -- the files ------------------------------------------------------------------------------
@@ -395,16 +387,16 @@ def make(worksheet: str, roster: str | Path, folder: str | Path, *, paper: str |
         raise WorksheetError(f"-o {folder}: is a file; expected a folder for the class set")
     _writable(folder)   # before the variants are chosen: that takes a while for a large class
     pinned = read_pinned(folder / "roster.toml", ws.name)
-    bar = Progress(len(students), "choosing variants", stream)
-    assign(ws.name, students, pinned, progress=lambda s: bar.step(s.name))
+    with progress(len(students), "choosing variants", stream) as bar:
+        assign(ws.name, students, pinned, progress=lambda s: _step(bar, s.name))
     stems(students)
     (folder / "keys").mkdir(parents=True, exist_ok=True)
-    bar = Progress(len(students), "writing sheets", stream)
     kept = []
     sheets, keys = _Pdf(), _Pdf()
-    for s in students:
-        kept += _write_student(ws, s, folder, paper, sheets, keys)
-        bar.step(s.name)
+    with progress(len(students), "writing sheets", stream) as bar:
+        for s in students:
+            kept += _write_student(ws, s, folder, paper, sheets, keys)
+            _step(bar, s.name)
     output.write(folder / "all-sheets.pdf", sheets.close())
     output.write(folder / "all-keys.pdf", keys.close())
     output.write(folder / "roster.toml", roster_toml(ws.name, students))

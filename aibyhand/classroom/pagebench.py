@@ -135,11 +135,11 @@ def measure(names=None) -> dict:
 def bare_page(values) -> str:
     """The boxes typed into and nothing else: no sheet around them, no script, no style
     but their size. What a key costs this browser on any page at all."""
-    boxes = "".join(f'<input data-step="{html.escape(c.item)}" data-row="{c.row}" data-col="{c.col}">'
+    size = 'style="display:block;width:3.6rem;height:44px;font-size:16px"'   # the page's box size
+    boxes = "".join(f'<input data-step="{html.escape(c.item)}" data-row="{c.row}" data-col="{c.col}" {size}>'
                     for c, _ in values)
     return ('<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width,initial-scale=1"><title>bare</title>'
-            '<style>input{display:block;width:3.6rem;height:44px;font-size:16px}</style></head>'
+            '<meta name="viewport" content="width=device-width,initial-scale=1"><title>bare</title></head>'
             f"<body>{boxes}</body></html>")
 
 

@@ -352,3 +352,68 @@ def test_a_recorded_seed_is_kept_for_a_student_with_an_id(tmp_path):
     students = [classset.Student("Ana", "s1"), classset.Student("Ben")]
     classset.assign("infonce", students, pinned)
     assert [(s.seed, s.moved) for s in students] == [(12345, 0), (678, 0)]
+
+
+# -- a second audit's survivors (66 mutations, 63 caught) ----------------------------------
+
+def test_reveal_shows_the_students_own_value_only_where_it_differs_from_the_expected():
+    """``check --reveal`` on a box after a slip: "expected 10/3 (from your own earlier
+    boxes: 3.20)", the value the student's own wrong v = 32 gives (v2 = v / 10), which is
+    not the expected one. A wrong box whose inputs are all right (u from the printed x)
+    has no such parenthesis: it would only repeat the expected value."""
+    steps = R.steps()
+    text = check.mark(R.SHEET, steps, R.boxes(u=0.5, v=32.0, v2=5.0)).format(reveal=True)
+    v2 = next(line for line in text.splitlines() if line.strip().startswith("v2: you wrote"))
+    assert "expected 10/3 (from your own earlier boxes: 3.20)" in v2, v2
+    u = next(line for line in text.splitlines() if line.strip().startswith("u: you wrote"))
+    assert "expected 1/3" in u and "from your own earlier boxes" not in u, u
+
+
+@pytest.mark.parametrize("y, expected, hint", [
+    (0.037, 3.7, "check the decimal point"),      # two places off, either way
+    (370.0, 3.7, "check the decimal point"),
+    (0.37, 3.7, "check the decimal point"),       # one place off
+    (0.7, 0.3, "rows and columns swapped?"),      # the cell across the diagonal
+    (0.9, 0.3, "redo it from the boxes its formula uses"),
+])
+def test_the_hint_names_the_slip_a_student_made(y, expected, hint):
+    """check.hint on its own (the page is held to the same hints box by box elsewhere):
+    a decimal point one or two places off, and a matrix read across its diagonal."""
+    exact = {"x": np.array([[1.0, expected], [0.7, 1.0]])}
+    assert check.hint(y, (expected, expected), "x", (0, 1), exact) == hint
+
+
+def test_two_queries_attending_alike_is_not_easy_attention():
+    """variants.easy_attention: "no two columns alike" (two words given the same context
+    teach nothing). Embed's seed-0 sentence, read both ways, passes; the same attention
+    with one query's column copied onto another's does not."""
+    from aibyhand import backbone
+
+    d = seed0("embed")     # Decode's model on its prompt and next word, read both ways
+    sentence = d["sentence"]
+    s = backbone.forward(d["model"], sentence, mask="bidirectional", base=3)
+    plain = {k: np.array(s[k]) for k in ("scores", "masked", "max", "H", "F")}
+    if not variants.easy_attention(plain):
+        pytest.fail(f"seed 0's model on {sentence!r} should give easy attention to spoil")
+    alike = {k: v.copy() for k, v in plain.items()}
+    for k in ("scores", "masked"):
+        alike[k][0][:, 1] = alike[k][0][:, 0]
+    alike["max"][0][:, 1] = alike["max"][0][:, 0]
+    assert not variants.easy_attention(alike)
+
+
+def test_a_fine_tune_step_that_raises_the_loss_at_one_width_is_refused():
+    """The fine-tune sheet's lesson: the step lowers the loss at EVERY width and brings
+    every anchor closer to its positive at every width. Lower at width 4 but higher at
+    width 2 is refused; so is an own cosine that falls at one width."""
+    S4, S2 = np.array([[0.5, 0.1], [0.2, 0.6]]), np.array([[0.4, 0.3], [0.1, 0.7]])
+    good = {"losses": np.array([[0.40, 0.38]]), "after / losses": np.array([[0.34, 0.24]]),
+            "m=4 / S": S4, "m=2 / S": S2, "after / m=4 / S": S4 + 0.1, "after / m=2 / S": S2 + 0.1}
+    assert variants.step_lowers(good) == []
+    raised = {**good, "after / losses": np.array([[0.34, 0.39]])}
+    assert matching(variants.step_lowers(raised), r"^after / losses: the step does not lower the loss")
+    falls = {**good, "after / m=2 / S": S2 + np.array([[0.1, 0.0], [0.0, -0.01]])}
+    assert matching(variants.step_lowers(falls), r"^after / m=2 / S: the step does not bring")
+    d = seed0("finetune")
+    d["lr"] = 3.0          # seed 0's own cosine at width 2 falls after so large a step
+    assert matching(variants.problems("finetune", d), r"^after / m=2 / S: the step does not bring")

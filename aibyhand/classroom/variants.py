@@ -64,6 +64,7 @@ def problems(name: str, data: dict) -> list[str]:
                 out.append(f"{it.name}: a gradient too small for 2 decimals")
     if name == "finetune":
         out += _after_cosines(ws.sheet, steps)
+        out += step_lowers(steps, tuple(int(m) for m in np.ravel(data["dims"])))
     if name == "finetune" and "model" in data:
         texts = list(data.get("anchors", [])) + list(data.get("positives", []))
         from .. import backbone
@@ -103,6 +104,22 @@ def _after_cosines(sheet, steps) -> list[str]:
         return [f"{AFTER_COSINES}: an honest student's rounding moves a cosine by "
                 f"{np.abs(mine - exact).max():.3f}"]
     return []
+
+
+def step_lowers(s, levels=(4, 2)) -> list[str]:
+    """The fine-tune sheet's lesson: one step down the gradient lowers the loss at every
+    width and brings every anchor closer to its own positive (its cosine rises at every
+    width). ``s``: the sheet's steps (``losses``, ``after / losses``, ``m=M / S``,
+    ``after / m=M / S``); empty when the lesson shows."""
+    out = []
+    before, after = np.ravel(s["losses"]), np.ravel(s["after / losses"])
+    if not (after < before).all():
+        out.append(f"after / losses: the step does not lower the loss at every width "
+                   f"({', '.join(f'{b:.3f} -> {a:.3f}' for b, a in zip(before, after))})")
+    for m in levels:
+        if not (np.diag(s[f"after / m={m} / S"]) > np.diag(s[f"m={m} / S"])).all():
+            out.append(f"after / m={m} / S: the step does not bring every anchor closer to its positive")
+    return out
 
 
 def _uniform_column(step) -> bool:
@@ -560,7 +577,8 @@ def _leads(S: np.ndarray) -> np.ndarray:
 
 def _mrl(rng) -> dict | None:
     """Two pairs of 8-d vectors with whole lengths at widths 8, 4 and 2. At width 2 every
-    cosine is a multiple of 1/5 (the powers of 3 there sit on a table of fifths); at
+    cosine is a multiple of 1/:data:`GRID2` (1/25; most often of 1/5), so the powers of 3
+    there sit on a table; at
     width 8 each anchor ranks its own positive first, at width 2 at least one does not;
     at every width each anchor's own cosine is at least :data:`MRL_LEAD` from its best
     other (the lesson's sign is clear to 2 decimals)."""
@@ -1017,9 +1035,7 @@ def _finetune(rng) -> dict | None:
         gaps = [(np.diag(a)[:, None] - a) / t for a in after]
         if max(g.max() for g in gaps) > 2:               # off the table of powers
             continue
-        if (s["after / losses"] < s["losses"]).all() and all(
-                (np.diag(a) > np.diag(s[f"m={m} / S"])).all() for a, m in zip(after, (4, 2))) \
-                and max(np.abs(a).max() for a in after) <= FT_MAX_AFTER:
+        if not step_lowers(s, (4, 2)) and max(np.abs(a).max() for a in after) <= FT_MAX_AFTER:
             return {"dims": np.array([4, 2]), "temperature": t, "base": 3, "lr": lr,
                     "Xa": Xa, "Xp": Xp, "W_up": W_up + 0.0, "W_down": W_down + 0.0}
     return None

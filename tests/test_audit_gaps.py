@@ -417,3 +417,72 @@ def test_a_fine_tune_step_that_raises_the_loss_at_one_width_is_refused():
     d = seed0("finetune")
     d["lr"] = 3.0          # seed 0's own cosine at width 2 falls after so large a step
     assert matching(variants.problems("finetune", d), r"^after / m=2 / S: the step does not bring")
+
+
+# -- rules the second audit saw caught only by the recorded seeds ---------------------------
+
+def test_a_best_match_must_be_strict():
+    """_own_best: an anchor's own positive is its best match only when it beats every
+    other: a tie at the top is not a best match."""
+    tie = np.array([[[0.5, 0.5], [0.1, 0.9]]])
+    strict = np.array([[[0.6, 0.5], [0.1, 0.9]]])
+    assert variants._own_best(tie).tolist() == [False]
+    assert variants._own_best(strict).tolist() == [True]
+
+
+@pytest.mark.parametrize("moves, shows", [([0.10, -0.06, -0.10], True), ([0.10, 0.00, -0.10], False),
+                                          ([0.04, -0.06, -0.10], False), ([0.10, -0.06, 0.02], False)])
+def test_infonces_lesson_moves_anchor_1_toward_its_positive_and_away_from_both_others(monkeypatch, moves, shows):
+    """_lesson_shows: toward its own positive by at least TOWARD (0.05), and away from
+    EACH other positive by at least as much: a move of 0 toward another is not "away"."""
+    monkeypatch.setattr(variants, "toward", lambda A, P, t: np.array([[moves, [0, 0, 0], [0, 0, 0]]], float))
+    assert variants._lesson_shows(None, None, 1.0).tolist() == [shows]
+
+
+@pytest.mark.parametrize("M, apart", [([[1, 0], [0, 1]], True), ([[1, 2], [1, 2]], False),
+                                      ([[1, 2], [-1, -2]], False), ([[0, -1], [0, 1], [1, 1]], False),
+                                      ([[1, 2], [2, 1]], True)])
+def test_rows_apart_means_no_two_rows_equal_or_opposite(M, apart):
+    assert variants.rows_apart(np.array(M, float)) is apart
+
+
+def test_heads_outputs_have_squared_lengths_up_to_100():
+    """_head: "squared lengths are whole numbers up to 100": over many draws of the
+    generator itself, every accepted head's outputs."""
+    rng = np.random.default_rng(2024)
+    seen = 0
+    for _ in range(20000):
+        h = variants._head(rng)
+        if h is None:
+            continue
+        Y = h["W_down"] @ h["W_up"] @ h["X"]
+        sq = (Y ** 2).sum(axis=0)
+        assert sq.max() <= 100 and np.allclose(sq, np.round(sq)), sq
+        seen += 1
+        if seen == 300:
+            break
+    assert seen == 300
+
+
+def test_embeds_lesson_compares_with_the_sentence_sharing_the_most_words(monkeypatch):
+    """other_sentence: among the sentences whose cosine is in range, the one sharing the
+    most words with the sentence (ties: the order of OTHERS)."""
+    monkeypatch.setattr(variants, "OTHERS", ("dog ran on", "the cat ran", "cat sat on"))
+    E = {"the cat sat": np.array([1.0, 0.0]), "dog ran on": np.array([0.6, 0.8]),
+         "the cat ran": np.array([0.6, 0.8]), "cat sat on": np.array([0.6, 0.8])}
+
+    class Fake:
+        @staticmethod
+        def forward(model, text, pooling, base):
+            return {"E": E[text][:, None]}
+
+    import aibyhand
+    monkeypatch.setattr(aibyhand, "embed", Fake)
+    E["cat sat on"] = np.array([0.5, np.sqrt(0.75)])        # cos 0.5: both in range, 2 words each
+    assert variants.other_sentence({}, "the cat sat") == "the cat ran"   # the first of a tie
+    E["the cat ran"] = np.array([0.0, 1.0])                 # cos 0: out of range
+    assert variants.other_sentence({}, "the cat sat") == "cat sat on"
+    E["cat sat on"] = np.array([0.6, 0.8])
+    E["the cat ran"] = np.array([0.6, 0.8])
+    monkeypatch.setattr(variants, "OTHERS", ("dog ran on", "the cat ran"))
+    assert variants.other_sentence({}, "the cat sat") == "the cat ran"   # 2 shared words beat 0

@@ -903,7 +903,8 @@ def _head(rng) -> dict | None:
 
     ``M = W_down W_up`` (4 x 2) is drawn first, small integers, and X (2 x 2) with
     determinant 1; the outputs ``Y = M X`` are not parallel at widths 4 and 2, and their
-    squared lengths are whole numbers up to 100 (the page's table of square roots); then M
+    squared lengths are whole numbers up to 100 (so ``|Y|`` is at most 10 and the printed
+    ``R = 100 / |Y|`` at least 10: ``E = Y * R / 100`` multiplies by two digits); then M
     is factored into small weights."""
     M = _sparse(rng, (4, 2), [-3.0, -2.0, -1.0, 1.0, 2.0, 3.0], 0.25)
     X = _unimodular(rng, 1, 2, most=2)[0]

@@ -421,15 +421,6 @@ def test_a_fine_tune_step_that_raises_the_loss_at_one_width_is_refused():
 
 # -- rules the second audit saw caught only by the recorded seeds ---------------------------
 
-def test_a_best_match_must_be_strict():
-    """_own_best: an anchor's own positive is its best match only when it beats every
-    other: a tie at the top is not a best match."""
-    tie = np.array([[[0.5, 0.5], [0.1, 0.9]]])
-    strict = np.array([[[0.6, 0.5], [0.1, 0.9]]])
-    assert variants._own_best(tie).tolist() == [False]
-    assert variants._own_best(strict).tolist() == [True]
-
-
 @pytest.mark.parametrize("moves, shows", [([0.10, -0.06, -0.10], True), ([0.10, 0.00, -0.10], False),
                                           ([0.04, -0.06, -0.10], False), ([0.10, -0.06, 0.02], False)])
 def test_infonces_lesson_moves_anchor_1_toward_its_positive_and_away_from_both_others(monkeypatch, moves, shows):

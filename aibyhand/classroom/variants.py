@@ -258,10 +258,10 @@ def _replay(name: str, seed: int, draw: int) -> dict:
             rng.bit_generator.state = _state_of(begin[seed])
             got = _embed_on(dec, rng)
         else:
-            rng = np.random.default_rng([seed, 2])
+            rng, given = np.random.default_rng([seed, 2]), _embed_input(dec)
             for _ in range(draw):      # the draws before draw ``draw`` only move the stream on
-                _embed_on(dec, rng, lesson=False)
-            got = _embed_on(dec, rng)
+                _embed_on(dec, rng, lesson=False, given=given)
+            got = _embed_on(dec, rng, given=given)
         if got is None or problems("embed", got):
             raise RuntimeError(f"embed: seed {seed}, draw {draw} is not a usable variant; rebuild "
                                f"{INDEX} (python -m aibyhand.classroom.build variants)")
@@ -352,8 +352,9 @@ def starts_of(index: dict[str, tuple[int, ...]]) -> dict[str, list[str]]:
 def _embed_start(seed: int, draw: int) -> str:
     """Where Embed's draw ``draw`` of seed ``seed`` begins in its stream ``[seed, 2]``."""
     dec, rng = make("decode", seed), np.random.default_rng([seed, 2])
+    given = _embed_input(dec)
     for _ in range(draw):
-        _embed_on(dec, rng, lesson=False)
+        _embed_on(dec, rng, lesson=False, given=given)
     return _state_text(rng.bit_generator.state)
 
 
@@ -412,9 +413,9 @@ def _pair(seed: int, key: list, far_decode=lambda d: (), far_embed=lambda e: ())
         near = None if d is None else far_decode(d)
         if near is None:
             continue
-        rng = np.random.default_rng([seed, 2])
+        rng, given = np.random.default_rng([seed, 2]), _embed_input(d)
         for j in range(200):
-            cand = _embed_on(d, rng)
+            cand = _embed_on(d, rng, given=given)
             if (cand is not None and not problems("embed", cand) and far_embed(cand) is not None
                     and notebook_pairs(cand["model"]) is not None):  # Fine-tune's notebook trains it
                 return d, near, cand, attempt, j
@@ -609,11 +610,25 @@ PHRASES = ("the cat sat on", "the cat ran on", "the dog sat on", "the dog ran on
 def _sparse(rng: np.random.Generator, shape, values, zeros: float, rows: bool = False) -> np.ndarray:
     """Small integers, a share ``zeros`` of them 0, so a row times a column is quick.
     ``rows``: every row keeps at least one non-zero (no output that is always 0)."""
-    out = np.where(rng.random(shape) < zeros, 0.0, rng.choice(values, size=shape)) + 0.0
+    out = np.where(rng.random(shape) < zeros, 0.0, _choice(rng, values, shape)) + 0.0
     if rows:
         empty = np.flatnonzero(~out.any(axis=1))
-        out[empty, rng.integers(shape[1], size=empty.size)] = rng.choice(values, size=empty.size)
+        fill = _choice(rng, values, empty.size)         # drawn first, as in out[...] = rng.choice(...)
+        out[empty, rng.integers(shape[1], size=empty.size)] = fill
     return out
+
+
+def _choice(rng: np.random.Generator, values, size) -> np.ndarray:
+    """``rng.choice(values, size=size)`` (the same numbers, and the same random numbers
+    used: it draws ``rng.integers(0, len(values), size)`` and indexes), at a third of its
+    cost: backbone and head draws call it a few times each."""
+    values = np.asarray(values, float)
+    return values[rng.integers(0, len(values), size=size)]
+
+
+def _rows_distinct(M: np.ndarray) -> bool:
+    """No two rows of M equal (by value, as ``np.unique(M, axis=0)`` compares them)."""
+    return len(set(map(tuple, np.asarray(M, float).tolist()))) == len(M)
 
 
 def rows_apart(M: np.ndarray) -> bool:
@@ -622,7 +637,9 @@ def rows_apart(M: np.ndarray) -> bool:
     M = np.asarray(M, float)
     first = M[np.arange(len(M)), np.argmax(M != 0, axis=1)]          # each row's first non-zero
     signed = M * np.where(first < 0, -1.0, 1.0)[:, None]             # a row and its opposite alike
-    return len(np.unique(signed, axis=0)) == len(M)
+    # rows compared as tuples of floats: equal by value (-0.0 == 0.0), as np.unique compares
+    # them, at a fraction of its cost (a backbone draw calls this a few times)
+    return len(set(map(tuple, signed.tolist()))) == len(M)
 
 
 def _weights(rng: np.random.Generator, shape, values, zeros: float) -> np.ndarray:
@@ -661,6 +678,62 @@ def easy_attention(s) -> bool:
             and not np.any(np.isclose(s["F"], 0, rtol=0, atol=1e-9)))
 
 
+def may_be_easy(p: dict, ids, mask: str) -> bool:
+    """A quick necessary condition of :func:`easy_attention` on the backbone's forward of
+    one sentence (its word ids ``ids``) with ``mask`` ("causal" or "bidirectional"):
+    False only where ``easy_attention(backbone.forward(p, sentence, mask=mask, base=3))``
+    is False too, so a generator may skip that forward (and its random draws are the
+    same: this draws none). It checks, without building any steps:
+
+    - a column of whole scores that is uniform, or reaches below -3 after its max is
+      subtracted, or two columns alike (these are exact: the scores of integer weights
+      and inputs with an even ``Wq`` are whole numbers, computed exactly in any order;
+      if they are not whole, nothing is concluded);
+    - a ReLU input ``F`` within 1e-10 of 0, or a hidden value beyond 12 + 1e-6: with
+      whole scores every entry of ``F`` and ``H`` is a fraction whose denominator divides
+      a product of sums of powers 3^0 .. 3^-3 (at most a few thousand), so a value this
+      near 0 is 0 and one this far past 12 is past it, whatever the rounding of the
+      full forward (about 1e-14), which then fails too."""
+    n = len(ids)
+    X = p["Etok"][:, ids] + p["Pos"][:, :n]                                # (d, n)
+    S = (p["Wk"] @ X).T @ (p["Wq"] @ X) / math.sqrt(p["Wq"].shape[0])       # (n, n) keys x queries
+    if not np.array_equal(S, np.round(S)) or np.abs(S).max() > 2.0**40:
+        return True                                                        # not whole: no verdict
+    seen = np.triu(np.ones((n, n), bool)) if mask == "causal" else np.ones((n, n), bool)
+    masked = np.where(seen, S, -np.inf)
+    shift = masked - masked.max(axis=0)                                    # whole where seen
+    if (shift[seen] < -3).any():
+        return False
+    many = seen.sum(axis=0) > 1
+    if (many & (np.where(seen, shift, 0) == 0).all(axis=0)).any():        # a uniform column
+        return False
+    if len({tuple(c) for c in shift.T.tolist()}) < n:                      # two columns alike
+        return False
+    pw = np.where(seen, 3.0 ** np.where(seen, shift, 0), 0.0)
+    H1 = X + (p["Wv"] @ X) @ (pw / pw.sum(axis=0))
+    F = p["W1"] @ H1
+    if (np.abs(F) <= 1e-10).any():
+        return False
+    return bool(np.abs(H1 + p["W2"] @ np.maximum(F, 0.0)).max() <= 12 + 1e-6)
+
+
+def _margins_may_pass(Etok: np.ndarray, h1: np.ndarray, h2: np.ndarray, w3: int, w4: int,
+                      C4: np.ndarray) -> np.ndarray:
+    """For each candidate column ``C4[i]`` of word ``w4``: False only where
+    ``_greedy_margin(Etok^T h1, w3) < 0.05`` or ``_greedy_margin(Etok^T h2, w4) < 0.02``
+    with that column put in (all candidates at once; the thresholds eased by 1e-9, far
+    more than the rounding between the two ways of computing a margin)."""
+    ok = np.ones(len(C4), bool)
+    for h, want, least in ((h1, w3, 0.05), (h2, w4, 0.02)):
+        L = np.tile(Etok.T @ h, (len(C4), 1))                              # (k, V)
+        L[:, w4] = C4 @ h
+        pw = 3.0 ** (L - L.max(axis=1, keepdims=True))
+        pw /= pw.sum(axis=1, keepdims=True)
+        others = np.delete(pw, want, axis=1).max(axis=1)
+        ok &= pw[:, want] - others >= least - 1e-9
+    return ok
+
+
 def _denominator(x: np.ndarray, most: int = 60) -> int | None:
     """The smallest common denominator of the entries (each at most ``most``), or None."""
     dens = []
@@ -694,7 +767,12 @@ def _backbone(rng) -> dict | None:
     phrase = PHRASES[rng.integers(len(PHRASES))].split()
     prompt, sentence = " ".join(phrase[:2]), " ".join(phrase[:3])
     w3, w4 = VOCAB.index(phrase[2]), VOCAB.index(phrase[3])
+    ids = [VOCAB.index(w) for w in phrase[:3]]
     p = _draw_backbone(rng)
+    # may_be_easy: a quick necessary condition of each easy_attention below (no random
+    # draws), so the full forward runs only where it can pass
+    if not may_be_easy(p, ids[:2], "causal"):
+        return None
     first = decode.forward(p, prompt, base=3)
     if not easy_attention(first):
         return None
@@ -709,17 +787,22 @@ def _backbone(rng) -> dict | None:
     for c3 in cand3[rng.permutation(len(cand3))[:12]]:
         q = {**p, "Etok": p["Etok"].copy()}
         q["Etok"][:, w3] = c3
+        if not may_be_easy(q, ids, "causal"):
+            continue
         second = decode.forward(q, sentence, base=3)
         if not easy_attention(second):
             continue
         h2 = second["h"][:, 0]
         if _denominator(h2, 15) is None:
             continue
-        for c4 in COLUMNS[rng.permutation(len(COLUMNS))[:64]]:
+        C4 = COLUMNS[rng.permutation(len(COLUMNS))[:64]]
+        for c4 in C4[_margins_may_pass(q["Etok"], h1, h2, w3, w4, C4)]:   # skips only misses
             q["Etok"][:, w4] = c4
             l1, l2 = q["Etok"].T @ h1, q["Etok"].T @ h2
             if _greedy_margin(l1, w3) < 0.05 or _greedy_margin(l2, w4) < 0.02:
                 continue
+            if not may_be_easy(q, ids, "bidirectional"):
+                break
             bi = backbone.forward(q, sentence, mask="bidirectional", base=3)
             if not easy_attention(bi):
                 break
@@ -770,20 +853,23 @@ def _ternary_rows(n: int, most: int) -> np.ndarray:
 
 
 TERNARY_16 = None
+_TERNARY_NEG: list[int] = []   # the index of each row of TERNARY_16's negative
 
 
 def _embed_head(rng, x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """A 4 -> 16 -> 8 head whose output for ``x`` is whole numbers (within +-4) of whole
     length: W_up sparse, then each row of W_down the sparsest row of -1, 0, 1 that maps
     ``U = W_up x`` onto such a target (the fractions of x cancel in Y)."""
-    global TERNARY_16
+    global TERNARY_16, _TERNARY_NEG
     if TERNARY_16 is None:
         TERNARY_16 = _ternary_rows(D_UP, 3)
+        at = {tuple(r): k for k, r in enumerate(TERNARY_16.tolist())}
+        _TERNARY_NEG = [at[tuple(-v for v in r)] for r in TERNARY_16.tolist()]   # each row's negative
     den = _denominator(x, 60)
     if den is None:
         return None
     W_up = _sparse(rng, (D_UP, D_MODEL), [-1.0, 1.0], 0.6, rows=True)
-    while len(np.unique(W_up, axis=0)) < len(W_up):                      # no two rows of U alike
+    while not _rows_distinct(W_up):                                        # no two rows of U alike
         W_up = _sparse(rng, (D_UP, D_MODEL), [-1.0, 1.0], 0.6, rows=True)
     U = W_up @ x                                                          # (16, 1)
     hits = np.round(TERNARY_16 @ U[:, 0] * den).astype(int)               # (C,) in units of 1/den
@@ -792,37 +878,50 @@ def _embed_head(rng, x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     weight = np.abs(TERNARY_16).sum(axis=1)
     values = values[np.abs(values) <= 4 * den]
+    whole = (values // den).tolist()
+    at: dict[int, np.ndarray] = {}     # a target's rows of TERNARY_16, in order (found once each)
     for _ in range(400):
-        target = rng.choice(values, size=D_OUT)
-        sq = int(np.sum((target // den).astype(np.int64) ** 2))
+        pick = rng.integers(0, len(values), size=D_OUT)   # rng.choice(values, size=D_OUT), as drawn
+        target = values[pick]
+        sq = sum(whole[i] ** 2 for i in pick.tolist())
         root = math.isqrt(sq)
-        if root * root != sq or len(set(np.abs(target))) < 3:
+        if root * root != sq or len({abs(t) for t in target.tolist()}) < 3:
             continue
         rows, used = [], set()
-        for t in target:
+        for t in target.tolist():
             # the sparsest row not used yet (nor its negative): no two outputs repeat
-            match = np.array([k for k in np.flatnonzero(hits == t) if k not in used])
+            if t not in at:
+                at[t] = np.flatnonzero(hits == t)
+            match = np.array([k for k in at[t].tolist() if k not in used], dtype=np.int64)
             if not match.size:
                 break
             best = match[weight[match] == weight[match].min()]
             k = int(rng.choice(best))
-            used |= {k, int(np.flatnonzero((TERNARY_16 == -TERNARY_16[k]).all(axis=1))[0])}
+            used |= {k, _TERNARY_NEG[k]}
             rows.append(TERNARY_16[k])
         else:
             return W_up, np.array(rows) + 0.0
     return None
 
 
-def _embed_on(dec: dict, rng, lesson: bool = True) -> dict | None:
-    """Embed's numbers on Decode's: its backbone, its prompt and next word, a new head,
-    and (``lesson``: else left out, for a draw only replayed to move the stream on) the
-    other sentence of its lesson."""
+def _embed_input(dec: dict) -> tuple[str, np.ndarray]:
+    """Embed's sentence on Decode's numbers (its prompt and next word) and the pooled
+    input of Embed's head: the same for every draw of Embed's head on ``dec``."""
     from .. import backbone, decode, embed
 
     sentence = f"{dec['sentence']} {decode.forward(dec['model'], dec['sentence'], base=3).meta['_next'][0]}"
     x = embed.pool(backbone.forward(dec["model"], sentence, mask="bidirectional", base=3)["H"],
                    np.array([3]), "mean")
-    head = _embed_head(rng, np.asarray(x))
+    return sentence, np.asarray(x)
+
+
+def _embed_on(dec: dict, rng, lesson: bool = True, given: tuple | None = None) -> dict | None:
+    """Embed's numbers on Decode's: its backbone, its prompt and next word, a new head,
+    and (``lesson``: else left out, for a draw only replayed to move the stream on) the
+    other sentence of its lesson. ``given``: :func:`_embed_input` of ``dec``, when the
+    caller draws many heads on one ``dec``."""
+    sentence, x = given if given is not None else _embed_input(dec)
+    head = _embed_head(rng, x)
     if head is None:
         return None
     model = {**dec["model"], "W_up": head[0], "W_down": head[1]}

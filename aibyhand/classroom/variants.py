@@ -305,14 +305,14 @@ def _choose(name: str) -> dict[str, tuple[int, ...]]:
     return {name: tuple(draws)}
 
 
-def _attempt(name: str, seed: int, key, must: bool = True) -> dict | None:
+def _attempt(name: str, seed: int, key, must: bool = True, beyond: bool = False) -> dict | None:
     """One acceptable draw (None, when not ``must``, if none comes in :data:`MAX_DRAWS`).
     Embed builds on Decode's variant of the same seed (the same backbone, and the
     sentence is Decode's prompt plus its next word)."""
     rng = np.random.default_rng(key)
     for _ in range(MAX_DRAWS_ONE if must else MAX_DRAWS):
         start = rng.bit_generator.state
-        data = _draw_once(name, seed, rng)
+        data = _draw_once(name, seed, rng, beyond)
         if data is not None and not problems(name, data):
             _STARTS[(name, tuple(key))] = _state_text(start)
             return data
@@ -321,9 +321,12 @@ def _attempt(name: str, seed: int, key, must: bool = True) -> dict | None:
     raise RuntimeError(f"{name}: no acceptable variant in {MAX_DRAWS_ONE} draws for {key}")
 
 
-def _draw_once(name: str, seed: int, rng: np.random.Generator) -> dict | None:
+def _draw_once(name: str, seed: int, rng: np.random.Generator, beyond: bool = False) -> dict | None:
     """One candidate: Embed on Decode's variant of the same seed, Fine-tune with the
-    notebook's fixed whole model (:func:`notebook`), the others from their own draw."""
+    notebook's fixed whole model (:func:`notebook`), the others from their own draw.
+    ``beyond``: Decode for a seed beyond the index (its backbones drawn many at once)."""
+    if name == "decode" and beyond:
+        return _decode(rng, beyond=True)
     if name == "embed":
         return _embed_on(make("decode", seed), rng)
     if name == "finetune":
@@ -403,19 +406,21 @@ def _choose_backbones() -> dict[str, tuple[int, ...]]:
     return {k: tuple(v) for k, v in draws.items()}
 
 
-def _pair(seed: int, key: list, far_decode=lambda d: (), far_embed=lambda e: ()) -> tuple:
+def _pair(seed: int, key: list, far_decode=lambda d: (), far_embed=lambda e: (),
+          beyond: bool = False) -> tuple:
     """Decode's variant and Embed's on its backbone: the first attempt whose decode is
     far (``far_decode``) and has, within 200 draws of Embed's own stream, an embed that
     is far too and that the fine-tune notebook can train. ``(decode, its far() result,
-    embed, attempt, embed draw)``."""
+    embed, attempt, embed draw)``. ``beyond``: a seed beyond the index, whose draws are
+    made many at once (:func:`_backbone_beyond`, :func:`_embed_head`)."""
     for attempt in range(ATTEMPTS):
-        d = _attempt("decode", seed, [*key, attempt], must=False)
+        d = _attempt("decode", seed, [*key, attempt], must=False, beyond=beyond)
         near = None if d is None else far_decode(d)
         if near is None:
             continue
         rng, given = np.random.default_rng([seed, 2]), _embed_input(d)
         for j in range(200):
-            cand = _embed_on(d, rng, given=given)
+            cand = _embed_on(d, rng, given=given, beyond=beyond)
             if (cand is not None and not problems("embed", cand) and far_embed(cand) is not None
                     and notebook_pairs(cand["model"]) is not None):  # Fine-tune's notebook trains it
                 return d, near, cand, attempt, j
@@ -425,7 +430,7 @@ def _pair(seed: int, key: list, far_decode=lambda d: (), far_embed=lambda e: ())
 @lru_cache(maxsize=64)
 def _backbones_beyond(seed: int) -> tuple[dict, dict]:
     """Decode and Embed for a seed beyond the index: chosen together, as the kept ones are."""
-    d, _, e, _, _ = _pair(seed, [seed, 0])
+    d, _, e, _, _ = _pair(seed, [seed, 0], beyond=True)
     return d, e
 
 
@@ -762,13 +767,19 @@ def _backbone(rng) -> dict | None:
 
     The two words to be generated are not in the prompt, so their columns of Etok are
     chosen last, among small vectors, to make them the greedy choices."""
+    phrase = PHRASES[rng.integers(len(PHRASES))].split()
+    return _backbone_on(rng, phrase, _draw_backbone(rng))
+
+
+def _backbone_on(rng, phrase: list[str], p: dict, beyond: bool = False) -> dict | None:
+    """:func:`_backbone` once its phrase and weights ``p`` are drawn. ``beyond`` (a seed
+    beyond the index): the third word's candidate columns are first screened all at once
+    (:func:`_thirds_may_work`), and the fourth word's are all tried, not 64."""
     from .. import backbone, decode, embed
 
-    phrase = PHRASES[rng.integers(len(PHRASES))].split()
     prompt, sentence = " ".join(phrase[:2]), " ".join(phrase[:3])
     w3, w4 = VOCAB.index(phrase[2]), VOCAB.index(phrase[3])
     ids = [VOCAB.index(w) for w in phrase[:3]]
-    p = _draw_backbone(rng)
     # may_be_easy: a quick necessary condition of each easy_attention below (no random
     # draws), so the full forward runs only where it can pass
     if not may_be_easy(p, ids[:2], "causal"):
@@ -782,8 +793,11 @@ def _backbone(rng) -> dict | None:
     others = [k for k in range(len(VOCAB)) if k not in (w3, w4)]
     best_other = max(p["Etok"][:, k] @ h1 for k in others)
     cand3 = COLUMNS[COLUMNS @ h1 > best_other + 0.5]
+    if beyond:
+        cand3 = cand3[_thirds_may_work(p, ids, cand3)]
     if not len(cand3):
         return None
+    n4 = len(COLUMNS) if beyond else 64
     for c3 in cand3[rng.permutation(len(cand3))[:12]]:
         q = {**p, "Etok": p["Etok"].copy()}
         q["Etok"][:, w3] = c3
@@ -795,7 +809,7 @@ def _backbone(rng) -> dict | None:
         h2 = second["h"][:, 0]
         if _denominator(h2, 15) is None:
             continue
-        C4 = COLUMNS[rng.permutation(len(COLUMNS))[:64]]
+        C4 = COLUMNS[rng.permutation(len(COLUMNS))[:n4]]
         for c4 in C4[_margins_may_pass(q["Etok"], h1, h2, w3, w4, C4)]:   # skips only misses
             q["Etok"][:, w4] = c4
             l1, l2 = q["Etok"].T @ h1, q["Etok"].T @ h2
@@ -813,19 +827,133 @@ def _backbone(rng) -> dict | None:
     return None
 
 
+BATCH = 256    # backbones drawn at once for a seed beyond the index
+
+
+def _easy_many(p: dict, X: np.ndarray, mask: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`may_be_easy` of one backbone ``p`` on a stack of inputs ``X`` (k, d, n)
+    (whole scores assumed: a screen, the full check follows): ``(ok (k,), H (k, d, n))``."""
+    n = X.shape[2]
+    S = np.swapaxes(p["Wk"] @ X, 1, 2) @ (p["Wq"] @ X) / math.sqrt(p["Wq"].shape[0])   # (k, n, n)
+    seen = np.triu(np.ones((n, n), bool)) if mask == "causal" else np.ones((n, n), bool)
+    masked = np.where(seen, S, -np.inf)
+    shift = masked - masked.max(axis=1, keepdims=True)
+    ok = ~((shift < -3) & seen).any(axis=(1, 2))
+    ok &= ~((np.where(seen, shift, 0) == 0).all(axis=1) & (seen.sum(axis=0) > 1)).any(axis=1)
+    same = (shift[:, :, :, None] == shift[:, :, None, :]).all(axis=1)                  # (k, n, n)
+    ok &= ~np.triu(same, 1).any(axis=(1, 2))
+    pw = np.where(seen, 3.0 ** np.where(seen, shift, 0), 0.0)
+    H1 = X + (p["Wv"] @ X) @ (pw / pw.sum(axis=1, keepdims=True))
+    F = p["W1"] @ H1
+    ok &= ~(np.abs(F) <= 1e-10).any(axis=(1, 2))
+    H = H1 + p["W2"] @ np.maximum(F, 0.0)
+    return ok & (np.abs(H).max(axis=(1, 2)) <= 12 + 1e-6), H
+
+
+def _near_grid(V: np.ndarray, most: int) -> np.ndarray:
+    """Per row of V (k, m): every entry within 1e-6 of a fraction with denominator at most
+    ``most`` (a screen for :func:`_denominator`)."""
+    near = np.zeros(V.shape, bool)
+    for q in range(1, most + 1):
+        near |= np.abs(q * V - np.round(q * V)) <= 1e-6
+    return near.all(axis=1)
+
+
+def _thirds_may_work(p: dict, ids: list[int], C3: np.ndarray) -> np.ndarray:
+    """For each candidate column ``C3[i]`` of the third word: whether the three-word
+    sentence's attention may be easy both ways, its last hidden state on a grid of 1/15 and
+    its pooled one on a grid of 1/60 (what :func:`_backbone` asks of the third word; the
+    full checks still follow)."""
+    X = np.concatenate([np.broadcast_to(p["Etok"][:, ids[:2]] + p["Pos"][:, :2], (len(C3), D_MODEL, 2)),
+                        (C3 + p["Pos"][:, 2])[:, :, None]], axis=2)                   # (k, d, 3)
+    ok, H = _easy_many(p, X, "causal")
+    ok &= _near_grid(H[:, :, 2], 15)
+    bi, Hb = _easy_many(p, X, "bidirectional")
+    return ok & bi & _near_grid(Hb.mean(axis=2), 60)
+
+
+def _sparse_many(rng, k: int, shape, values, zeros: float, rows: bool = False) -> np.ndarray:
+    """``k`` draws of :func:`_sparse` at once (the same law, other random numbers): (k, *shape)."""
+    values = np.asarray(values, float)
+    out = np.where(rng.random((k, *shape)) < zeros, 0.0, values[rng.integers(0, len(values), (k, *shape))]) + 0.0
+    if rows:
+        b, r = np.nonzero(~out.any(axis=2))
+        out[b, r, rng.integers(shape[1], size=b.size)] = values[rng.integers(0, len(values), b.size)]
+    return out
+
+
+def _rows_apart_many(M: np.ndarray) -> np.ndarray:
+    """:func:`rows_apart` of each matrix of a stack (k, r, c) -> (k,)."""
+    first = np.take_along_axis(M, np.argmax(M != 0, axis=2)[..., None], axis=2)    # (k, r, 1)
+    signed = M * np.where(first < 0, -1.0, 1.0)
+    same = (signed[:, :, None, :] == signed[:, None, :, :]).all(axis=3)           # (k, r, r)
+    return ~np.triu(same, 1).any(axis=(1, 2))
+
+
+def _draw_backbones(rng, k: int) -> tuple[np.ndarray, dict]:
+    """``k`` phrases (indices into :data:`PHRASES`) and backbones drawn as
+    :func:`_draw_backbone` draws one (the same law: a weight matrix whose rows are not
+    apart is left out here, where one draw draws it again), each stacked (k, ...); only
+    those whose weights are all apart are returned."""
+    d, V = D_MODEL, len(VOCAB)
+    phrase = rng.integers(len(PHRASES), size=k)
+    p = {"Etok": _sparse_many(rng, k, (d, V), [-1.0, 1.0, 2.0], 0.4),
+         "Pos": _sparse_many(rng, k, (d, MAX_LEN), [-1.0, 1.0], 0.7),
+         "Wq": 2 * _sparse_many(rng, k, (d, d), [-1.0, 1.0], 0.7, rows=True),
+         "Wk": _sparse_many(rng, k, (d, d), [-1.0, 1.0], 0.7, rows=True),
+         "Wv": _sparse_many(rng, k, (d, d), [-1.0, 1.0], 0.6, rows=True),
+         "W1": _sparse_many(rng, k, (D_FF, d), [-1.0, 1.0], 0.5, rows=True),
+         "W2": _sparse_many(rng, k, (d, D_FF), [-1.0, 1.0], 0.6, rows=True)}
+    ok = _rows_apart_many(p["Wv"]) & _rows_apart_many(p["W1"]) & _rows_apart_many(p["W2"])
+    return phrase[ok], {n: w[ok] for n, w in p.items()}
+
+
+def _prompts_may_be_easy(phrase: np.ndarray, p: dict) -> np.ndarray:
+    """:func:`may_be_easy` of each stacked backbone on its phrase's two-word prompt
+    (causal), all at once: (k,)."""
+    ids = np.array([[VOCAB.index(w) for w in PHRASES[k].split()[:2]] for k in range(len(PHRASES))])[phrase]
+    X = np.take_along_axis(p["Etok"], ids[:, None, :], axis=2) + p["Pos"][:, :, :2]   # (k, d, 2)
+    Q, K = p["Wq"] @ X, p["Wk"] @ X
+    S = np.swapaxes(K, 1, 2) @ Q / 2                                                  # (k, 2, 2)
+    gap = S[:, 0, 1] - S[:, 1, 1]                  # the second query: its two keys' scores
+    ok = (gap != 0) & (np.abs(gap) <= 3)
+    top = np.maximum(S[:, 0, 1], S[:, 1, 1])
+    pw = 3.0 ** (S[:, :, 1] - top[:, None])                                           # (k, 2)
+    attn = np.stack([np.stack([np.ones(len(S)), np.zeros(len(S))], axis=1), pw / pw.sum(axis=1, keepdims=True)], axis=2)
+    H1 = X + (p["Wv"] @ X) @ attn
+    F = p["W1"] @ H1
+    ok &= ~(np.abs(F) <= 1e-10).any(axis=(1, 2))
+    H = H1 + p["W2"] @ np.maximum(F, 0.0)
+    return ok & (np.abs(H).max(axis=(1, 2)) <= 12 + 1e-6)
+
+
+def _backbone_beyond(rng) -> dict | None:
+    """:func:`_backbone` for a seed beyond the index: :data:`BATCH` phrases and weights
+    drawn at once, those whose prompt's attention cannot be easy left out at once
+    (:func:`_prompts_may_be_easy`), the others tried in turn as :func:`_backbone` tries
+    one (every check the same). The first that passes, or None."""
+    phrase, P = _draw_backbones(rng, BATCH)
+    for i in np.flatnonzero(_prompts_may_be_easy(phrase, P)):
+        got = _backbone_on(rng, PHRASES[phrase[i]].split(), {n: w[i].copy() for n, w in P.items()}, True)
+        if got is not None:
+            return got
+    return None
+
+
 TEMPERATURES = (1.0, 2.0, 3.0, 4.0, 5.0)
 SEEN = 3          # the vocabulary's softmax gives at least this many words a non-zero 0.0x
 
 
-def _decode(rng) -> dict | None:
+def _decode(rng, beyond: bool = False) -> dict | None:
     """A backbone and its prompt, with the smallest of :data:`TEMPERATURES` at which the
     next-word softmax is worth computing: at least :data:`SEEN` words get a probability
     a 2-decimal table shows (not 0.00), the greedy word still leads clearly, and the
-    exponents fit a short table."""
+    exponents fit a short table. ``beyond``: for a seed beyond the index
+    (:func:`_backbone_beyond`, many backbones drawn at once)."""
     from .. import decode
     from . import tables
 
-    got = _backbone(rng)
+    got = _backbone_beyond(rng) if beyond else _backbone(rng)
     if got is None:
         return None
     logits = decode.forward(got["model"], got["prompt"], base=3)["logits"][:, 0]
@@ -856,10 +984,12 @@ TERNARY_16 = None
 _TERNARY_NEG: list[int] = []   # the index of each row of TERNARY_16's negative
 
 
-def _embed_head(rng, x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _embed_head(rng, x: np.ndarray, beyond: bool = False) -> tuple[np.ndarray, np.ndarray] | None:
     """A 4 -> 16 -> 8 head whose output for ``x`` is whole numbers (within +-4) of whole
     length: W_up sparse, then each row of W_down the sparsest row of -1, 0, 1 that maps
-    ``U = W_up x`` onto such a target (the fractions of x cancel in Y)."""
+    ``U = W_up x`` onto such a target (the fractions of x cancel in Y). ``beyond``: for a
+    seed beyond the index, the candidate W_up and targets are drawn many at once (the
+    same law, other random numbers)."""
     global TERNARY_16, _TERNARY_NEG
     if TERNARY_16 is None:
         TERNARY_16 = _ternary_rows(D_UP, 3)
@@ -868,9 +998,17 @@ def _embed_head(rng, x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     den = _denominator(x, 60)
     if den is None:
         return None
-    W_up = _sparse(rng, (D_UP, D_MODEL), [-1.0, 1.0], 0.6, rows=True)
-    while not _rows_distinct(W_up):                                        # no two rows of U alike
+    if beyond:
+        W_up = None
+        while W_up is None:
+            many = _sparse_many(rng, 64, (D_UP, D_MODEL), [-1.0, 1.0], 0.6, rows=True)
+            same = (many[:, :, None, :] == many[:, None, :, :]).all(axis=3)
+            ok = np.flatnonzero(~np.triu(same, 1).any(axis=(1, 2)))
+            W_up = many[ok[0]] if ok.size else None
+    else:
         W_up = _sparse(rng, (D_UP, D_MODEL), [-1.0, 1.0], 0.6, rows=True)
+        while not _rows_distinct(W_up):                                    # no two rows of U alike
+            W_up = _sparse(rng, (D_UP, D_MODEL), [-1.0, 1.0], 0.6, rows=True)
     U = W_up @ x                                                          # (16, 1)
     hits = np.round(TERNARY_16 @ U[:, 0] * den).astype(int)               # (C,) in units of 1/den
     values = np.unique(hits[(hits != 0) & (hits % den == 0)])             # whole Y: whole |Y|
@@ -880,13 +1018,24 @@ def _embed_head(rng, x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     values = values[np.abs(values) <= 4 * den]
     whole = (values // den).tolist()
     at: dict[int, np.ndarray] = {}     # a target's rows of TERNARY_16, in order (found once each)
+    if beyond:                         # the 400 targets at once, those of whole length with 3 sizes
+        targets = values[rng.integers(0, len(values), size=(400, D_OUT))]
+        sq = ((targets // den) ** 2).sum(axis=1)
+        root = np.round(np.sqrt(sq)).astype(np.int64)
+        sizes = (np.diff(np.sort(np.abs(targets), axis=1), axis=1) != 0).sum(axis=1) + 1
+        tries = iter(targets[(root * root == sq) & (sizes >= 3)])
     for _ in range(400):
-        pick = rng.integers(0, len(values), size=D_OUT)   # rng.choice(values, size=D_OUT), as drawn
-        target = values[pick]
-        sq = sum(whole[i] ** 2 for i in pick.tolist())
-        root = math.isqrt(sq)
-        if root * root != sq or len({abs(t) for t in target.tolist()}) < 3:
-            continue
+        if beyond:
+            target = next(tries, None)
+            if target is None:
+                break
+        else:
+            pick = rng.integers(0, len(values), size=D_OUT)   # rng.choice(values, size=D_OUT), as drawn
+            target = values[pick]
+            sq = sum(whole[i] ** 2 for i in pick.tolist())
+            root = math.isqrt(sq)
+            if root * root != sq or len({abs(t) for t in target.tolist()}) < 3:
+                continue
         rows, used = [], set()
         for t in target.tolist():
             # the sparsest row not used yet (nor its negative): no two outputs repeat
@@ -915,13 +1064,15 @@ def _embed_input(dec: dict) -> tuple[str, np.ndarray]:
     return sentence, np.asarray(x)
 
 
-def _embed_on(dec: dict, rng, lesson: bool = True, given: tuple | None = None) -> dict | None:
+def _embed_on(dec: dict, rng, lesson: bool = True, given: tuple | None = None,
+              beyond: bool = False) -> dict | None:
     """Embed's numbers on Decode's: its backbone, its prompt and next word, a new head,
     and (``lesson``: else left out, for a draw only replayed to move the stream on) the
     other sentence of its lesson. ``given``: :func:`_embed_input` of ``dec``, when the
-    caller draws many heads on one ``dec``."""
+    caller draws many heads on one ``dec``; ``beyond``: a seed beyond the index
+    (:func:`_embed_head`)."""
     sentence, x = given if given is not None else _embed_input(dec)
-    head = _embed_head(rng, x)
+    head = _embed_head(rng, x, beyond)
     if head is None:
         return None
     model = {**dec["model"], "W_up": head[0], "W_down": head[1]}

@@ -41,7 +41,8 @@ def test_200_fresh_seeds_meet_every_criterion(name):
 
 def test_fresh_decode_and_embed_seeds_meet_every_criterion():
     """Decode and Embed past the kept seeds (one backbone search per seed serves both):
-    every criterion, and Embed on Decode's backbone, prompt and next word."""
+    every criterion, Embed on Decode's backbone, prompt and next word, and Embed's model
+    one the fine-tune notebook can train (notebook_pairs, with its full number of runs)."""
     bad = {}
     for seed in BACKBONE_SEEDS:
         dec, emb = variants.make("decode", seed), variants.make("embed", seed)
@@ -49,6 +50,9 @@ def test_fresh_decode_and_embed_seeds_meet_every_criterion():
         if not emb["sentence"].startswith(dec["sentence"] + " ") or any(
                 (dec["model"][k] != emb["model"][k]).any() for k in dec["model"]):
             got.append("embed is not on decode's backbone and prompt")
+        variants._PAIRS_OF.clear()
+        if variants.notebook_pairs(emb["model"]) is None:
+            got.append("the fine-tune notebook cannot train embed's model")
         if got:
             bad[seed] = got
     assert not bad, bad

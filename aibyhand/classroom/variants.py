@@ -431,14 +431,11 @@ def _pair(seed: int, key: list, far_decode=lambda d: (), far_embed=lambda e: (),
             cand = {"sentence": cand["sentence"], "pooling": "mean", "other": other, "base": 3,
                     "model": cand["model"]}                            # as _embed_on makes it
             if (not problems("embed", cand) and far_embed(cand) is not None
-                    and notebook_pairs(cand["model"], NOTEBOOK_RUNS_BEYOND if beyond else TRAIN_TRIES)
-                    is not None):  # Fine-tune's notebook trains it
+                    and notebook_pairs(cand["model"]) is not None):  # Fine-tune's notebook trains it
                 return d, near, cand, attempt, j
     raise RuntimeError(f"decode and embed: seed {seed} found no variant far from the ones before")
 
 
-NOTEBOOK_RUNS_BEYOND = 3  # and training runs of notebook_pairs (kept: TRAIN_TRIES; found in 3 is
-                          # the same choice as in 8, so notebook_pairs(model) holds either way)
 EMBED_DRAWS_BEYOND = 40   # heads tried on one Decode variant beyond the index (a kept seed: 200;
                           # where any is good, one of the first few nearly always is)
 
@@ -1350,18 +1347,16 @@ TRAIN_STEPS = 40
 TRAIN_TRIES = 8    # full training runs tried per model (each is TRAIN_STEPS steps)
 
 
-def notebook_pairs(model: dict, tries: int = TRAIN_TRIES) -> tuple[list[str], list[str], float] | None:
+def notebook_pairs(model: dict) -> tuple[list[str], list[str], float] | None:
     """Three or four kink-free text pairs, and the largest of :data:`TRAIN_RATES`, with
     which one step of the whole model lowers the loss at every width and
     :data:`TRAIN_STEPS` steps raise top-1 at every width (what the fine-tune notebook
     shows); the first such choice in a fixed order, so it depends on the model alone.
     None also when the head's first two rows make a map of rank 1: width 2 would be a
-    line, and its two coordinates equal, for every sentence and after every step.
-    ``tries``: at most this many training runs (a choice found within fewer runs is the
-    same choice: the order is fixed)."""
+    line, and its two coordinates equal, for every sentence and after every step."""
     from .. import finetune as ft
 
-    key = (tries, *((k, np.asarray(v).tobytes()) for k, v in sorted(model.items())))
+    key = tuple((k, np.asarray(v).tobytes()) for k, v in sorted(model.items()))
     if key in _PAIRS_OF:
         return _PAIRS_OF[key]
     if _width_2_is_a_line(model):
@@ -1369,21 +1364,21 @@ def notebook_pairs(model: dict, tries: int = TRAIN_TRIES) -> tuple[list[str], li
         return None
     good = kink_free_pairs(model)
     picks = [list(c) for size in (4, 3) for c in combinations(good, size)][:40]
-    found, runs = None, 0
+    found, tries = None, 0
     for lr in TRAIN_RATES:
         for pick in picks:
             anchors, positives = [PAIRS[k][0] for k in pick], [PAIRS[k][1] for k in pick]
             whole = ft.step(model, anchors, positives, lr=lr, base=3, after=True)
             if not (whole["losses after"] < whole["losses before"]).all():
                 continue
-            runs += 1
+            tries += 1
             _, h = ft.train(model, anchors, positives, n_steps=TRAIN_STEPS, lr=lr, base=3)
             if (h["top-1"][-1] > h["top-1"][0]).all() and (h["loss"][-1] < h["loss"][0]).all():
                 found = (anchors, positives, lr)
                 break
-            if runs >= tries:
+            if tries >= TRAIN_TRIES:
                 break
-        if found or runs >= tries:
+        if found or tries >= TRAIN_TRIES:
             break
     _PAIRS_OF[key] = found
     return found

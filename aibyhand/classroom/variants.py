@@ -409,8 +409,9 @@ def _choose_backbones() -> dict[str, tuple[int, ...]]:
 def _pair(seed: int, key: list, far_decode=lambda d: (), far_embed=lambda e: (),
           beyond: bool = False) -> tuple:
     """Decode's variant and Embed's on its backbone: the first attempt whose decode is
-    far (``far_decode``) and has, within 200 draws of Embed's own stream, an embed that
-    is far too and that the fine-tune notebook can train. ``(decode, its far() result,
+    far (``far_decode``) and has, within 200 draws of Embed's own stream (beyond the
+    index: :data:`EMBED_DRAWS_BEYOND`), an embed that is far too and that the fine-tune
+    notebook can train. ``(decode, its far() result,
     embed, attempt, embed draw)``. ``beyond``: a seed beyond the index, whose draws are
     made many at once (:func:`_backbone_beyond`, :func:`_embed_head`)."""
     for attempt in range(ATTEMPTS):

@@ -189,3 +189,33 @@ def test_a_head_drawn_beyond_the_index_is_whole_and_of_whole_length():
         n = float(Y @ Y)
         assert round(n ** 0.5) ** 2 == n
     assert made > 10, made
+
+
+def test_pairs_the_head_cannot_step_on_are_passed_over_not_raised(monkeypatch):
+    """notebook_pairs tries text pairs in a fixed order; pairs on which the whole model
+    cannot take a step (finetune refuses them: the head maps a text to 0 at a width) are
+    not pairs to train on: the next pairs are tried, and a model with none is None, never
+    an error from inside a variant's search."""
+    from aibyhand import finetune
+
+    model = variants.make("embed", 0)["model"]
+    real = finetune.step
+    calls = []
+
+    def refuse_first(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("W_up, W_down: the head maps the park to a vector whose first 2 coordinates are 0")
+        return real(*args, **kwargs)
+
+    variants._PAIRS_OF.clear()
+    expected = variants.notebook_pairs(model)
+    variants._PAIRS_OF.clear()
+    monkeypatch.setattr(finetune, "step", refuse_first)
+    got = variants.notebook_pairs(model)
+    assert got is not None and len(calls) >= 2
+    monkeypatch.setattr(finetune, "step", lambda *a, **k: (_ for _ in ()).throw(ValueError("no")))
+    variants._PAIRS_OF.clear()
+    assert variants.notebook_pairs(model) is None
+    variants._PAIRS_OF.clear()
+    assert expected is not None

@@ -85,6 +85,34 @@ def test_a_gradient_too_small_for_2_decimals():
     found("infonce", d, r"^dS: a gradient too small for 2 decimals")
 
 
+@pytest.mark.parametrize("residue", [0.0, 6.9e-18, -2e-16])
+def test_a_gradients_rounding_residue_counts_as_0(monkeypatch, residue):
+    """A gradient of 0 comes out as 0 on one CPU and 1e-17 on another: the verdict is the
+    same, so every machine accepts the same draws and a seed gives the same numbers
+    everywhere. MRL's dA at width 2 (4 cells): one cell below 0.015 of four is a quarter,
+    still worth 2 decimals; two are a half, too small, residue or not."""
+    from aibyhand.classroom import layout
+
+    real, target = layout.shown, "m=2 / dA"
+
+    def spoil(first_three):
+        def shown(it, steps):
+            value, rows, cols = real(it, steps)
+            if it.name == target:
+                value = np.array(value, float)
+                cells = np.flatnonzero(layout.select(it.ask, value.shape))
+                assert len(cells) == 4
+                flat = value.reshape(-1)
+                flat[cells] = 0.5
+                flat[cells[:3]] = first_three
+            return value, rows, cols
+        monkeypatch.setattr(layout, "shown", shown)
+        return [p for p in variants.problems("mrl", seed0("mrl")) if p.startswith(target + ":")]
+
+    assert spoil([0.0, residue, 0.0088]) == []
+    assert spoil([0.0091, residue, 0.0088]) == [f"{target}: a gradient too small for 2 decimals"]
+
+
 def _mispaired(temperature: float) -> tuple[dict, float]:
     """Each anchor paired with another's positive: the data, and the smallest
     own-positive probability at this temperature."""

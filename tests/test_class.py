@@ -325,7 +325,8 @@ class FakeVariants:
 def fake(monkeypatch, table):
     fv = FakeVariants(table)
     monkeypatch.setattr(classset, "variants", fv)
-    monkeypatch.setattr(classset, "box_values", lambda name, data: np.asarray(table(data["seed"])[1], float))
+    monkeypatch.setattr(classset, "_marks", lambda name, data: (
+        fv.final(name, data), np.asarray(table(data["seed"])[1], float)))
     return fv
 
 
@@ -379,9 +380,10 @@ def test_students_in_roster_toml_keep_their_seeds_when_the_roster_grows(monkeypa
 
 
 def test_with_no_seed_apart_from_all_a_student_takes_the_nearest_and_it_is_recorded(monkeypatch):
-    """Ben's three seeds all collide with Ana or Cai: he takes the one colliding with the
-    fewest students (then with the smallest share of boxes), never none at all, and
-    roster.toml says with whom it collides."""
+    """Ben's three seeds all collide with Ana or Cai, whose seeds a class set made before
+    (pinned: nobody may move them): he takes the one colliding with the fewest students
+    (then with the smallest share of boxes), never none at all, and roster.toml says
+    with whom it collides."""
     monkeypatch.setattr(classset, "MAX_MOVES", 3)
     ana, cai = classset.seed_of("w", "Ana"), classset.seed_of("w", "Cai")
     ben = [classset.seed_of("w", "Ben", k) for k in range(3)]
@@ -391,8 +393,9 @@ def test_with_no_seed_apart_from_all_a_student_takes_the_nearest_and_it_is_recor
     boxes[ben[2]][:5] = boxes[cai][:5]                               # 50% of Cai's, one student
     finals = {s: float(n) for n, s in enumerate(boxes)}
     fake(monkeypatch, lambda s: (finals[s], boxes[s]))
+    pinned = {"Ana": ana, "Cai": cai}
     students = [classset.Student("Ana"), classset.Student("Cai"), classset.Student("Ben")]
-    classset.assign("w", students)
+    classset.assign("w", students, pinned)
     assert (students[2].seed, students[2].moved) == (ben[0], 0)
     assert students[2].shares == "30% of the boxes of Ana"
     assert "none of their 3 seeds" in students[2].why
@@ -404,8 +407,89 @@ def test_with_no_seed_apart_from_all_a_student_takes_the_nearest_and_it_is_recor
         if shares.startswith("the same"):          # k = 2: Ana's final loss, no box of anyone's
             boxes[ben[2]], finals[ben[2]] = list(range(900, 910)), finals[ana]
         students = [classset.Student("Ana"), classset.Student("Cai"), classset.Student("Ben")]
-        classset.assign("w", students)
+        classset.assign("w", students, pinned)
         assert (students[2].seed, students[2].moved, students[2].shares) == (ben[2], 2, shares)
+
+
+def test_where_roster_order_leaves_a_collision_an_earlier_student_moves_to_make_room(monkeypatch):
+    """Ana takes her first seed; every one of Ben's three collides with it, but his first
+    is apart from Ana's second: the class set moves Ana (k = 1) and gives Ben k = 0,
+    both recorded, nobody colliding."""
+    monkeypatch.setattr(classset, "MAX_MOVES", 3)
+    ana = [classset.seed_of("w", "Ana", k) for k in range(3)]
+    ben = [classset.seed_of("w", "Ben", k) for k in range(3)]
+    boxes = {s: list(range(100 * n, 100 * n + 10)) for n, s in enumerate(ana + ben)}
+    for b in ben:
+        boxes[b][:3] = boxes[ana[0]][:3]          # 30% of Ana's first
+    boxes[ana[2]][5:8] = boxes[ben[0]][5:8]       # Ana's third collides with Ben's first
+    fake(monkeypatch, lambda s: (float(s), boxes[s]))
+    students = [classset.Student("Ana"), classset.Student("Ben")]
+    told = []
+    classset.assign("w", students, untangling=told.append)
+    assert told[0] == 2 and told[-1] == 0 and told == sorted(told, reverse=True)
+    assert [(s.seed, s.moved, s.shares) for s in students] == [(ana[1], 1, ""), (ben[0], 0, "")]
+    assert "keep the class apart" in students[0].why and not students[1].why
+    got = tomllib.loads(classset.roster_toml("w", students))["student"]
+    assert [(g["seed"], g.get("moved", 0)) for g in got] == [(ana[1], 1), (ben[0], 0)]
+    assert all("shares" not in g for g in got)
+    again = [classset.Student("Ana"), classset.Student("Ben")]
+    classset.assign("w", again)                       # the same roster, the same class set
+    assert [(s.seed, s.moved, s.why) for s in again] == [(s.seed, s.moved, s.why) for s in students]
+
+
+def test_a_student_who_passed_over_many_seeds_is_told_the_first_three_reasons(monkeypatch):
+    """Dan's first five seeds each give Ana's final loss: he takes k = 5, and his line
+    names the first three collisions and how many more, not all five."""
+    ana = classset.seed_of("w", "Ana")
+    dan = [classset.seed_of("w", "Dan", k) for k in range(6)]
+    table = {s: (float(n), list(range(10 * n, 10 * n + 10))) for n, s in enumerate([ana, *dan])}
+    for d in dan[:5]:
+        table[d] = (0.0, table[d][1])
+    fake(monkeypatch, lambda s: table[s])
+    students = [classset.Student("Ana"), classset.Student("Dan")]
+    classset.assign("w", students)
+    assert (students[1].seed, students[1].moved) == (dan[5], 5)
+    assert students[1].why == "; ".join(["the same final result as Ana"] * 3) + "; and 2 more"
+
+
+def test_untangling_never_moves_a_pinned_student_nor_gives_two_students_one_seed(monkeypatch):
+    """As above, but Ana's seed is pinned by an earlier class set: Ben cannot be kept
+    apart and says so; Ana keeps her seed. And where Cai's only way apart is Ana's seed,
+    he does not take it."""
+    monkeypatch.setattr(classset, "MAX_MOVES", 3)
+    ana = [classset.seed_of("w", "Ana", k) for k in range(3)]
+    ben = [classset.seed_of("w", "Ben", k) for k in range(3)]
+    boxes = {s: list(range(100 * n, 100 * n + 10)) for n, s in enumerate(ana + ben)}
+    for b in ben:
+        boxes[b][:3] = boxes[ana[0]][:3]
+    fake(monkeypatch, lambda s: (float(s), boxes[s]))
+    students = [classset.Student("Ana"), classset.Student("Ben")]
+    classset.assign("w", students, {"Ana": ana[0]})
+    assert (students[0].seed, students[0].moved, students[0].shares, students[0].why) == (ana[0], 0, "", "")
+    assert students[1].shares == "30% of the boxes of Ana"
+    # Dee, kept from before too, shares Ana's final loss: recorded, and no reason is made up for her
+    dee = classset.seed_of("w", "Dee")
+    boxes[dee] = list(range(700, 710))
+    finals = {s: float(s) for s in boxes}
+    finals[dee] = finals[ana[0]]
+    fake(monkeypatch, lambda s: (finals[s], boxes[s]))
+    students = [classset.Student("Ben"), classset.Student("Ana"), classset.Student("Dee")]
+    classset.assign("w", students, {"Ana": ana[0], "Dee": dee})
+    assert [(s.seed, s.shares, s.why) for s in students[1:]] == \
+        [(ana[0], "", ""), (dee, "the same final result as Ana", "")]
+    assert students[0].shares == "30% of the boxes of Ana"
+    # Cai's three seeds: Ana's own first one, then two that collide with Ana's first
+    cai = [classset.seed_of("w", "Cai", k) for k in range(3)]
+    table = {ana[0]: (0.0, list(range(10)))}
+    for k, c in enumerate(cai):
+        table[c] = (1.0 + k, list(range(3)) + list(range(50 + 10 * k, 57 + 10 * k)))
+    table[ana[1]], table[ana[2]] = (9.0, [9] * 10), (8.0, [8] * 10)
+    monkeypatch.setattr(classset, "seed_of", lambda w, key, k=0: {"Ana": ana, "Cai": [ana[0], *cai[1:]]}[key][k])
+    fake(monkeypatch, lambda s: table[s])
+    students = [classset.Student("Ana"), classset.Student("Cai")]
+    classset.assign("w", students)
+    seeds = [s.seed for s in students]
+    assert len(set(seeds)) == 2 and not any(s.shares for s in students)
 
 
 def test_a_class_too_large_for_its_variants_says_who_is_not_kept_apart(tmp_path, capsys, monkeypatch):

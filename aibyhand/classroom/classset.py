@@ -32,13 +32,21 @@ with whom it collided. A ``roster.toml`` already in DIR keeps its students' seed
 student added to the roster later cannot move anyone), and new students are kept apart
 from all of them.
 
-**When a worksheet has too few variants for the class.** If none of a student's
-:data:`MAX_MOVES` seeds is apart from every student before, the student still gets a
-sheet: of those seeds, the one that collides with the fewest students before (then with
-the smallest share of boxes, then the smallest ``k``; never another student's seed), and
-``roster.toml`` records with whom it collides (``shares``), as ``aibyhand class``
-prints. A hand-friendly sheet's numbers come from a small set (InfoNCE's powers of 3
-are whole fractions), so some worksheets cannot keep a class of 60 wholly apart.
+**When roster order leaves a collision.** Taking students one at a time can corner a
+later one: every seed of theirs collides with someone earlier, though moving that
+earlier student would make room. Then the class set untangles (:func:`_untangle`): the
+students not pinned by an earlier ``roster.toml`` move among their own first
+:data:`MAX_MOVES` seeds until nobody collides (a min-conflicts search, its random draws
+seeded by the worksheet and the roster, so the same roster still gives the same class
+set), and each then moves back to their smallest ``k`` that adds no collision.
+``roster.toml`` records such a move (``moved``, and "moved to keep the class apart").
+
+**When a worksheet has too few variants for the class.** If even untangling leaves
+someone colliding, every student still gets a sheet, and ``roster.toml`` records with
+whom each still collides (``shares``: only students before them in the roster), as
+``aibyhand class`` prints. A hand-friendly sheet's numbers come from a small set
+(InfoNCE's powers of 3 are whole fractions; its final loss takes a few hundred values),
+so some worksheets cannot keep a large class wholly apart.
 """
 
 from __future__ import annotations
@@ -194,15 +202,23 @@ def _seed_of(worksheet: str, key: str, k: int = 0) -> int:
     return 1 + h % MAX_SEED
 
 
-def box_values(name: str, data: dict) -> np.ndarray:
+def box_values(name: str, data: dict, steps=None) -> np.ndarray:
     """Every box of a variant's sheet, in sheet order (what :func:`variants.shared` compares)."""
     from . import catalog
 
     ws = catalog.get(name)
-    steps = ws.steps(data)
+    steps = ws.steps(data) if steps is None else steps
     items = {it.name: it for it in ws.sheet.boxes()}
     shown = {n: np.asarray(layout.shown(it, steps)[0], float) for n, it in items.items()}
     return np.array([shown[c.item][c.row, c.col] for c in layout.cells(ws.sheet, steps)])
+
+
+def _marks(name: str, data: dict) -> tuple[np.ndarray, np.ndarray]:
+    """A variant's final result and box values (what tells two variants apart)."""
+    from . import catalog
+
+    steps = catalog.get(name).steps(data)
+    return np.ravel(np.asarray(steps[variants.FINAL[name]], float)), box_values(name, data, steps)
 
 
 @dataclass
@@ -214,39 +230,46 @@ class _Kept:
 
 
 def assign(worksheet: str, students: list[Student], pinned: dict[str, int] | None = None,
-           progress=None) -> list[Student]:
-    """Give every student a seed, in roster order (see the module docstring). ``pinned``:
-    key -> seed for students a class set made before (kept as they are). ``progress``:
-    called once per student."""
+           progress=None, untangling=None) -> list[Student]:
+    """Give every student a seed, in roster order, then untangle where that left any
+    collision (see the module docstring). ``pinned``: key -> seed for students a class
+    set made before (kept as they are). ``progress``: called once per student;
+    ``untangling``: with how many students still collide, as the untangling starts and
+    each time that falls."""
     pinned = pinned or {}
     kept = _Kept([], [], [], [])
     order = sorted(students, key=lambda s: s.key not in pinned)   # the pinned first, each in roster order
-    for s in order:
+    tried = {}
+    for i, s in enumerate(order):
         if s.key in pinned:
             s.seed, s.moved, s.why = pinned[s.key], 0, ""
             data = variants.make(worksheet, s.seed)
             s.shares = "; ".join(text for _, _, text in _clashes(kept, worksheet, data))
             _keep(kept, worksheet, s, data)
         else:
-            _choose(kept, worksheet, s)
+            tried[i] = _choose(kept, worksheet, s)
         if progress:
             progress(s)
+    if any(s.shares for s in order if s.key not in pinned):
+        _untangle(worksheet, order, kept, [s.key not in pinned for s in order], tried, untangling)
     return students
 
 
-def _choose(kept: _Kept, worksheet: str, s: Student) -> None:
-    why, nearest = [], None
+def _choose(kept: _Kept, worksheet: str, s: Student) -> dict:
+    """Student ``s``'s first seed apart from everyone kept, or (none is) the nearest; what
+    was made on the way when none is (seed -> data, for the untangling)."""
+    why, nearest, made = [], None, {}
     for k in range(MAX_MOVES):
         seed = seed_of(worksheet, s.key, k)
         if seed in kept.seeds:
             why.append(f"seed {seed} is {names.shown(kept.who[kept.seeds.index(seed)])}'s")
             continue
-        data = variants.make(worksheet, seed)
+        data = made[seed] = variants.make(worksheet, seed)
         clashes = _clashes(kept, worksheet, data)
         if not clashes:
-            s.seed, s.moved, s.why = seed, k, "; ".join(why)
+            s.seed, s.moved, s.why = seed, k, _listed(why)
             _keep(kept, worksheet, s, data)
-            return
+            return {}
         why.append(clashes[0][2])
         cost = (len(clashes), max(share for _, share, _ in clashes))
         if nearest is None or cost < nearest[0]:
@@ -258,30 +281,188 @@ def _choose(kept: _Kept, worksheet: str, s: Student) -> None:
     s.why = f"none of their {MAX_MOVES} seeds was apart from all {len(kept.seeds)} students before"
     s.shares = "; ".join(text for _, _, text in clashes)
     _keep(kept, worksheet, s, data)
+    return made
+
+
+def _listed(why: list[str], most: int = 3) -> str:
+    """The first ``most`` reasons, and how many more (a line an instructor reads)."""
+    more = len(why) - most
+    return "; ".join(why[:most]) + (f"; and {more} more" if more > 0 else "")
 
 
 def _clashes(kept: _Kept, worksheet: str, data: dict) -> list[tuple[int, float, str]]:
     """Every student before with whom a variant collides: ``(who, share of boxes, why)``,
     in the order kept (empty: it may join the class set)."""
-    final = variants.final(worksheet, data)
-    boxes = box_values(worksheet, data)
+    return _clashes_of(kept, *_marks(worksheet, data))
+
+
+def _clashes_of(kept: _Kept, final: np.ndarray, boxes: np.ndarray) -> list[tuple[int, float, str]]:
+    if not kept.who:
+        return []
+    share, same = _compare(_rows([boxes]), _rows([final]), _rows(kept.boxes), _rows(kept.finals))
     out = []
-    for j, (other_final, other_boxes) in enumerate(zip(kept.finals, kept.boxes)):
-        share = float(np.mean(np.isclose(other_boxes, boxes, rtol=0, atol=1e-9))) \
-            if other_boxes.shape == boxes.shape else 0.0
+    for j in np.flatnonzero(same[0] | (share[0] > variants.MAX_SHARED)):
         who = names.shown(kept.who[j])
-        if other_final.shape == final.shape and np.allclose(other_final, final, rtol=0, atol=1e-9):
-            out.append((j, share, f"the same final result as {who}"))
-        elif share > variants.MAX_SHARED:
-            out.append((j, share, f"{share:.0%} of the boxes of {who}"))
+        text = f"the same final result as {who}" if same[0, j] else f"{share[0, j]:.0%} of the boxes of {who}"
+        out.append((int(j), float(share[0, j]), text))
     return out
 
 
 def _keep(kept: _Kept, worksheet: str, s: Student, data: dict) -> None:
+    final, boxes = _marks(worksheet, data)
     kept.seeds.append(s.seed)
-    kept.finals.append(variants.final(worksheet, data))
-    kept.boxes.append(box_values(worksheet, data))
+    kept.finals.append(final)
+    kept.boxes.append(boxes)
     kept.who.append(s.name)
+
+
+UNTANGLE_PATIENCE = 4000   # moves without fewer students colliding before the untangling stops
+TABU = 10                  # moves before a student may take again a seed they have just left
+POOL_STEP = 32             # a student's seeds are made this many at a time while untangling
+
+
+def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool], tried: dict,
+              report=None) -> None:
+    """Students in ``order`` (kept as ``kept``) still collide: move the ``free`` ones among
+    their own first :data:`MAX_MOVES` seeds until none does. A min-conflicts search, as
+    for graph colouring: a colliding student, drawn at random (a generator seeded by the
+    worksheet and the roster, so the same roster gives the same class set), moves to the
+    seed of theirs that collides with the fewest others (a seed left in the last
+    :data:`TABU` moves counts half a collision more; ties drawn at random; never another
+    student's seed; a student's seeds are made :data:`POOL_STEP` at a time, the next
+    ones only when none made so far is free of collisions). It stops when no one collides, or after :data:`UNTANGLE_PATIENCE`
+    moves without fewer students colliding, and keeps the arrangement with the fewest.
+    ``tried``: index -> {seed: data} made while choosing; ``report``: called with how
+    many students collide, at the start and each time that falls."""
+    n = len(order)
+    rng = np.random.default_rng(int.from_bytes(hashlib.sha256(
+        "\n".join([SALT, worksheet, *(s.key for s in order)]).encode("utf-8")).digest()[:8], "big"))
+    pools: dict[int, tuple] = {}
+
+    def pool(i: int, size: int) -> tuple:   # student i's seeds k = 0 ... size - 1, at least
+        have = len(pools[i][0]) if i in pools else 0
+        if have < size:
+            known = tried.get(i, {})
+            got = [seed_of(worksheet, order[i].key, k) for k in range(have, size)]
+            marks = [_marks(worksheet, known[x] if x in known else variants.make(worksheet, x)) for x in got]
+            fin = (pools[i][3] if have else []) + [f for f, _ in marks]
+            box = (pools[i][4] if have else []) + [b for _, b in marks]
+            pools[i] = (np.array((list(pools[i][0]) if have else []) + got), _rows(box), _rows(fin), fin, box)
+        return pools[i]
+
+    pick = [s.moved for s in order]
+    chosen = [(kept.finals[i], kept.boxes[i]) for i in range(n)]
+    boxes, finals, seeds = _rows(kept.boxes), _rows(kept.finals), np.array(kept.seeds)
+    M = _collide(boxes, finals, seeds, boxes, finals, seeds)       # (n, n) who collides with whom
+    np.fill_diagonal(M, False)
+    M |= M.T
+    tabu = np.zeros((n, MAX_MOVES), int)
+    best, since, saved = int(M.any(axis=1).sum()), 0, None
+    if report:
+        report(best)
+    for step in range(1, 10**9):
+        stuck = np.flatnonzero(M.any(axis=1) & np.array(free))
+        if not len(stuck) or since >= UNTANGLE_PATIENCE:
+            break
+        i = int(stuck[rng.integers(len(stuck))])
+        size = POOL_STEP
+        while True:
+            seed_i, boxes_i, finals_i, fin_i, box_i = pool(i, min(size, MAX_MOVES))
+            hit = _collide(boxes_i, finals_i, seed_i, boxes, finals, seeds)     # (seeds made, n)
+            hit[:, i] = False
+            taken = np.isin(seed_i, np.delete(seeds, i))
+            cost = hit.sum(axis=1) + 0.5 * (tabu[i, :len(seed_i)] > step) + np.where(taken, np.inf, 0.0)
+            if pick[i] < len(cost):
+                cost[pick[i]] = np.inf
+            if cost.min() == 0 or len(seed_i) >= MAX_MOVES:
+                break
+            size = len(seed_i) + POOL_STEP
+        if not np.isfinite(cost.min()):
+            since += 1
+            continue
+        k = int(rng.choice(np.flatnonzero(cost == cost.min())))
+        tabu[i, pick[i]] = step + TABU
+        pick[i], chosen[i] = k, (fin_i[k], box_i[k])
+        boxes[i], finals[i], seeds[i] = boxes_i[k], finals_i[k], seed_i[k]
+        M[i, :], M[:, i] = hit[k], hit[k]
+        now = int(M.any(axis=1).sum())
+        if now < best:
+            best, since, saved = now, 0, (list(pick), list(chosen), seeds.copy())
+            if report:
+                report(best)
+        else:
+            since += 1
+    if saved is not None and int(M.any(axis=1).sum()) > best:
+        pick, chosen, seeds = saved
+        boxes, finals = _rows([b for _, b in chosen]), _rows([f for f, _ in chosen])
+    for i in np.flatnonzero(free):    # then each moves back to their smallest k that adds no collision
+        if pick[i] == 0 or i not in pools or pick[i] >= len(pools[i][0]):
+            continue
+        seed_i, boxes_i, finals_i, fin_i, box_i = pools[i]
+        hit = _collide(boxes_i[:pick[i]], finals_i[:pick[i]], seed_i[:pick[i]], boxes, finals, seeds)
+        hit[:, i] = False
+        own = _collide(boxes_i[[pick[i]]], finals_i[[pick[i]]], seed_i[[pick[i]]], boxes, finals, seeds)[0]
+        own[i] = False
+        free_seed = ~np.isin(seed_i[:pick[i]], np.delete(seeds, i))
+        fits = np.flatnonzero(~(hit & ~own).any(axis=1) & free_seed)
+        if len(fits):
+            k = int(fits[0])
+            pick[i], chosen[i] = k, (fin_i[k], box_i[k])
+            boxes[i], finals[i], seeds[i] = boxes_i[k], finals_i[k], seed_i[k]
+    _record(order, free, pick, chosen, seeds)
+
+
+def _record(order: list[Student], free: list[bool], pick: list, chosen: list, seeds) -> None:
+    """Each student's seed, ``k`` and collisions with the students before them, after
+    untangling (a student kept from an earlier class set has no reason to give)."""
+    before = _Kept([], [], [], [])
+    for i, s in enumerate(order):
+        if s.seed != int(seeds[i]):
+            s.seed, s.moved = int(seeds[i]), pick[i]
+            s.why = "moved to keep the class apart" if s.moved else ""
+        clashes = _clashes_of(before, *chosen[i])
+        s.shares = "; ".join(text for _, _, text in clashes)
+        if not s.shares and s.why.startswith("none of their"):
+            s.why = ""
+        if s.shares and not s.why and free[i]:
+            s.why = f"none of their {MAX_MOVES} seeds kept the class apart"
+        before.seeds.append(s.seed)
+        before.finals.append(chosen[i][0])
+        before.boxes.append(chosen[i][1])
+        before.who.append(s.name)
+
+
+def _rows(arrays) -> np.ndarray:
+    """Flattened arrays as the rows of one matrix, padded with NaN (equal to nothing)."""
+    flat = [np.ravel(np.asarray(a, float)) for a in arrays]
+    out = np.full((len(flat), max((len(f) for f in flat), default=0)), np.nan)
+    for r, f in enumerate(flat):
+        out[r, :len(f)] = f
+    return out
+
+
+def _compare(boxes_a, finals_a, boxes_b, finals_b) -> tuple[np.ndarray, np.ndarray]:
+    """(len a, len b) each, for rows of :func:`_rows`: the share of boxes equal (0 where
+    the sheets' box counts differ), and whether the final results are equal."""
+    def width(x, w):
+        return np.pad(x, ((0, 0), (0, w - x.shape[1])), constant_values=np.nan)
+    w = max(boxes_a.shape[1], boxes_b.shape[1])
+    boxes_a, boxes_b = width(boxes_a, w), width(boxes_b, w)
+    w = max(finals_a.shape[1], finals_b.shape[1])
+    finals_a, finals_b = width(finals_a, w), width(finals_b, w)
+    same = np.isclose(boxes_a[:, None, :], boxes_b[None, :, :], rtol=0, atol=1e-9).sum(axis=2)
+    count_a, count_b = (~np.isnan(boxes_a)).sum(axis=1), (~np.isnan(boxes_b)).sum(axis=1)
+    share = np.where(count_a[:, None] == count_b[None, :], same / np.maximum(count_a, 1)[:, None], 0.0)
+    a, b = finals_a[:, None, :], finals_b[None, :, :]
+    final = (np.isclose(a, b, rtol=0, atol=1e-9) | (np.isnan(a) & np.isnan(b))).all(axis=2)
+    return share, final
+
+
+def _collide(boxes_a, finals_a, seeds_a, boxes_b, finals_b, seeds_b) -> np.ndarray:
+    """(len a, len b): variant a collides with variant b, as :func:`_clashes_of` decides
+    (the same seed or final result, or more than a fifth of the boxes the same)."""
+    share, final = _compare(boxes_a, finals_a, boxes_b, finals_b)
+    return (share > variants.MAX_SHARED) | final | (seeds_a[:, None] == seeds_b[None, :])
 
 
 def stems(students: list[Student]) -> None:
@@ -388,7 +569,8 @@ def make(worksheet: str, roster: str | Path, folder: str | Path, *, paper: str |
     _writable(folder)   # before the variants are chosen: that takes a while for a large class
     pinned = read_pinned(folder / "roster.toml", ws.name)
     with progress(len(students), "choosing variants", stream) as bar:
-        assign(ws.name, students, pinned, progress=lambda s: _step(bar, s.name))
+        assign(ws.name, students, pinned, progress=lambda s: _step(bar, s.name),
+               untangling=lambda n: bar.set_postfix_str(f"keeping apart: {n} collide"))
     stems(students)
     (folder / "keys").mkdir(parents=True, exist_ok=True)
     kept = []

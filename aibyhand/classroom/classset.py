@@ -357,7 +357,8 @@ def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool
     np.fill_diagonal(M, False)
     M |= M.T
     tabu = np.zeros((n, MAX_MOVES), int)
-    best, since, saved = int(M.any(axis=1).sum()), 0, None
+    best, since = int(M.any(axis=1).sum()), 0
+    saved = (list(pick), list(chosen), seeds.copy())    # roster order's, unless the search beats it
     if report:
         report(best)
     for step in range(1, 10**9):
@@ -392,7 +393,7 @@ def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool
                 report(best)
         else:
             since += 1
-    if saved is not None and int(M.any(axis=1).sum()) > best:
+    if int(M.any(axis=1).sum()) > best:
         pick, chosen, seeds = saved
         boxes, finals = _rows([b for _, b in chosen]), _rows([f for f, _ in chosen])
     for i in np.flatnonzero(free):    # then each moves back to their smallest k that adds no collision

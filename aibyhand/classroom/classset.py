@@ -218,7 +218,7 @@ def _marks(name: str, data: dict) -> tuple[np.ndarray, np.ndarray]:
     from . import catalog
 
     steps = catalog.get(name).steps(data)
-    return np.ravel(np.asarray(steps[variants.FINAL[name]], float)), box_values(name, data, steps)
+    return np.ravel(variants.final(name, data, steps)), box_values(name, data, steps)
 
 
 @dataclass
@@ -330,8 +330,9 @@ def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool
     seed of theirs that collides with the fewest others (a seed left in the last
     :data:`TABU` moves counts half a collision more; ties drawn at random; never another
     student's seed; a student's seeds are made :data:`POOL_STEP` at a time, the next
-    ones only when none made so far is free of collisions). It stops when no one collides, or after :data:`UNTANGLE_PATIENCE`
-    moves without fewer students colliding, and keeps the arrangement with the fewest.
+    ones only when none made so far is free of collisions). It stops when no one
+    collides, or after :data:`UNTANGLE_PATIENCE` moves without fewer students colliding,
+    and keeps the arrangement with the fewest.
     ``tried``: index -> {seed: data} made while choosing; ``report``: called with how
     many students collide, at the start and each time that falls."""
     n = len(order)
@@ -350,12 +351,21 @@ def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool
             pools[i] = (np.array((list(pools[i][0]) if have else []) + got), _rows(box), _rows(fin), fin, box)
         return pools[i]
 
+    def collisions(boxes, finals, seeds) -> np.ndarray:   # (n, n) who collides with whom
+        M = _collide(boxes, finals, seeds, boxes, finals, seeds)
+        np.fill_diagonal(M, False)
+        return M | M.T
+
+    def take(i: int, k: int, hit_k: np.ndarray) -> None:   # student i moves to their seed k
+        seed_i, boxes_i, finals_i, fin_i, box_i = pools[i]
+        pick[i], chosen[i] = k, (fin_i[k], box_i[k])
+        boxes[i], finals[i], seeds[i] = boxes_i[k], finals_i[k], seed_i[k]
+        M[i, :], M[:, i] = hit_k, hit_k
+
     pick = [s.moved for s in order]
     chosen = [(kept.finals[i], kept.boxes[i]) for i in range(n)]
     boxes, finals, seeds = _rows(kept.boxes), _rows(kept.finals), np.array(kept.seeds)
-    M = _collide(boxes, finals, seeds, boxes, finals, seeds)       # (n, n) who collides with whom
-    np.fill_diagonal(M, False)
-    M |= M.T
+    M = collisions(boxes, finals, seeds)
     tabu = np.zeros((n, MAX_MOVES), int)
     best, since = int(M.any(axis=1).sum()), 0
     saved = (list(pick), list(chosen), seeds.copy())    # roster order's, unless the search beats it
@@ -368,7 +378,7 @@ def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool
         i = int(stuck[rng.integers(len(stuck))])
         size = POOL_STEP
         while True:
-            seed_i, boxes_i, finals_i, fin_i, box_i = pool(i, min(size, MAX_MOVES))
+            seed_i, boxes_i, finals_i, _, _ = pool(i, min(size, MAX_MOVES))
             hit = _collide(boxes_i, finals_i, seed_i, boxes, finals, seeds)     # (seeds made, n)
             hit[:, i] = False
             taken = np.isin(seed_i, np.delete(seeds, i))
@@ -383,9 +393,7 @@ def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool
             continue
         k = int(rng.choice(np.flatnonzero(cost == cost.min())))
         tabu[i, pick[i]] = step + TABU
-        pick[i], chosen[i] = k, (fin_i[k], box_i[k])
-        boxes[i], finals[i], seeds[i] = boxes_i[k], finals_i[k], seed_i[k]
-        M[i, :], M[:, i] = hit[k], hit[k]
+        take(i, k, hit[k])
         now = int(M.any(axis=1).sum())
         if now < best:
             best, since, saved = now, 0, (list(pick), list(chosen), seeds.copy())
@@ -396,20 +404,17 @@ def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool
     if int(M.any(axis=1).sum()) > best:
         pick, chosen, seeds = saved
         boxes, finals = _rows([b for _, b in chosen]), _rows([f for f, _ in chosen])
+        M = collisions(boxes, finals, seeds)
     for i in np.flatnonzero(free):    # then each moves back to their smallest k that adds no collision
         if pick[i] == 0 or i not in pools or pick[i] >= len(pools[i][0]):
             continue
-        seed_i, boxes_i, finals_i, fin_i, box_i = pools[i]
+        seed_i, boxes_i, finals_i, _, _ = pools[i]
         hit = _collide(boxes_i[:pick[i]], finals_i[:pick[i]], seed_i[:pick[i]], boxes, finals, seeds)
         hit[:, i] = False
-        own = _collide(boxes_i[[pick[i]]], finals_i[[pick[i]]], seed_i[[pick[i]]], boxes, finals, seeds)[0]
-        own[i] = False
         free_seed = ~np.isin(seed_i[:pick[i]], np.delete(seeds, i))
-        fits = np.flatnonzero(~(hit & ~own).any(axis=1) & free_seed)
+        fits = np.flatnonzero(~(hit & ~M[i]).any(axis=1) & free_seed)
         if len(fits):
-            k = int(fits[0])
-            pick[i], chosen[i] = k, (fin_i[k], box_i[k])
-            boxes[i], finals[i], seeds[i] = boxes_i[k], finals_i[k], seed_i[k]
+            take(i, int(fits[0]), hit[fits[0]])
     _record(order, free, pick, chosen, seeds)
 
 

@@ -15,7 +15,10 @@ student a seed (:func:`assign`) and writes (:func:`make`)::
 ``STEM`` the slug, with the id's slug added where two students share a name.) A
 student's folder holds what they may see; the keys are apart. In the print-ready PDFs
 every student's pages start on a new leaf when printed on both sides: a sheet of an odd
-number of pages is followed by a blank page.
+number of pages is followed by a blank page. They are the students' own PDFs joined
+(:class:`_Pdf`), so each sheet is drawn once. Variants are made and sheets written in
+:data:`WORKERS` processes (:class:`_Many`, :func:`_mapped`); a variant follows from its
+seed alone, so the files are the same as one process writes.
 
 **Seeds.** A student's seed follows from the worksheet and their id (their name where
 the roster has no id) alone: the first 8 bytes of SHA-256 over ``aibyhand class set``,
@@ -230,57 +233,97 @@ class _Kept:
 
 
 def assign(worksheet: str, students: list[Student], pinned: dict[str, int] | None = None,
-           progress=None, untangling=None) -> list[Student]:
+           progress=None, untangling=None, workers: int = 1) -> list[Student]:
     """Give every student a seed, in roster order, then untangle where that left any
     collision (see the module docstring). ``pinned``: key -> seed for students a class
     set made before (kept as they are). ``progress``: called once per student;
     ``untangling``: with how many students still collide, as the untangling starts and
-    each time that falls."""
+    each time that falls; ``workers``: processes making variants (the same seeds
+    whatever the number: a variant follows from its seed alone)."""
     pinned = pinned or {}
     kept = _Kept([], [], [], [])
     order = sorted(students, key=lambda s: s.key not in pinned)   # the pinned first, each in roster order
     tried = {}
-    for i, s in enumerate(order):
-        if s.key in pinned:
-            s.seed, s.moved, s.why = pinned[s.key], 0, ""
-            data = variants.make(worksheet, s.seed)
-            s.shares = "; ".join(text for _, _, text in _clashes(kept, worksheet, data))
-            _keep(kept, worksheet, s, data)
-        else:
-            tried[i] = _choose(kept, worksheet, s)
-        if progress:
-            progress(s)
-    if any(s.shares for s in order if s.key not in pinned):
-        _untangle(worksheet, order, kept, [s.key not in pinned for s in order], tried, untangling)
+    with _Many(worksheet, workers) as many:
+        for i, s in enumerate(order):
+            if s.key in pinned:
+                s.seed, s.moved, s.why = pinned[s.key], 0, ""
+                marks = many.marks([s.seed])[0]
+                s.shares = "; ".join(text for _, _, text in _clashes_of(kept, *marks))
+                _keep(kept, s, marks)
+            else:
+                tried[i] = _choose(kept, worksheet, s, many)
+            if progress:
+                progress(s)
+        if any(s.shares for s in order if s.key not in pinned):
+            _untangle(worksheet, order, kept, [s.key not in pinned for s in order], tried, untangling, many)
     return students
 
 
-def _choose(kept: _Kept, worksheet: str, s: Student) -> dict:
+def _marks_of(worksheet: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seed ``seed``'s final result and box values."""
+    return _marks(worksheet, variants.make(worksheet, seed))
+
+
+def _marks_of_task(task: tuple[str, int]) -> tuple[np.ndarray, np.ndarray]:   # in a worker process
+    return _marks_of(*task)
+
+
+class _Many:
+    """Many variants' marks at once, in ``workers`` processes (1: in this one)."""
+
+    def __init__(self, worksheet: str, workers: int):
+        self.worksheet, self.workers, self.pool = worksheet, max(1, workers), None
+        self.batch = 1 if self.workers == 1 else 4 * self.workers   # seeds a student tries at once
+
+    def marks(self, seeds) -> list[tuple[np.ndarray, np.ndarray]]:
+        if self.workers == 1 or len(seeds) < 2:
+            return [_marks_of(self.worksheet, x) for x in seeds]
+        if self.pool is None:
+            from concurrent.futures import ProcessPoolExecutor
+            self.pool = ProcessPoolExecutor(self.workers)
+        tasks = [(self.worksheet, int(x)) for x in seeds]
+        return list(self.pool.map(_marks_of_task, tasks, chunksize=max(1, len(tasks) // (2 * self.workers))))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+def _choose(kept: _Kept, worksheet: str, s: Student, many: _Many) -> dict:
     """Student ``s``'s first seed apart from everyone kept, or (none is) the nearest; what
-    was made on the way when none is (seed -> data, for the untangling)."""
+    was made on the way when none is (seed -> marks, for the untangling). Their seeds are
+    made ``many.batch`` at a time after the first (most students keep their first)."""
     why, nearest, made = [], None, {}
-    for k in range(MAX_MOVES):
-        seed = seed_of(worksheet, s.key, k)
-        if seed in kept.seeds:
-            why.append(f"seed {seed} is {names.shown(kept.who[kept.seeds.index(seed)])}'s")
-            continue
-        data = made[seed] = variants.make(worksheet, seed)
-        clashes = _clashes(kept, worksheet, data)
-        if not clashes:
-            s.seed, s.moved, s.why = seed, k, _listed(why)
-            _keep(kept, worksheet, s, data)
-            return {}
-        why.append(clashes[0][2])
-        cost = (len(clashes), max(share for _, share, _ in clashes))
-        if nearest is None or cost < nearest[0]:
-            nearest = (cost, k, seed, data, clashes)
+    k = 0
+    while k < MAX_MOVES:
+        batch = [(j, seed_of(worksheet, s.key, j)) for j in range(k, min(MAX_MOVES, k + (1 if k == 0 else many.batch)))]
+        k = batch[-1][0] + 1
+        fresh = [seed for _, seed in batch if seed not in kept.seeds]
+        made.update(zip(fresh, many.marks(fresh)))
+        for j, seed in batch:
+            if seed in kept.seeds:
+                why.append(f"seed {seed} is {names.shown(kept.who[kept.seeds.index(seed)])}'s")
+                continue
+            clashes = _clashes_of(kept, *made[seed])
+            if not clashes:
+                s.seed, s.moved, s.why = seed, j, _listed(why)
+                _keep(kept, s, made[seed])
+                return {}
+            why.append(clashes[0][2])
+            cost = (len(clashes), max(share for _, share, _ in clashes))
+            if nearest is None or cost < nearest[0]:
+                nearest = (cost, j, seed, clashes)
     if nearest is None:   # every seed was another student's: cannot happen with 10^9 seeds
         raise WorksheetError(f"{names.shown(s.name)}: all {MAX_MOVES} seeds of theirs are other students'")
-    _, k, seed, data, clashes = nearest
+    _, k, seed, clashes = nearest
     s.seed, s.moved = seed, k
     s.why = f"none of their {MAX_MOVES} seeds was apart from all {len(kept.seeds)} students before"
     s.shares = "; ".join(text for _, _, text in clashes)
-    _keep(kept, worksheet, s, data)
+    _keep(kept, s, made[seed])
     return made
 
 
@@ -290,12 +333,6 @@ def _listed(why: list[str], most: int = 3) -> str:
     return "; ".join(why[:most]) + (f"; and {more} more" if more > 0 else "")
 
 
-def _clashes(kept: _Kept, worksheet: str, data: dict) -> list[tuple[int, float, str]]:
-    """Every student before with whom a variant collides: ``(who, share of boxes, why)``,
-    in the order kept (empty: it may join the class set)."""
-    return _clashes_of(kept, *_marks(worksheet, data))
-
-
 def _clashes_of(kept: _Kept, final: np.ndarray, boxes: np.ndarray) -> list[tuple[int, float, str]]:
     if not kept.who:
         return []
@@ -303,16 +340,17 @@ def _clashes_of(kept: _Kept, final: np.ndarray, boxes: np.ndarray) -> list[tuple
     out = []
     for j in np.flatnonzero(same[0] | (share[0] > variants.MAX_SHARED)):
         who = names.shown(kept.who[j])
-        text = f"the same final result as {who}" if same[0, j] else f"{share[0, j]:.0%} of the boxes of {who}"
+        n = len(boxes)   # "20%" would hide 21%; a count is exact
+        text = (f"the same final result as {who}" if same[0, j]
+                else f"{round(share[0, j] * n)} of {n} boxes the same as {who}'s")
         out.append((int(j), float(share[0, j]), text))
     return out
 
 
-def _keep(kept: _Kept, worksheet: str, s: Student, data: dict) -> None:
-    final, boxes = _marks(worksheet, data)
+def _keep(kept: _Kept, s: Student, marks: tuple[np.ndarray, np.ndarray]) -> None:
     kept.seeds.append(s.seed)
-    kept.finals.append(final)
-    kept.boxes.append(boxes)
+    kept.finals.append(marks[0])
+    kept.boxes.append(marks[1])
     kept.who.append(s.name)
 
 
@@ -322,7 +360,7 @@ POOL_STEP = 32             # a student's seeds are made this many at a time whil
 
 
 def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool], tried: dict,
-              report=None) -> None:
+              report, many: _Many) -> None:
     """Students in ``order`` (kept as ``kept``) still collide: move the ``free`` ones among
     their own first :data:`MAX_MOVES` seeds until none does. A min-conflicts search, as
     for graph colouring: a colliding student, drawn at random (a generator seeded by the
@@ -333,8 +371,9 @@ def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool
     ones only when none made so far is free of collisions). It stops when no one
     collides, or after :data:`UNTANGLE_PATIENCE` moves without fewer students colliding,
     and keeps the arrangement with the fewest.
-    ``tried``: index -> {seed: data} made while choosing; ``report``: called with how
-    many students collide, at the start and each time that falls."""
+    ``tried``: index -> {seed: marks} made while choosing; ``report``: called with how
+    many students collide, at the start and each time that falls; ``many``: where the
+    seeds are made."""
     n = len(order)
     rng = np.random.default_rng(int.from_bytes(hashlib.sha256(
         "\n".join([SALT, worksheet, *(s.key for s in order)]).encode("utf-8")).digest()[:8], "big"))
@@ -345,7 +384,9 @@ def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool
         if have < size:
             known = tried.get(i, {})
             got = [seed_of(worksheet, order[i].key, k) for k in range(have, size)]
-            marks = [_marks(worksheet, known[x] if x in known else variants.make(worksheet, x)) for x in got]
+            new = [x for x in got if x not in known]
+            known = {**known, **dict(zip(new, many.marks(new)))}
+            marks = [known[x] for x in got]
             fin = (pools[i][3] if have else []) + [f for f, _ in marks]
             box = (pools[i][4] if have else []) + [b for _, b in marks]
             pools[i] = (np.array((list(pools[i][0]) if have else []) + got), _rows(box), _rows(fin), fin, box)
@@ -558,13 +599,17 @@ class Made:
     kept: list[Path]        # answers files left as they were (they differ from a blank template)
 
 
+WORKERS = min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
 def make(worksheet: str, roster: str | Path, folder: str | Path, *, paper: str | None = None,
-         stream=None) -> Made:
+         stream=None, workers: int = WORKERS) -> Made:
     """The class set of ``worksheet`` for ``roster`` in ``folder`` (see the module
     docstring); a progress bar on ``stream`` (stderr) when it is a terminal. An answers
     file already in a student's folder that is not the blank template is kept as it is
     (it may hold answers); every other file is written again, each whole or not at all
-    (:mod:`aibyhand.output`)."""
+    (:mod:`aibyhand.output`). ``workers``: processes making variants and writing sheets
+    (the same files whatever the number)."""
     from . import catalog
 
     ws = catalog.get(worksheet)
@@ -576,19 +621,33 @@ def make(worksheet: str, roster: str | Path, folder: str | Path, *, paper: str |
     pinned = read_pinned(folder / "roster.toml", ws.name)
     with progress(len(students), "choosing variants", stream) as bar:
         assign(ws.name, students, pinned, progress=lambda s: _step(bar, s.name),
-               untangling=lambda n: bar.set_postfix_str(f"keeping apart: {n} collide"))
+               untangling=lambda n: bar.set_postfix_str(f"keeping apart: {n} collide"), workers=workers)
     stems(students)
     (folder / "keys").mkdir(parents=True, exist_ok=True)
     kept = []
     sheets, keys = _Pdf(), _Pdf()
+    tasks = [(ws.name, s, folder, paper) for s in students]
     with progress(len(students), "writing sheets", stream) as bar:
-        for s in students:
-            kept += _write_student(ws, s, folder, paper, sheets, keys)
+        for s, (left, sheet_pdf, key_pdf) in zip(students, _mapped(_write_student, tasks, workers)):
+            kept += left
+            sheets.add(sheet_pdf)
+            keys.add(key_pdf)
             _step(bar, s.name)
     output.write(folder / "all-sheets.pdf", sheets.close())
     output.write(folder / "all-keys.pdf", keys.close())
     output.write(folder / "roster.toml", roster_toml(ws.name, students))
     return Made(students, folder, kept)
+
+
+def _mapped(fn, tasks: list, workers: int):
+    """``fn`` over ``tasks``, in order, in ``workers`` processes (1: in this one)."""
+    if workers <= 1 or len(tasks) < 2:
+        yield from map(fn, tasks)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(min(workers, len(tasks))) as pool:
+        yield from pool.map(fn, tasks)
 
 
 def _writable(folder: Path) -> None:
@@ -603,9 +662,14 @@ def _writable(folder: Path) -> None:
         raise WorksheetError(f"-o {folder}: cannot be written (no permission to write in {str(folder)!r})")
 
 
-def _write_student(ws, s: Student, folder: Path, paper, sheets: "_Pdf", keys: "_Pdf") -> list[Path]:
-    from . import page, sheet
+def _write_student(task) -> tuple[list[Path], bytes, bytes]:
+    """Write one student's sheet, key, page and answers template (``task``: worksheet,
+    student, folder, paper); the answers file kept as it was (if it was), the sheet's
+    PDF and the key's."""
+    from . import catalog, page, sheet
 
+    name, s, folder, paper = task
+    ws = catalog.get(name)
     data = variants.make(ws.name, s.seed)
     parts = ws.run(data)
     steps = ws.join(parts)
@@ -613,24 +677,27 @@ def _write_student(ws, s: Student, folder: Path, paper, sheets: "_Pdf", keys: "_
     mine.mkdir(parents=True, exist_ok=True)
     stem = f"{ws.name}-{s.stem}"
     source = f"variant {s.seed}"
-    for key, out, pdf in ((False, mine / f"{stem}.pdf", sheets), (True, folder / "keys" / f"{stem}-key.pdf", keys)):
+    pdfs = []
+    for key, out in ((False, mine / f"{stem}.pdf"), (True, folder / "keys" / f"{stem}-key.pdf")):
         figs, _ = sheet.worksheet_pages(ws, data, key=key, source=source, parts=parts, student=s.name,
                                         **_supported(sheet.worksheet_pages, paper=paper))
         try:
             one = io.BytesIO()
             sheet.save_pdf(figs, one)
-            pdf.add(figs)
         finally:
             sheet.close(figs)
         output.write(out, one.getvalue())
+        pdfs.append(one.getvalue())
     html = page.render(ws, data, source=source, parts=parts, seed=s.seed, student=s.name, student_id=s.id)
     output.write(mine / f"{stem}.html", html)
     template = check.template(ws.sheet, steps, worksheet=ws.name, seed=s.seed, student=s.name, id=s.id)
     answers = mine / f"answers-{ws.name}-{names.slug(s.name)}.toml"
+    left = []
     if answers.exists() and answers.read_bytes() != template.encode("utf-8"):
-        return [answers]
-    output.write(answers, template)
-    return []
+        left.append(answers)
+    else:
+        output.write(answers, template)
+    return left, pdfs[0], pdfs[1]
 
 
 def _supported(fn, **options) -> dict:
@@ -642,30 +709,45 @@ def _supported(fn, **options) -> dict:
 
 
 class _Pdf:
-    """One PDF of many students' pages, in memory: each student's first page on a new
-    leaf when printed on both sides (a blank page after an odd number of pages)."""
+    """One PDF of many students' PDFs, one after another, each student's first page on a
+    new leaf when printed on both sides (a blank page after an odd number of pages).
+    Joined with pypdf: each sheet is drawn once, for its student's own PDF."""
 
     def __init__(self):
-        from matplotlib.backends.backend_pdf import PdfPages
+        from pypdf import PdfWriter
 
-        from .sheet import PDF_METADATA
+        self.writer = PdfWriter()
+        self.blanks: dict[tuple[float, float], bytes] = {}
 
-        self.buf = io.BytesIO()
-        self.pdf = PdfPages(self.buf, metadata=PDF_METADATA)
+    def add(self, pdf: bytes) -> None:
+        from pypdf import PdfReader
 
-    def add(self, figs) -> None:
-        for fig in figs:
-            self.pdf.savefig(fig)
-        if len(figs) % 2:
+        reader = PdfReader(io.BytesIO(pdf))
+        self.writer.append(reader)
+        if len(reader.pages) % 2:
+            box = reader.pages[-1].mediabox
+            self.writer.append(PdfReader(io.BytesIO(self._blank(float(box.width), float(box.height)))))
+
+    def _blank(self, width: float, height: float) -> bytes:   # in points
+        if (width, height) not in self.blanks:
             import matplotlib.pyplot as plt
 
-            blank = plt.figure(figsize=figs[0].get_size_inches())
+            from .sheet import save_pdf
+
+            blank = plt.figure(figsize=(width / 72, height / 72))
             blank.text(0.5, 0.04, "(left blank: the next sheet starts on a new leaf)", ha="center",
                        fontsize=7, color="0.6")
-            self.pdf.savefig(blank)
+            one = io.BytesIO()
+            save_pdf([blank], one)
             plt.close(blank)
+            self.blanks[width, height] = one.getvalue()
+        return self.blanks[width, height]
 
     def close(self) -> bytes:
         """The PDF's bytes."""
-        self.pdf.close()
-        return self.buf.getvalue()
+        from .sheet import PDF_METADATA
+
+        self.writer.add_metadata({f"/{k}": v for k, v in PDF_METADATA.items() if v is not None})
+        out = io.BytesIO()
+        self.writer.write(out)
+        return out.getvalue()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -630,6 +631,57 @@ def test_the_print_ready_pdf_starts_every_student_on_a_new_leaf(tmp_path):
         for f in figs:
             plt.close(f)
     assert pdf_pages(pdf.close()) == 4 + 4 + 2
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_killed_class_set_leaves_no_worker_behind(tmp_path):
+    """The command killed (SIGKILL: no clean-up of its own) while its workers write
+    sheets: every worker ends too, none is left waiting for work forever."""
+    import subprocess
+    import sys
+    import time
+
+    roster = tmp_path / "names.txt"
+    roster.write_text("".join(f"Student {k}\n" for k in range(8)), encoding="utf-8")
+    run = subprocess.Popen([sys.executable, "-c", "import sys; from aibyhand.classroom import classset; "
+                            "classset.make('head', sys.argv[1], sys.argv[2], workers=2)",
+                            str(roster), str(tmp_path / "out")])
+    workers = []
+    for _ in range(1200):                       # until its workers have started (at most 2 minutes)
+        workers = _children(run.pid)
+        if len(workers) >= 2 or run.poll() is not None:
+            break
+        time.sleep(0.1)
+    run.kill()
+    run.wait()
+    assert len(workers) >= 2, "the class set never started its workers"
+    for _ in range(300):                        # the workers end (at most 30 s)
+        if not any(_running(w) for w in workers):
+            break
+        time.sleep(0.1)
+    left = [w for w in workers if _running(w)]
+    for w in left:
+        os.kill(w, 9)
+    assert not left, "workers outlived the class set"
 
 
 def test_the_progress_bar_draws_only_on_a_terminal():

@@ -274,14 +274,21 @@ class _Many:
 
     def __init__(self, worksheet: str, workers: int):
         self.worksheet, self.workers, self.pool = worksheet, max(1, workers), None
-        self.batch = 1 if self.workers == 1 else 4 * self.workers   # seeds a student tries at once
+
+    def batch(self, tried: int) -> int:
+        """How many seeds a student who has tried ``tried`` makes next: 1 (most keep their
+        first), then ``workers``, then twice and four times as many (Decode's and Embed's
+        take a second or two each: a guess too far ahead costs)."""
+        if tried == 0 or self.workers == 1:
+            return 1
+        return self.workers * min(4, 2 ** (tried // self.workers // 2))
 
     def marks(self, seeds) -> list[tuple[np.ndarray, np.ndarray]]:
         if self.workers == 1 or len(seeds) < 2:
             return [_marks_of(self.worksheet, x) for x in seeds]
         if self.pool is None:
             from concurrent.futures import ProcessPoolExecutor
-            self.pool = ProcessPoolExecutor(self.workers)
+            self.pool = ProcessPoolExecutor(self.workers, initializer=_end_with_parent)
         tasks = [(self.worksheet, int(x)) for x in seeds]
         return list(self.pool.map(_marks_of_task, tasks, chunksize=max(1, len(tasks) // (2 * self.workers))))
 
@@ -296,11 +303,11 @@ class _Many:
 def _choose(kept: _Kept, worksheet: str, s: Student, many: _Many) -> dict:
     """Student ``s``'s first seed apart from everyone kept, or (none is) the nearest; what
     was made on the way when none is (seed -> marks, for the untangling). Their seeds are
-    made ``many.batch`` at a time after the first (most students keep their first)."""
+    made a batch at a time (:meth:`_Many.batch`)."""
     why, nearest, made = [], None, {}
     k = 0
     while k < MAX_MOVES:
-        batch = [(j, seed_of(worksheet, s.key, j)) for j in range(k, min(MAX_MOVES, k + (1 if k == 0 else many.batch)))]
+        batch = [(j, seed_of(worksheet, s.key, j)) for j in range(k, min(MAX_MOVES, k + many.batch(k)))]
         k = batch[-1][0] + 1
         fresh = [seed for _, seed in batch if seed not in kept.seeds]
         made.update(zip(fresh, many.marks(fresh)))
@@ -630,8 +637,8 @@ def make(worksheet: str, roster: str | Path, folder: str | Path, *, paper: str |
     with progress(len(students), "writing sheets", stream) as bar:
         for s, (left, sheet_pdf, key_pdf) in zip(students, _mapped(_write_student, tasks, workers)):
             kept += left
-            sheets.add(sheet_pdf)
-            keys.add(key_pdf)
+            sheets.add(sheet_pdf.read_bytes())
+            keys.add(key_pdf.read_bytes())
             _step(bar, s.name)
     output.write(folder / "all-sheets.pdf", sheets.close())
     output.write(folder / "all-keys.pdf", keys.close())
@@ -646,8 +653,20 @@ def _mapped(fn, tasks: list, workers: int):
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(min(workers, len(tasks))) as pool:
+    with ProcessPoolExecutor(min(workers, len(tasks)), initializer=_end_with_parent) as pool:
         yield from pool.map(fn, tasks)
+
+
+def _end_with_parent() -> None:
+    """In a worker process: end when the class set's own process ends, however it ends
+    (Linux's PR_SET_PDEATHSIG), so that a killed command leaves no worker behind."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):   # not Linux: Python's own pool ends its workers
+        pass
 
 
 def _writable(folder: Path) -> None:
@@ -662,10 +681,10 @@ def _writable(folder: Path) -> None:
         raise WorksheetError(f"-o {folder}: cannot be written (no permission to write in {str(folder)!r})")
 
 
-def _write_student(task) -> tuple[list[Path], bytes, bytes]:
+def _write_student(task) -> tuple[list[Path], Path, Path]:
     """Write one student's sheet, key, page and answers template (``task``: worksheet,
-    student, folder, paper); the answers file kept as it was (if it was), the sheet's
-    PDF and the key's."""
+    student, folder, paper); the answers file kept as it was (if it was), where the
+    sheet's PDF and the key's are."""
     from . import catalog, page, sheet
 
     name, s, folder, paper = task
@@ -686,8 +705,7 @@ def _write_student(task) -> tuple[list[Path], bytes, bytes]:
             sheet.save_pdf(figs, one)
         finally:
             sheet.close(figs)
-        output.write(out, one.getvalue())
-        pdfs.append(one.getvalue())
+        pdfs.append(output.write(out, one.getvalue()))
     html = page.render(ws, data, source=source, parts=parts, seed=s.seed, student=s.name, student_id=s.id)
     output.write(mine / f"{stem}.html", html)
     template = check.template(ws.sheet, steps, worksheet=ws.name, seed=s.seed, student=s.name, id=s.id)
@@ -748,6 +766,7 @@ class _Pdf:
         from .sheet import PDF_METADATA
 
         self.writer.add_metadata({f"/{k}": v for k, v in PDF_METADATA.items() if v is not None})
+        self.writer.compress_identical_objects()   # the fonts and the blank page, kept once
         out = io.BytesIO()
         self.writer.write(out)
         return out.getvalue()

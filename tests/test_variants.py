@@ -186,6 +186,33 @@ def exact_block(p, words, causal):
     return scores, attn, F
 
 
+def infonce_losses_the_rules_allow() -> set[float]:
+    """Every final loss an InfoNCE sheet can have, from its rules alone: a row's exponents
+    are 0 and two of 0, -1 ... -4, its sum 1 + 3^a + 3^b a fraction of numerator and
+    denominator at most 30; anchor i's loss is log_3(sum_i) - x_ii, x_ii one of the row's
+    exponents; the loss is the mean of three anchors'."""
+    rows = set()
+    for a, b in itertools.combinations_with_replacement(range(0, -5, -1), 2):
+        s = 1 + Fraction(3) ** a + Fraction(3) ** b
+        if s.numerator <= 30 and s.denominator <= 30:
+            rows |= {round(math.log(s, 3) - x, 12) for x in (0, a, b)}
+    return {round(sum(c) / 3, 9) for c in itertools.combinations_with_replacement(sorted(rows), 3)}
+
+
+def test_infonce_losses_are_among_the_426_its_rules_allow():
+    """Why a large class cannot have InfoNCE losses all different (README: the class
+    set): its rules allow 426 final losses at most, and every variant's is one of them
+    (seeds 0-31 and 200 beyond)."""
+    from aibyhand import infonce
+
+    allowed = infonce_losses_the_rules_allow()
+    assert len(allowed) == 426
+    for seed in [*SEEDS, *range(10**6, 10**6 + 200)]:
+        d = variants.make("infonce", seed)
+        loss = float(infonce.forward(d["A"], d["P"], temperature=d["temperature"], base=3)["loss"])
+        assert round(loss, 9) in allowed, (seed, loss)
+
+
 def test_the_transformer_sheets_are_exact_fractions_with_no_relu_kink_and_no_uniform_attention(every):
     """Decode's prompt (causal) and Embed's sentence (bidirectional), in exact arithmetic:
     whole scores, no attention column uniform (where it sees more than one word), and no

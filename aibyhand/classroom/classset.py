@@ -287,8 +287,7 @@ class _Many:
         if self.workers == 1 or len(seeds) < 2:
             return [_marks_of(self.worksheet, x) for x in seeds]
         if self.pool is None:
-            from concurrent.futures import ProcessPoolExecutor
-            self.pool = ProcessPoolExecutor(self.workers, initializer=_end_with_parent)
+            self.pool = _pool(self.workers)
         tasks = [(self.worksheet, int(x)) for x in seeds]
         return list(self.pool.map(_marks_of_task, tasks, chunksize=max(1, len(tasks) // (2 * self.workers))))
 
@@ -651,10 +650,15 @@ def _mapped(fn, tasks: list, workers: int):
     if workers <= 1 or len(tasks) < 2:
         yield from map(fn, tasks)
         return
+    with _pool(min(workers, len(tasks))) as pool:
+        yield from pool.map(fn, tasks)
+
+
+def _pool(workers: int):
+    """``workers`` worker processes, each ending with this one (:func:`_end_with_parent`)."""
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(min(workers, len(tasks)), initializer=_end_with_parent) as pool:
-        yield from pool.map(fn, tasks)
+    return ProcessPoolExecutor(workers, initializer=_end_with_parent)
 
 
 def _end_with_parent() -> None:

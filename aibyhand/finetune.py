@@ -213,23 +213,17 @@ def step(params, anchors, positives, *, dims=(8, 4, 2), temperature: float = 1.0
     after = validate.boolean("after", after)
     p, anchors, positives = check_inputs(params, anchors, positives)
     B = len(anchors)
-    e = embed.forward(p, anchors + positives, base=base)
-    _nonzero_at_every_width(e["E"], e["x"], dims, e.step("E").cols, ("anchors", "positives"), "params")
-    loss = mrl.forward(e["E"][:, :B], e["E"][:, B:], dims=dims, temperature=temperature, base=base)
-    g_loss = mrl.backward(loss)
-    g_embed = embed.backward(p, e, np.concatenate([g_loss["dA"], g_loss["dP"]], axis=1))
     trained = HEAD if freeze_backbone else TRAINABLE
+    e, loss, g_loss, g_embed = _gradient(p, anchors, positives, dims, temperature, base)
     s = Steps("fine-tune by MRL", {**loss.meta, "lr": lr, "freeze_backbone": freeze_backbone})
     pair = {"A": f"embed / E[:, :{B}]", "P": f"embed / E[:, {B}:]"}
     s.extend(e, prefix="embed")
     s.extend(loss, prefix="mrl", formulas=pair)
     s.extend(g_loss, prefix="mrl")
     s.extend(g_embed, prefix="embed", formulas={"dE": "[mrl / dA | mrl / dP]"})
-    new = {k: s.add(f"new / {k}", p[k] - lr * g_embed[f"d{k}"] if k in trained else p[k],
-                    f"embed / {k} - lr embed / d{k}" if k in trained else f"embed / {k}",
-                    note="one SGD step" if k in trained else "frozen") for k in TRAINABLE}
-    for k in trained:
-        validate.finite_from(new[k], f"{k} - lr d{k}", {"lr": np.array(lr)})
+    new = {k: s.add(f"new / {k}", w, f"embed / {k} - lr embed / d{k}" if k in trained else f"embed / {k}",
+                    note="one SGD step" if k in trained else "frozen")
+           for k, w in _sgd(p, g_embed, lr, trained).items()}
     levels = loss.step("losses").cols
     s.add("losses before", loss["losses"], "mrl / losses", note="InfoNCE at each width", cols=levels)
     s.add("loss", loss["loss"], "mrl / loss", note="the MRL loss before the step")
@@ -245,6 +239,27 @@ def step(params, anchors, positives, *, dims=(8, 4, 2), temperature: float = 1.0
               note="InfoNCE at each width with the new weights", cols=levels)
         s.add("loss after", again["loss"], "after / mrl / loss", note="the MRL loss after the step")
     return s
+
+
+def _gradient(p: dict, anchors: list[str], positives: list[str], dims, temperature: float,
+              base: float) -> tuple[Steps, Steps, Steps, Steps]:
+    """The whole model's forward on checked inputs (:func:`check_inputs`), the MRL loss and
+    its gradient back to every weight: ``(embed, mrl, mrl backward, embed backward)``."""
+    B = len(anchors)
+    e = embed.forward(p, anchors + positives, base=base)
+    _nonzero_at_every_width(e["E"], e["x"], dims, e.step("E").cols, ("anchors", "positives"), "params")
+    loss = mrl.forward(e["E"][:, :B], e["E"][:, B:], dims=dims, temperature=temperature, base=base)
+    g_loss = mrl.backward(loss)
+    g_embed = embed.backward(p, e, np.concatenate([g_loss["dA"], g_loss["dP"]], axis=1))
+    return e, loss, g_loss, g_embed
+
+
+def _sgd(p: dict, g_embed: Steps, lr: float, trained) -> dict[str, np.ndarray]:
+    """Every weight after one SGD step, ``W - lr dW`` (the ones not ``trained`` as they were)."""
+    new = {k: p[k] - lr * g_embed[f"d{k}"] if k in trained else p[k] for k in TRAINABLE}
+    for k in trained:
+        validate.finite_from(new[k], f"{k} - lr d{k}", {"lr": np.array(lr)})
+    return new
 
 
 @contextlib.contextmanager
@@ -285,16 +300,15 @@ def train(params, anchors, positives, *, n_steps: int, dims=(8, 4, 2), temperatu
     lr = validate.positive("lr", lr)
     freeze_backbone = validate.boolean("freeze_backbone", freeze_backbone)
     p, anchors, positives = check_inputs(params, anchors, positives)
-    B = len(anchors)
+    B, trained = len(anchors), HEAD if freeze_backbone else TRAINABLE
     losses, top1 = [], []
     E0 = None
     for t in range(n_steps + 1):
         with _after_the_step(lr) if t else contextlib.nullcontext():
-            if t < n_steps:
-                s = step(p, anchors, positives, dims=dims, temperature=temperature, lr=lr,
-                         base=base, freeze_backbone=freeze_backbone, after=False)
-                E, loss = s["embed / E"], s["losses before"][0]
-                p = updated(s)
+            if t < n_steps:    # step(p, ...) without recording it
+                e, scored, _, g_embed = _gradient(p, anchors, positives, dims, temperature, base)
+                E, loss = e["E"], scored["losses"][0]
+                p = _sgd(p, g_embed, lr, trained)
             else:
                 E = embed.forward(p, anchors + positives, base=base)["E"]
                 loss = mrl.forward(E[:, :B], E[:, B:], dims=dims, temperature=temperature,
@@ -316,4 +330,4 @@ def train(params, anchors, positives, *, n_steps: int, dims=(8, 4, 2), temperatu
           cols=levels)
     h.add("E before", E0, "", note="embeddings before training", cols=cols)
     h.add("E after", E, "", note="embeddings after training", cols=cols)
-    return p, h
+    return {k: np.array(w) for k, w in p.items()}, h   # the caller's own arrays never come back

@@ -49,23 +49,13 @@ class Step:
     note: str = ""
 
 
-class _ReadOnlyMemory:
-    """Another array's memory, exposed read-only: an array made on it can never be made
-    writeable, and neither can anything reached from it (its ``.base`` included)."""
-
-    def __init__(self, arr: np.ndarray):
-        face = dict(arr.__array_interface__)
-        face["data"] = (face["data"][0], True)
-        self.__array_interface__ = face
-        self._owner = arr
-
-
 def _frozen(value) -> np.ndarray:
-    """A view that can never be made writeable, whoever owns the data (no path back)."""
+    """A view that can never be made writeable, whoever owns the data: its base is a
+    read-only memoryview, and numpy makes nothing on that buffer writeable."""
     arr = np.asarray(value)
     if arr.dtype.hasobject:
         raise TypeError(f"expected a numeric array, got dtype {arr.dtype}")
-    return np.asarray(_ReadOnlyMemory(arr))
+    return np.asarray(memoryview(arr).toreadonly())
 
 
 class Steps(Mapping):

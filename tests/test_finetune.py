@@ -183,6 +183,19 @@ def test_frozen_backbone_trains_the_head_only():
         assert changed == (k in finetune.HEAD), k
 
 
+@pytest.mark.parametrize("n_steps", [0, 2])
+def test_trained_weights_are_new_arrays(n_steps):
+    """The weights train returns, frozen or not, share no memory with the caller's: writing
+    into them leaves the model the caller still holds as it was."""
+    d = catalog.get("finetune").load()
+    model = {k: np.array(v, dtype=np.float64) for k, v in d["model"].items()}
+    p, _ = finetune.train(model, d["anchors"], d["positives"], n_steps=n_steps, lr=d["train_lr"],
+                          base=3, freeze_backbone=True)
+    for k in finetune.TRAINABLE:
+        assert not np.shares_memory(p[k], model[k]), k
+        assert p[k].flags.writeable, k
+
+
 def test_the_top_layer_alone_is_what_the_sheet_trains():
     """update=("W_down",): W_up stays, no gradient is spent on it, the loss after is the
     model with the new W_down alone."""

@@ -395,6 +395,63 @@ def test_finetune_step(freeze_backbone):
         compare_step(where, got, ref, p, freeze_backbone, lr)
 
 
+def t_top1(A, P, dims):
+    """Top-1 at each width (largest first) from torch's cosine similarity: the anchors
+    whose own positive is strictly the most similar, and whether any gap is under 1e-9."""
+    out, near = [], False
+    for m in sorted(dims, reverse=True):
+        S = torch.nn.functional.cosine_similarity(A[:m].T.unsqueeze(1), P[:m].T.unsqueeze(0), dim=2, eps=0)
+        own = torch.diagonal(S)
+        others = S.masked_fill(torch.eye(S.shape[0], dtype=torch.bool), -math.inf).max(dim=1).values
+        near |= bool(((own - others).abs() < 1e-9).any())
+        out.append(float((own > others).to(DT).mean()))
+    return out, near
+
+
+@pytest.mark.parametrize("freeze_backbone", [False, True])
+def test_finetune_train(freeze_backbone):
+    """train(n_steps) is n steps of SGD, each torch's, from the weights the step before left:
+    the loss and top-1 before every step and after the last, and the weights at the end."""
+    n_steps, compared = 6, 0
+    for seed in range(N_MODELS // 3):
+        base, temperature = (math.e, 3.0)[seed % 2], (1.0, 0.5)[(seed // 2) % 2]
+        rng = np.random.default_rng(5500 + seed)
+        for _ in range(200):
+            p = random_model(rng, head=True)
+            B = int(rng.integers(2, 5))
+            anchors = random_sentences(rng, p["Pos"].shape[1], B)
+            positives = random_sentences(rng, p["Pos"].shape[1], B)
+            d_out = p["W_down"].shape[0]
+            dims = tuple(sorted({d_out, max(d_out // 2, 1)}, reverse=True))
+            lr = float(rng.choice([0.05, 0.3]))
+            W, losses, top1, safe = dict(p), [], [], True
+            for t in range(n_steps + 1):
+                ref = t_finetune_step(W, anchors, positives, dims=dims, temperature=temperature,
+                                      lr=lr, base=base, freeze_backbone=freeze_backbone)
+                E = ref["E"].detach()
+                hits, near = t_top1(E[:, :B], E[:, B:], dims)
+                safe &= relu_safe(ref["F"]) and not near
+                losses.append(_np(ref["losses"]))
+                top1.append(hits)
+                if t < n_steps:
+                    W = {k: _np(v) for k, v in ref["new"].items()}
+            if safe:
+                break
+        else:
+            raise AssertionError("no acceptable model")
+        where = (f"finetune.train[freeze={freeze_backbone}, b={base:.3g}, T={temperature}, dims={dims}, "
+                 f"lr={lr}, seed {seed}]")
+        got, h = finetune.train(p, anchors, positives, n_steps=n_steps, dims=dims,
+                                temperature=temperature, lr=lr, base=base, freeze_backbone=freeze_backbone)
+        close(f"{where} loss", h["loss"], np.array(losses))
+        assert np.array_equal(h["top-1"], np.array(top1)), f"{where}: top-1 {h['top-1']} != torch {top1}"
+        close(f"{where} E after", h["E after"], E)
+        for k in TRAINABLE:
+            close(f"{where} {k}", got[k], W[k])
+        compared += 1
+    assert compared == N_MODELS // 3
+
+
 def test_relu_slope_at_exact_zero():
     """A zero row of W1 makes F exactly 0 there: its slope is 0, so that row of dW1 is 0."""
     compared = 0

@@ -488,12 +488,13 @@ def _class_set(args) -> int:
     print(f"wrote {out}: {n} student{'s' if n != 1 else ''}, each in {out / 'students'} (sheet, web page, "
           f"answers file) with a key in {out / 'keys'}; {out / 'all-sheets.pdf'}, {out / 'all-keys.pdf'}, "
           f"{out / 'roster.toml'}")
+    moved = sum(bool(s.moved) and not s.shares for s in made.students)
+    if moved:   # each one's reasons are in roster.toml: 60 lines of them would hide what matters
+        print(f"  {moved} of {n} students passed over a seed or more of their own to stay apart from the "
+              f"class (how many and why: 'moved' and 'why' in {out / 'roster.toml'})")
     for s in made.students:
         if s.shares:
             print(f"  {names.shown(s.name)}: seed {s.seed}, NOT kept apart: it shares {s.shares} ({s.why})")
-        elif s.moved:
-            print(f"  {names.shown(s.name)}: seed {s.seed}, {s.moved} seed{'s' if s.moved != 1 else ''} "
-                  f"passed over ({s.why})")
     near = sum(bool(s.shares) for s in made.students)
     if near:
         print(f"aibyhand class: {near} of {n} students could not be kept apart from every other student "

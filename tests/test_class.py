@@ -529,6 +529,20 @@ def test_a_class_too_large_for_its_variants_says_who_is_not_kept_apart(tmp_path,
     assert all((tmp_path / "set" / "students").glob("*/*.pdf"))
 
 
+def test_the_command_counts_the_students_who_moved_in_one_line(tmp_path, capsys):
+    """Students who passed over seeds are counted, not listed one line each (roster.toml
+    says how many and why); the count is theirs in roster.toml."""
+    roster = tmp_path / "names.txt"
+    roster.write_text("".join(f"Student {k}\n" for k in range(8)), encoding="utf-8")
+    assert main(["class", WS, str(roster), "-o", str(tmp_path / "set")]) == 0
+    out = capsys.readouterr().out
+    entries = tomllib.loads((tmp_path / "set" / "roster.toml").read_text(encoding="utf-8"))["student"]
+    moved = [e["name"] for e in entries if e.get("moved") and "shares" not in e]
+    assert moved, "eight InfoNCE students: expected some to pass over a seed"
+    assert f"  {len(moved)} of 8 students passed over a seed or more" in out
+    assert not any(f"  {w}: seed" in out for w in moved)
+
+
 def test_the_same_command_remakes_a_lost_sheet_byte_for_byte(tmp_path, capsys):
     roster = tmp_path / "names.txt"
     roster.write_text("Ana Lee\n\n  李明  \n", encoding="utf-8")

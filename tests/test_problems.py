@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from aibyhand import backbone
-from aibyhand.classroom import catalog, variants
+from aibyhand.classroom import catalog, layout, variants
 
 
 def seed0(name: str) -> dict:
@@ -62,6 +62,40 @@ def test_a_copy_box():
     d = seed0("infonce")
     d["temperature"] = 0.001
     found("infonce", d, r"^prob copies pow$")
+
+
+def copies_pair_by_pair(sheet, steps) -> list[tuple[str, str]]:
+    """layout.copies' definition, written plainly: each box against every matrix drawn
+    before it, and its transpose, in the sheet's order."""
+    seen, out = [], []
+    for _, it in sheet.items():
+        value = np.asarray(layout.shown(it, steps)[0], float)
+        if it.role == "box":
+            ask = layout.mask_of(it, steps)
+            hit = next((name for name, other in seen for c in (other, other.T)
+                        if c.shape == value.shape and np.allclose(c[ask], value[ask], rtol=0, atol=1e-12)), None)
+            if hit is not None:
+                out.append((it.name, hit))
+        seen.append((it.name, value))
+    return out
+
+
+@pytest.mark.parametrize("name", ["infonce", "mrl"])
+@pytest.mark.parametrize("spoil", ["tiny temperature", "P = A", "both"])
+def test_copies_are_the_first_matrix_copied_in_sheet_order(name, spoil):
+    """Positives equal to the anchors make S symmetric and a temperature of 1/1000 makes
+    prob equal pow: boxes copy matrices drawn earlier, and on MRL with both one copies a
+    transpose only. layout.copies finds the same boxes, each with the same first matrix."""
+    d = seed0(name)
+    if spoil != "tiny temperature":
+        d["P"] = np.array(d["A"], float)
+    if spoil != "P = A":
+        d["temperature"] = 0.001
+    ws = catalog.get(name)
+    steps = ws.steps(d)
+    want = copies_pair_by_pair(ws.sheet, steps)
+    assert layout.copies(ws.sheet, steps) == want
+    assert want or spoil == "P = A"
 
 
 def test_a_power_off_the_table():

@@ -325,19 +325,18 @@ def check_sheet(sheet: Sheet, steps: Steps) -> None:
 def copies(sheet: Sheet, steps: Steps) -> list[tuple[str, str]]:
     """Boxes that are copies: whose asked cells equal the same cells of a matrix drawn
     earlier on the sheet (a box or a printed one), or of its transpose. ``(box, what it
-    copies)``."""
-    seen = []
+    copies)``: the first such matrix in the sheet's order."""
+    seen: dict[tuple, list[tuple[str, np.ndarray]]] = {}   # shape -> the matrices so far, and transposes, of it
     out = []
     for _, it in sheet.items():
-        value, _, _ = shown(it, steps)
-        value = np.asarray(value, dtype=float)
+        value = np.asarray(shown(it, steps)[0], dtype=float)
         if it.role == "box":
-            ask = mask_of(it, steps)
-            for name, other in seen:
-                # |a - b| <= 1e-12 everywhere: np.allclose's test, without its overhead (a hot path)
-                if any(c.shape == value.shape and bool(np.all(np.abs(c[ask] - value[ask]) <= 1e-12))
-                       for c in (other, other.T)):
-                    out.append((it.name, name))
-                    break
-        seen.append((it.name, value))
+            ask = select(it.ask, value.shape)
+            mine = value[ask]
+            # |a - b| <= 1e-12 everywhere: np.allclose's test, without its overhead (a hot path)
+            same = next((name for name, c in seen.get(value.shape, ()) if np.all(np.abs(c[ask] - mine) <= 1e-12)), None)
+            if same is not None:
+                out.append((it.name, same))
+        seen.setdefault(value.shape, []).append((it.name, value))
+        seen.setdefault(value.T.shape, []).append((it.name, value.T))
     return out

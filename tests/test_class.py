@@ -543,6 +543,26 @@ def test_the_command_counts_the_students_who_moved_in_one_line(tmp_path, capsys)
     assert not any(f"  {w}: seed" in out for w in moved)
 
 
+@pytest.mark.parametrize("moved, shares, said", [
+    ((1, 0, 0), ("", "", ""), "  1 of 3 students passed over"),
+    ((1, 2, 0), ("", "3 of 10 boxes the same as A's", ""), "  1 of 3 students passed over"),
+    ((0, 2, 0), ("", "3 of 10 boxes the same as A's", ""), None),
+])
+def test_the_moved_count_leaves_out_who_is_not_kept_apart(tmp_path, capsys, monkeypatch, moved, shares, said):
+    """One student who moved is counted; one who moved and still collides is told on their
+    own line ("NOT kept apart"), not counted among the kept; no count when nobody else moved."""
+    students = [classset.Student(n, seed=k, moved=m, why="x" * bool(m), shares=sh)
+                for k, (n, m, sh) in enumerate(zip("ABC", moved, shares))]
+    monkeypatch.setattr(classset, "make", lambda *a, **k: classset.Made(students, tmp_path / "set", []))
+    roster = tmp_path / "names.txt"
+    roster.write_text("A\nB\nC\n", encoding="utf-8")
+    assert main(["class", WS, str(roster), "-o", str(tmp_path / "set")]) == 0
+    out = capsys.readouterr().out
+    assert ("passed over" in out) == (said is not None)
+    assert said is None or said in out
+    assert ("  B: seed 1, NOT kept apart" in out) == bool(shares[1])
+
+
 def test_the_same_command_remakes_a_lost_sheet_byte_for_byte(tmp_path, capsys):
     roster = tmp_path / "names.txt"
     roster.write_text("Ana Lee\n\n  李明  \n", encoding="utf-8")

@@ -196,6 +196,23 @@ def test_trained_weights_are_new_arrays(n_steps):
         assert p[k].flags.writeable, k
 
 
+@pytest.mark.parametrize("n_steps", [0, 3])
+def test_training_history_ends_are_its_first_and_last_rows(n_steps):
+    """loss and top-1 have a row before each step and one after the last (``step 0`` ...);
+    the before/after entries are their first and last rows; ``E before`` is the model's
+    embeddings at the weights given, ``E after`` at the weights returned."""
+    d = catalog.get("finetune").load()
+    texts = list(d["anchors"]) + list(d["positives"])
+    p, h = finetune.train(d["model"], d["anchors"], d["positives"], n_steps=n_steps, lr=d["train_lr"], base=3)
+    for k in ("loss", "top-1"):
+        assert h[k].shape[0] == n_steps + 1
+        assert h.step(k).rows == tuple(f"step {t}" for t in range(n_steps + 1))
+        assert np.array_equal(h[f"{k} before/after"], h[k][[0, -1]])
+    np.testing.assert_allclose(h["E before"], embed.forward(d["model"], texts, base=3)["E"], rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(h["E after"], embed.forward(p, texts, base=3)["E"], rtol=1e-13, atol=1e-13)
+    assert (n_steps == 0) == np.allclose(h["E before"], h["E after"])
+
+
 def test_the_top_layer_alone_is_what_the_sheet_trains():
     """update=("W_down",): W_up stays, no gradient is spent on it, the loss after is the
     model with the new W_down alone."""

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from aibyhand import backbone
+from aibyhand.steps import Steps
 from aibyhand.classroom import catalog, layout, variants
 
 
@@ -96,6 +97,32 @@ def test_copies_are_the_first_matrix_copied_in_sheet_order(name, spoil):
     want = copies_pair_by_pair(ws.sheet, steps)
     assert layout.copies(ws.sheet, steps) == want
     assert want or spoil == "P = A"
+
+
+def _with(steps: Steps, name: str, change) -> Steps:
+    """The same steps with one changed: ``change(value)`` instead of its value."""
+    out = Steps(steps.title, steps.meta)
+    for st in steps.entries():
+        out.add(st.name, change(np.array(st.value)) if st.name == name else st.value, st.formula, note=st.note,
+                rows=st.rows, cols=st.cols, blocks=st.blocks, given=st.given)
+    return out
+
+
+@pytest.mark.parametrize("by, copy", [(0.0, True), (1e-13, True), (1e-6, False)])
+def test_a_copy_is_equal_to_1e_12(by, copy):
+    """prob copies pow at a temperature of 1/1000; one of its asked cells moved by 1e-13 it
+    still does, by 1e-6 it does not (a box a student must work out again)."""
+    d = seed0("infonce")
+    d["temperature"] = 0.001
+    ws = catalog.get("infonce")
+
+    def moved(v):
+        v.flat[0] += by
+        return v
+
+    steps = _with(ws.steps(d), "prob", moved)
+    assert (("prob", "pow") in layout.copies(ws.sheet, steps)) == copy
+    assert layout.copies(ws.sheet, steps) == copies_pair_by_pair(ws.sheet, steps)
 
 
 def test_a_power_off_the_table():

@@ -78,6 +78,16 @@ def test_a_step_can_never_be_made_writeable_so_no_path_leads_back_to_the_caller(
     np.testing.assert_array_equal(x, np.arange(6.0).reshape(2, 3))
 
 
+@pytest.mark.parametrize("x", [np.arange(3), np.arange(6.0).reshape(2, 3)[:, ::2], np.arange(4, dtype=">f8"),
+                               np.array([True, False]), np.float16([1.5])])
+def test_a_step_is_a_view_of_what_was_recorded(x):
+    """No copy and no cast: the same dtype, shape and numbers, on the recorder's memory
+    (token ids stay integers; a 768 x 3072 weight is not copied at every step)."""
+    view = Steps("demo").given("X", x)
+    assert view.dtype == x.dtype and view.shape == x.shape and np.array_equal(view, x)
+    assert np.shares_memory(view, x) and not view.flags.writeable
+
+
 def test_meta_is_read_only_and_steps_compare_by_value():
     a = Steps("demo", {"temperature": 0.5})
     b = Steps("demo", {"temperature": 0.5})

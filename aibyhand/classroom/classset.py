@@ -265,10 +265,6 @@ def _marks_of(worksheet: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return _marks(worksheet, variants.make(worksheet, seed))
 
 
-def _marks_of_task(task: tuple[str, int]) -> tuple[np.ndarray, np.ndarray]:   # in a worker process
-    return _marks_of(*task)
-
-
 class _Many:
     """Many variants' marks at once, in ``workers`` processes (1: in this one)."""
 
@@ -288,8 +284,8 @@ class _Many:
             return [_marks_of(self.worksheet, x) for x in seeds]
         if self.pool is None:
             self.pool = _pool(self.workers)
-        tasks = [(self.worksheet, int(x)) for x in seeds]
-        return list(self.pool.map(_marks_of_task, tasks, chunksize=max(1, len(tasks) // (2 * self.workers))))
+        return list(self.pool.map(_marks_of, [self.worksheet] * len(seeds), [int(x) for x in seeds],
+                                  chunksize=max(1, len(seeds) // (2 * self.workers))))
 
     def __enter__(self):
         return self
@@ -343,10 +339,9 @@ def _clashes_of(kept: _Kept, final: np.ndarray, boxes: np.ndarray) -> list[tuple
     if not kept.who:
         return []
     share, same = _compare(_rows([boxes]), _rows([final]), _rows(kept.boxes), _rows(kept.finals))
-    out = []
+    out, n = [], len(boxes)   # told as a count: "20%" would hide 21%
     for j in np.flatnonzero(same[0] | (share[0] > variants.MAX_SHARED)):
         who = names.shown(kept.who[j])
-        n = len(boxes)   # "20%" would hide 21%; a count is exact
         text = (f"the same final result as {who}" if same[0, j]
                 else f"{round(share[0, j] * n)} of {n} boxes the same as {who}'s")
         out.append((int(j), float(share[0, j]), text))

@@ -53,3 +53,38 @@ def test_the_report_holds_typing_to_its_budget(keys, verdict):
          "typing": {"sheet": "head", "boxes": 3, "keys": keys, "script": keys}}
     line = next(x for x in pagebench.format_report(r).splitlines() if "typing on" in x)
     assert line.endswith(f"{verdict})")
+
+
+def test_a_box_is_tapped_then_typed_key_by_key_a_key_gap_apart():
+    """As a person types: the box focused, KEY_GAP s, then its keys KEY_GAP s apart."""
+    calls = []
+
+    class Tab:
+        def locator(self, sel):
+            calls.append(("tap", sel))
+            return self
+
+        def focus(self):
+            pass
+
+        def wait_for_timeout(self, ms):
+            calls.append(("wait", ms))
+
+        @property
+        def keyboard(self):
+            return self
+
+        def type(self, text, delay):
+            calls.append(("type", text, delay))
+
+        def get_attribute(self, sel, name):
+            return '{"keys": []}'
+
+    ws = catalog.get("head")
+    values = pagebench.typed_values(ws, ws.join(ws.run(ws.load())))[:2]
+    pagebench._type(Tab(), values)
+    gap = pagebench.KEY_GAP * 1000
+    for k, (c, text) in enumerate(values):
+        tap, wait, typed = calls[3 * k: 3 * k + 3]
+        assert tap[0] == "tap" and f'data-row="{c.row}"' in tap[1] and wait == ("wait", gap)
+        assert typed == ("type", text, gap)

@@ -8,7 +8,8 @@ slowed :data:`THROTTLE` times (DevTools' CPU throttling, as a low-end phone):
   fresh tab; the time from navigation to the page's script being ready to mark
   (``performance.mark("aibyhand:ready")`` in ``page.js``), median and worst;
 - **typing**: on the sheet with the most boxes, every :data:`EVERY`-th box typed key by
-  key (a 2-decimal value, every fifth one off by 1, :data:`KEY_GAP` s between keys); for
+  key (a 2-decimal value, every fifth one off by 1, :data:`KEY_GAP` s between keys and
+  between the tap on a box and its first key, as a person types); for
   each key the time from its keydown to the first task after the next frame (the verdict
   painted), median and worst; beside it the part the page's script spends marking, and
   the floor: the same keys into the same page with its script never told of them (the
@@ -54,9 +55,11 @@ def _tab(browser, path: Path, probe: str, floor: bool = False):
 
 
 def _type(tab, values) -> dict:
-    """Type every value into its box, key by key; the probe's figures."""
+    """Type every value into its box, key by key, as a person does: a box tapped (the page
+    scrolls it into view), then its keys; the probe's figures."""
     for c, text in values:
         tab.locator(f'input[data-step="{c.item}"][data-row="{c.row}"][data-col="{c.col}"]').focus()
+        tab.wait_for_timeout(KEY_GAP * 1000)
         tab.keyboard.type(text, delay=KEY_GAP * 1000)
     tab.wait_for_timeout(500)
     return _figures(tab)

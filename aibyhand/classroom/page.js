@@ -731,7 +731,10 @@ status.querySelector("button").addEventListener("click", function () { say(""); 
 var drawn = CELLS.map(function () { return "\u0000\u0000"; }), shownAs = CELLS.map(function () { return ""; });
 var lineOf = CELLS.map(function () { return ""; }), hintsDrawn = BOXES.map(function () { return ""; });
 var parsed = CELLS.map(function () { return ["", {value: NaN}]; }), progressDrawn = "", rest = [0, 0];
-function read(n) {  /* what input n holds, read once per text */
+/* what input n holds, parsed once per text; only: the one input a key can have changed
+   (each key's input event reads its own box, so the others are as last read) */
+function read(n, only) {
+  if (only !== undefined && only !== n) return parsed[n][1];
   var text = INPUTS[n] ? INPUTS[n].value : "";
   if (parsed[n][0] !== text) parsed[n] = [text, parseCell(text, BOXES[CELLS[n][0]].words)];
   return parsed[n][1];
@@ -742,15 +745,13 @@ function refresh(changed) {
   cancelAnimationFrame(rest[0]);
   clearTimeout(rest[1]);
   if (!memo && INPUTS.every(function (el) { return !el || el.value === ""; })) return;  /* nothing typed yet */
-  var written = {}, bad = {}, upto;
+  var written = {}, bad = {}, at = changed === undefined ? -1 : INPUTS.indexOf(changed);
+  var only = at >= 0 ? at : undefined, upto = at >= 0 ? STEP_AT[BOXES[CELLS[at][0]].step] + 1 : undefined;
   BOXES.forEach(function (b, k) { written[k] = new Mat(b.shape[0], b.shape[1]); written[k].d.fill(NaN); });
   CELLS.forEach(function (c, n) {
-    var got = read(n), m = written[c[0]];
+    var got = read(n, only), m = written[c[0]];
     if (got.bad) bad[n] = got.bad; else m.d[c[1] * m.c + c[2]] = got.value;
   });
-  if (changed !== undefined && INPUTS.indexOf(changed) >= 0) {
-    upto = STEP_AT[BOXES[CELLS[INPUTS.indexOf(changed)][0]].step] + 1;
-  }
   var marks;
   try {
     marks = mark(written, upto);

@@ -290,3 +290,36 @@ def test_a_jump_keeps_the_title_and_the_box_in_view(browser, pages, tmp_path):
         assert not errors, errors
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("name", catalog.WORKSHEETS)
+def test_a_reload_or_an_address_with_an_id_lands_where_it_should(browser, pages, tmp_path, name):
+    """At 390 px the page skips drawing what is far off the screen; a reload (a phone drops a
+    tab it does not show) still comes back to the box the student was at, and an address
+    ending in #id shows that matrix just under the bar."""
+    ctx, tab, errors = open_page(browser, pages[(name, None)], tmp_path, **PHONE)
+    top = "(k) => document.querySelectorAll('input[data-step]')[k].getBoundingClientRect().top"
+    try:
+        n = tab.evaluate("() => document.querySelectorAll('input[data-step]').length")
+        for k in (n * 2 // 3, n - 1):
+            for _ in range(40):                      # a finger's scrolling, down to the box
+                if tab.evaluate(top, k) < 600:
+                    break
+                tab.mouse.wheel(0, 400)
+                tab.wait_for_timeout(50)
+            tab.wait_for_timeout(300)
+            before = tab.evaluate(top, k)
+            tab.reload()
+            tab.wait_for_timeout(500)
+            assert abs(tab.evaluate(top, k) - before) <= 2, (k, before, tab.evaluate(top, k))
+        target = tab.evaluate("() => [...document.querySelectorAll('section.page')].at(-1).querySelector('.ttl[id]').id")
+        tab.goto(tab.url.split("#")[0] + "#" + target)
+        tab.reload()
+        tab.wait_for_timeout(500)
+        bar, got, end = tab.evaluate(f"""() => [document.querySelector('.bar').getBoundingClientRect().bottom,
+            document.getElementById({target!r}).getBoundingClientRect().top,
+            Math.ceil(scrollY + innerHeight) >= document.documentElement.scrollHeight]""")
+        assert bar <= got and (got <= bar + 100 or end), (target, bar, got)   # its title and a margin
+        assert not errors, errors
+    finally:
+        ctx.close()

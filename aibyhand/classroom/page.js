@@ -954,5 +954,8 @@ window.aibyhand = {
 restore();
 refresh();
 arrange();
+requestAnimationFrame(function () {
+  requestAnimationFrame(function () { document.documentElement.classList.remove("draw-all"); });
+});
 performance.mark("aibyhand:ready");
 })();

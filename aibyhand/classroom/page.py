@@ -105,7 +105,7 @@ def render(ws, data, *, source: str = "", parts=None, seed: int | None = None,
     payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return "\n".join([
         "<!doctype html>",
-        '<html lang="en">',
+        '<html lang="en" class="draw-all">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',

@@ -243,3 +243,42 @@ def test_the_untangling_looks_past_the_first_batch_of_seeds(monkeypatch):
     st = students("Ana", "Ben")
     classset.assign("w", st)
     assert [(s.seed, s.moved, s.shares) for s in st] == [(ana[40], 40, ""), (ben[0], 0, "")]
+
+
+def test_no_seed_is_made_twice_in_a_class_set(monkeypatch):
+    """A seed a student passed over while choosing is one of their first seeds again
+    while untangling: its variant is made once (a variant takes up to a second)."""
+    made, marks_of = [], classset._marks_of
+    monkeypatch.setattr(classset, "_marks_of", lambda w, s: (made.append(s), marks_of(w, s))[1])
+    for r in range(6):
+        who, boxes = random_class(monkeypatch, r, n_free=6, moves=6)
+        fake(monkeypatch, lambda s, b=boxes: (float(s), b[s]))
+        classset.assign("w", students(*who))
+    assert len(made) > 6 * 6 and len(made) == len(set(made))
+
+
+def test_whom_a_students_seeds_collide_with_stays_right_as_the_class_moves():
+    """The untangling compares a student's seeds again only with those who moved since
+    (``_Seen``): after any moves, what it holds is what a fresh comparison gives."""
+    rng = np.random.default_rng(0)
+    n, width = 7, 10
+
+    def variant():   # boxes from a small set, so that a fifth is often shared
+        return rng.integers(0, 3, width).astype(float), rng.integers(0, 4, 1).astype(float), int(rng.integers(50))
+
+    pools = {i: [variant() for _ in range(2)] for i in range(n)}
+    now = [pools[i][0] for i in range(n)]
+    seen = classset._Seen(n)
+    for _ in range(400):
+        i = int(rng.integers(n))
+        if rng.random() < 0.3:
+            pools[i].append(variant())
+        b_i, f_i, s_i = (np.array(x) for x in zip(*pools[i]))
+        b, f, s = (np.array(x) for x in zip(*now))
+        got = seen.hits(i, s_i, b_i, f_i, b, f, s)
+        want = classset._collide(b_i, f_i, s_i, b, f, s)
+        want[:, i] = False
+        assert (got == want).all()
+        j = int(rng.integers(n))
+        now[j] = pools[j][int(rng.integers(len(pools[j])))]
+        seen.moved(j)

@@ -230,6 +230,13 @@ class _Kept:
     finals: list
     boxes: list
     who: list
+    _rows_of: tuple = (0, None, None)   # (how many students, their boxes' rows, finals' rows)
+
+    def rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """The kept students' boxes and final results as :func:`_rows` matrices."""
+        if self._rows_of[0] != len(self.boxes):
+            self._rows_of = (len(self.boxes), _rows(self.boxes), _rows(self.finals))
+        return self._rows_of[1], self._rows_of[2]
 
 
 def assign(worksheet: str, students: list[Student], pinned: dict[str, int] | None = None,
@@ -243,7 +250,6 @@ def assign(worksheet: str, students: list[Student], pinned: dict[str, int] | Non
     pinned = pinned or {}
     kept = _Kept([], [], [], [])
     order = sorted(students, key=lambda s: s.key not in pinned)   # the pinned first, each in roster order
-    tried = {}
     with _Many(worksheet, workers) as many:
         for i, s in enumerate(order):
             if s.key in pinned:
@@ -252,11 +258,11 @@ def assign(worksheet: str, students: list[Student], pinned: dict[str, int] | Non
                 s.shares = "; ".join(text for _, _, text in _clashes_of(kept, *marks))
                 _keep(kept, s, marks)
             else:
-                tried[i] = _choose(kept, worksheet, s, many)
+                _choose(kept, worksheet, s, many)
             if progress:
                 progress(s)
         if any(s.shares for s in order if s.key not in pinned):
-            _untangle(worksheet, order, kept, [s.key not in pinned for s in order], tried, untangling, many)
+            _untangle(worksheet, order, kept, [s.key not in pinned for s in order], untangling, many)
     return students
 
 
@@ -266,10 +272,13 @@ def _marks_of(worksheet: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _Many:
-    """Many variants' marks at once, in ``workers`` processes (1: in this one)."""
+    """Many variants' marks at once, in ``workers`` processes (1: in this one); each
+    seed's made once (a student's seeds passed over while choosing are their first
+    seeds again while untangling)."""
 
     def __init__(self, worksheet: str, workers: int):
         self.worksheet, self.workers, self.pool = worksheet, max(1, workers), None
+        self.made: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def batch(self, tried: int) -> int:
         """How many seeds a student who has tried ``tried`` makes next: 1 (most keep their
@@ -280,12 +289,16 @@ class _Many:
         return self.workers * min(4, 2 ** (tried // self.workers // 2))
 
     def marks(self, seeds) -> list[tuple[np.ndarray, np.ndarray]]:
-        if self.workers == 1 or len(seeds) < 2:
-            return [_marks_of(self.worksheet, x) for x in seeds]
-        if self.pool is None:
-            self.pool = _pool(self.workers)
-        return list(self.pool.map(_marks_of, [self.worksheet] * len(seeds), [int(x) for x in seeds],
-                                  chunksize=max(1, len(seeds) // (2 * self.workers))))
+        seeds = [int(x) for x in seeds]
+        new = [x for x in dict.fromkeys(seeds) if x not in self.made]
+        if self.workers == 1 or len(new) < 2:
+            self.made.update((x, _marks_of(self.worksheet, x)) for x in new)
+        else:
+            if self.pool is None:
+                self.pool = _pool(self.workers)
+            self.made.update(zip(new, self.pool.map(_marks_of, [self.worksheet] * len(new), new,
+                                                    chunksize=max(1, len(new) // (2 * self.workers)))))
+        return [self.made[x] for x in seeds]
 
     def __enter__(self):
         return self
@@ -295,17 +308,16 @@ class _Many:
             self.pool.shutdown(cancel_futures=True)
 
 
-def _choose(kept: _Kept, worksheet: str, s: Student, many: _Many) -> dict:
-    """Student ``s``'s first seed apart from everyone kept, or (none is) the nearest; what
-    was made on the way when none is (seed -> marks, for the untangling). Their seeds are
-    made a batch at a time (:meth:`_Many.batch`)."""
-    why, nearest, made = [], None, {}
+def _choose(kept: _Kept, worksheet: str, s: Student, many: _Many) -> None:
+    """Student ``s``'s first seed apart from everyone kept, or (none is) the nearest.
+    Their seeds are made a batch at a time (:meth:`_Many.batch`)."""
+    why, nearest = [], None
     k = 0
     while k < MAX_MOVES:
         batch = [(j, seed_of(worksheet, s.key, j)) for j in range(k, min(MAX_MOVES, k + many.batch(k)))]
         k = batch[-1][0] + 1
         fresh = [seed for _, seed in batch if seed not in kept.seeds]
-        made.update(zip(fresh, many.marks(fresh)))
+        made = dict(zip(fresh, many.marks(fresh)))
         for j, seed in batch:
             if seed in kept.seeds:
                 why.append(f"seed {seed} is {names.shown(kept.who[kept.seeds.index(seed)])}'s")
@@ -314,7 +326,7 @@ def _choose(kept: _Kept, worksheet: str, s: Student, many: _Many) -> dict:
             if not clashes:
                 s.seed, s.moved, s.why = seed, j, _listed(why)
                 _keep(kept, s, made[seed])
-                return {}
+                return
             why.append(clashes[0][2])
             cost = (len(clashes), max(share for _, share, _ in clashes))
             if nearest is None or cost < nearest[0]:
@@ -325,8 +337,7 @@ def _choose(kept: _Kept, worksheet: str, s: Student, many: _Many) -> dict:
     s.seed, s.moved = seed, k
     s.why = f"none of their {MAX_MOVES} seeds was apart from all {len(kept.seeds)} students before"
     s.shares = "; ".join(text for _, _, text in clashes)
-    _keep(kept, s, made[seed])
-    return made
+    _keep(kept, s, many.marks([seed])[0])
 
 
 def _listed(why: list[str], most: int = 3) -> str:
@@ -338,7 +349,7 @@ def _listed(why: list[str], most: int = 3) -> str:
 def _clashes_of(kept: _Kept, final: np.ndarray, boxes: np.ndarray) -> list[tuple[int, float, str]]:
     if not kept.who:
         return []
-    share, same = _compare(_rows([boxes]), _rows([final]), _rows(kept.boxes), _rows(kept.finals))
+    share, same = _compare(_rows([boxes]), _rows([final]), *kept.rows())
     out, n = [], len(boxes)   # told as a count: "20%" would hide 21%
     for j in np.flatnonzero(same[0] | (share[0] > variants.MAX_SHARED)):
         who = names.shown(kept.who[j])
@@ -360,8 +371,8 @@ TABU = 10                  # moves before a student may take again a seed they h
 POOL_STEP = 32             # a student's seeds are made this many at a time while untangling
 
 
-def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool], tried: dict,
-              report, many: _Many) -> None:
+def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool], report,
+              many: _Many) -> None:
     """Students in ``order`` (kept as ``kept``) still collide: move the ``free`` ones among
     their own first :data:`MAX_MOVES` seeds until none does. A min-conflicts search, as
     for graph colouring: a colliding student, drawn at random (a generator seeded by the
@@ -371,10 +382,8 @@ def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool
     student's seed; a student's seeds are made :data:`POOL_STEP` at a time, the next
     ones only when none made so far is free of collisions). It stops when no one
     collides, or after :data:`UNTANGLE_PATIENCE` moves without fewer students colliding,
-    and keeps the arrangement with the fewest.
-    ``tried``: index -> {seed: marks} made while choosing; ``report``: called with how
-    many students collide, at the start and each time that falls; ``many``: where the
-    seeds are made."""
+    and keeps the arrangement with the fewest. ``report``: called with how many students
+    collide, at the start and each time that falls; ``many``: where the seeds are made."""
     n = len(order)
     rng = np.random.default_rng(int.from_bytes(hashlib.sha256(
         "\n".join([SALT, worksheet, *(s.key for s in order)]).encode("utf-8")).digest()[:8], "big"))
@@ -383,11 +392,8 @@ def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool
     def pool(i: int, size: int) -> tuple:   # student i's seeds k = 0 ... size - 1, at least
         have = len(pools[i][0]) if i in pools else 0
         if have < size:
-            known = tried.get(i, {})
             got = [seed_of(worksheet, order[i].key, k) for k in range(have, size)]
-            new = [x for x in got if x not in known]
-            known = {**known, **dict(zip(new, many.marks(new)))}
-            marks = [known[x] for x in got]
+            marks = many.marks(got)
             fin = (pools[i][3] if have else []) + [f for f, _ in marks]
             box = (pools[i][4] if have else []) + [b for _, b in marks]
             pools[i] = (np.array((list(pools[i][0]) if have else []) + got), _rows(box), _rows(fin), fin, box)
@@ -403,11 +409,13 @@ def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool
         pick[i], chosen[i] = k, (fin_i[k], box_i[k])
         boxes[i], finals[i], seeds[i] = boxes_i[k], finals_i[k], seed_i[k]
         M[i, :], M[:, i] = hit_k, hit_k
+        seen.moved(i)
 
     pick = [s.moved for s in order]
     chosen = [(kept.finals[i], kept.boxes[i]) for i in range(n)]
     boxes, finals, seeds = _rows(kept.boxes), _rows(kept.finals), np.array(kept.seeds)
     M = collisions(boxes, finals, seeds)
+    seen = _Seen(n)
     tabu = np.zeros((n, MAX_MOVES), int)
     best, since = int(M.any(axis=1).sum()), 0
     saved = (list(pick), list(chosen), seeds.copy())    # roster order's, unless the search beats it
@@ -421,8 +429,7 @@ def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool
         size = POOL_STEP
         while True:
             seed_i, boxes_i, finals_i, _, _ = pool(i, min(size, MAX_MOVES))
-            hit = _collide(boxes_i, finals_i, seed_i, boxes, finals, seeds)     # (seeds made, n)
-            hit[:, i] = False
+            hit = seen.hits(i, seed_i, boxes_i, finals_i, boxes, finals, seeds)
             taken = np.isin(seed_i, np.delete(seeds, i))
             cost = hit.sum(axis=1) + 0.5 * (tabu[i, :len(seed_i)] > step) + np.where(taken, np.inf, 0.0)
             if pick[i] < len(cost):
@@ -460,6 +467,35 @@ def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool
     _record(order, free, pick, chosen, seeds)
 
 
+class _Seen:
+    """Whom each student's seeds collide with, kept between the untangling's moves: a
+    student's seeds are compared again only with the students who moved since (a move
+    changes one student of the class; the untangling makes thousands)."""
+
+    def __init__(self, n: int):
+        self.n, self.moves, self.seen = n, np.zeros(n, int), {}
+
+    def moved(self, j: int) -> None:
+        """Student ``j`` took another seed."""
+        self.moves[j] += 1
+
+    def hits(self, i: int, seed_i, boxes_i, finals_i, boxes, finals, seeds) -> np.ndarray:
+        """(seeds of student i, n): seed k of theirs collides with student j as the class
+        is now (``boxes``, ``finals``, ``seeds``: its rows); never with themself."""
+        then, old = self.seen.get(i, (self.moves, np.zeros((0, self.n), bool)))
+        hit = np.empty((len(seed_i), self.n), bool)
+        hit[:len(old)] = old
+        stale = np.flatnonzero(self.moves != then)
+        if len(stale) and len(old):
+            hit[:len(old), stale] = _collide(boxes_i[:len(old)], finals_i[:len(old)], seed_i[:len(old)],
+                                             boxes[stale], finals[stale], seeds[stale])
+        hit[len(old):] = _collide(boxes_i[len(old):], finals_i[len(old):], seed_i[len(old):],
+                                  boxes, finals, seeds)
+        hit[:, i] = False
+        self.seen[i] = (self.moves.copy(), hit)
+        return hit
+
+
 def _record(order: list[Student], free: list[bool], pick: list, chosen: list, seeds) -> None:
     """Each student's seed, ``k`` and collisions with the students before them, after
     untangling (a student kept from an earlier class set has no reason to give)."""
@@ -493,17 +529,25 @@ def _compare(boxes_a, finals_a, boxes_b, finals_b) -> tuple[np.ndarray, np.ndarr
     """(len a, len b) each, for rows of :func:`_rows`: the share of boxes equal (0 where
     the sheets' box counts differ), and whether the final results are equal."""
     def width(x, w):
-        return np.pad(x, ((0, 0), (0, w - x.shape[1])), constant_values=np.nan)
+        return x if x.shape[1] == w else np.pad(x, ((0, 0), (0, w - x.shape[1])), constant_values=np.nan)
     w = max(boxes_a.shape[1], boxes_b.shape[1])
     boxes_a, boxes_b = width(boxes_a, w), width(boxes_b, w)
     w = max(finals_a.shape[1], finals_b.shape[1])
     finals_a, finals_b = width(finals_a, w), width(finals_b, w)
-    same = np.isclose(boxes_a[:, None, :], boxes_b[None, :, :], rtol=0, atol=1e-9).sum(axis=2)
+    same = _close(boxes_a[:, None, :], boxes_b[None, :, :]).sum(axis=2)
     count_a, count_b = (~np.isnan(boxes_a)).sum(axis=1), (~np.isnan(boxes_b)).sum(axis=1)
     share = np.where(count_a[:, None] == count_b[None, :], same / np.maximum(count_a, 1)[:, None], 0.0)
     a, b = finals_a[:, None, :], finals_b[None, :, :]
-    final = (np.isclose(a, b, rtol=0, atol=1e-9) | (np.isnan(a) & np.isnan(b))).all(axis=2)
+    final = (_close(a, b) | (np.isnan(a) & np.isnan(b))).all(axis=2)
     return share, final
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.isclose(a, b, rtol=0, atol=1e-9)`` (NaN equal to nothing), without its checks
+    and copies: the untangling compares a student's seeds with the class thousands of
+    times."""
+    with np.errstate(invalid="ignore"):      # inf - inf
+        return (np.abs(a - b) <= 1e-9) | (a == b)     # == for infinities, whose difference is NaN
 
 
 def _collide(boxes_a, finals_a, seeds_a, boxes_b, finals_b, seeds_b) -> np.ndarray:

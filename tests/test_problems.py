@@ -214,3 +214,26 @@ def test_numbers_that_do_not_run():
     d = seed0("infonce")
     d["temperature"] = -1.0
     found("infonce", d, r"^does not run: temperature")
+
+
+def _scaled(data, by):
+    """``data`` with every matrix ``by`` times larger (not settings such as the widths)."""
+    if isinstance(data, dict):
+        return {k: _scaled(v, by) for k, v in data.items()}
+    if isinstance(data, np.ndarray) and data.dtype.kind in "if" and data.size > 3:
+        return data * by
+    return data
+
+
+@pytest.mark.parametrize("name", list(catalog.WORKSHEETS))
+def test_a_draw_is_usable_exactly_when_it_has_no_problems(name):
+    """Drawing stops at a draw's first problem (``variants._usable``): it must refuse
+    and accept what the full list of ``problems()`` does: the worksheet file, it with
+    every matrix 30 times larger, and raw MRL draws (most of them refused)."""
+    cases = [seed0(name), _scaled(seed0(name), 30)]
+    rng = np.random.default_rng(7)
+    cases += [d for d in (variants._draw_once("mrl", 40, rng) for _ in range(10)) if d is not None]
+    said = [(variants._usable(n, d), not variants.problems(n, d))
+            for n, d in [(name, cases[0]), (name, cases[1])] + [("mrl", d) for d in cases[2:]]]
+    assert all(a == b for a, b in said) and said[0] == (True, True) and said[1] == (False, False), said
+    assert {b for _, b in said[2:]} == {True, False}, said

@@ -36,27 +36,34 @@ ATTEMPTS = 400         # draws per seed to find one far from the seeds before
 
 def problems(name: str, data: dict) -> list[str]:
     """Why a worksheet's numbers would not make a good sheet (empty: they do)."""
+    return list(_problems(name, data))
+
+
+def _usable(name: str, data: dict) -> bool:
+    """``not problems(name, data)``, stopping at the first problem (most draws are
+    refused, most often for a gradient too small, which is looked at first)."""
+    return next(_problems(name, data), None) is None
+
+
+def _problems(name: str, data: dict):
     from . import catalog, layout, tables
 
     ws = catalog.get(name)
     try:
         steps = ws.steps(data)
     except (ValueError, TypeError, ArithmeticError) as err:
-        return [f"does not run: {err}"]
-    out = []
+        yield f"does not run: {err}"
+        return
     try:
         layout.check_sheet(ws.sheet, steps)
     except (ValueError, KeyError) as err:
-        return [f"sheet: {err}"]
-    for box, what in layout.copies(ws.sheet, steps):
-        out.append(f"{box} copies {what}")
-    for page in ws.sheet.pages:
-        out += tables.problems(page, steps)
+        yield f"sheet: {err}"
+        return
     for it in ws.sheet.boxes():
         value, _, _ = layout.shown(it, steps)
         v = np.asarray(value, float)[layout.mask_of(it, steps)]
         if np.any(np.abs(v[np.isfinite(v)]) >= 100):
-            out.append(f"{it.name}: a number too long for its box")
+            yield f"{it.name}: a number too long for its box"
         local = it.step.rsplit(" / ", 1)[-1]
         if local.startswith(("d", "along")) and v.size:
             # a gradient is worth writing to 2 decimals only if it is mostly bigger than them;
@@ -64,28 +71,31 @@ def problems(name: str, data: dict) -> list[str]:
             # every machine accepts the same draws
             tiny = (np.abs(v) < 0.015) & (np.abs(v) > ZERO)
             if tiny.mean() > 0.25 or np.abs(v).max() < 0.05:
-                out.append(f"{it.name}: a gradient too small for 2 decimals")
+                yield f"{it.name}: a gradient too small for 2 decimals"
+    for box, what in layout.copies(ws.sheet, steps):
+        yield f"{box} copies {what}"
+    for page in ws.sheet.pages:
+        yield from tables.problems(page, steps)
     if name == "finetune":
-        out += _after_cosines(ws.sheet, steps)
-        out += step_lowers(steps, tuple(int(m) for m in np.ravel(data["dims"])))
+        yield from _after_cosines(ws.sheet, steps)
+        yield from step_lowers(steps, tuple(int(m) for m in np.ravel(data["dims"])))
     if name == "finetune" and "model" in data:
         texts = list(data.get("anchors", [])) + list(data.get("positives", []))
         from .. import backbone
         for t in texts:
             f = backbone.forward(data["model"], t, mask="bidirectional", base=data["base"])["F"]
             if np.any(np.isclose(f, 0, rtol=0, atol=1e-9)):
-                out.append(f"model: a ReLU input is exactly 0 on {t!r}")
+                yield f"model: a ReLU input is exactly 0 on {t!r}"
     for st in steps.entries():
         local = st.name.rsplit(" / ", 1)[-1]
         if local == "F" and np.any(np.isclose(st.value, 0, rtol=0, atol=1e-9)):
-            out.append(f"{st.name}: a ReLU input is exactly 0")
+            yield f"{st.name}: a ReLU input is exactly 0"
         if local == "attn" and _uniform_column(st):
-            out.append(f"{st.name}: a query attends uniformly")
+            yield f"{st.name}: a query attends uniformly"
         if local == "prob" and np.diagonal(np.asarray(st.value)).size and \
                 np.min(np.diagonal(np.asarray(st.value))) < 0.02 and st.value.ndim == 2 and \
                 st.value.shape[0] == st.value.shape[1]:
-            out.append(f"{st.name}: an own-positive probability below 0.02")
-    return out
+            yield f"{st.name}: an own-positive probability below 0.02"
 
 
 AFTER_COSINES = "after / m=2 / S"
@@ -266,7 +276,7 @@ def _replay(name: str, seed: int, draw: int) -> dict:
             for _ in range(draw):      # the draws before draw ``draw`` only move the stream on
                 _embed_on(dec, rng, lesson=False, given=given)
             got = _embed_on(dec, rng, given=given)
-        if got is None or problems("embed", got):
+        if got is None or not _usable("embed", got):
             raise RuntimeError(f"embed: seed {seed}, draw {draw} is not a usable variant; rebuild "
                                f"{INDEX} (python -m aibyhand.classroom.build variants)")
         return got
@@ -275,7 +285,7 @@ def _replay(name: str, seed: int, draw: int) -> dict:
         rng = np.random.default_rng()
         rng.bit_generator.state = _state_of(begin[seed])
         data = _draw_once(name, seed, rng)
-        if data is not None and not problems(name, data):
+        if data is not None and _usable(name, data):
             return data
     return _attempt(name, seed, [seed, 1, draw])
 
@@ -317,7 +327,7 @@ def _attempt(name: str, seed: int, key, must: bool = True, beyond: bool = False)
     for _ in range(MAX_DRAWS_ONE if must else MAX_DRAWS):
         start = rng.bit_generator.state
         data = _draw_once(name, seed, rng, beyond)
-        if data is not None and not problems(name, data):
+        if data is not None and _usable(name, data):
             _STARTS[(name, tuple(key))] = _state_text(start)
             return data
     if not must:
@@ -435,7 +445,7 @@ def _pair(seed: int, key: list, far_decode=lambda d: (), far_embed=lambda e: (),
                 continue
             cand = {"sentence": cand["sentence"], "pooling": "mean", "other": other, "base": 3,
                     "model": cand["model"]}                            # as _embed_on makes it
-            if (not problems("embed", cand) and far_embed(cand) is not None
+            if (_usable("embed", cand) and far_embed(cand) is not None
                     and notebook_pairs(cand["model"]) is not None):  # Fine-tune's notebook trains it
                 return d, near, cand, attempt, j
     raise RuntimeError(f"decode and embed: seed {seed} found no variant far from the ones before")

@@ -289,6 +289,26 @@ def test_every_student_gets_a_sheet_a_page_a_key_and_an_answers_file(class_set):
     assert len(two) == 2 and two[0]["files"] != two[1]["files"] and two[1]["files"].endswith("-s20")
 
 
+@pytest.mark.parametrize("who", [0, 3, 12, 29])
+def test_each_students_sheet_key_and_page_are_their_own_seeds(class_set, who):
+    """What a student is handed is their seed's variant, drawn here from the seed alone
+    (the class set keeps the numbers it made while choosing, for the sheets)."""
+    from aibyhand.classroom import page
+
+    _, out, entries = class_set
+    e, ws = entries[who], catalog.get(WS)
+    data, source = variants.make(WS, e["seed"]), f"variant {e['seed']}"
+    stem = Path(e["files"]).name
+    for key, path in ((False, out / e["files"] / f"{WS}-{stem}.pdf"), (True, out / "keys" / f"{WS}-{stem}-key.pdf")):
+        figs, _ = sheet.worksheet_pages(ws, data, key=key, source=source, student=e["name"])
+        mine = io.BytesIO()
+        sheet.save_pdf(figs, mine)
+        sheet.close(figs)
+        assert path.read_bytes() == mine.getvalue(), path.name
+    html = page.render(ws, data, source=source, seed=e["seed"], student=e["name"], student_id=e["id"])
+    assert (out / e["files"] / f"{WS}-{stem}.html").read_text(encoding="utf-8") == html
+
+
 def test_no_two_students_share_a_variant_a_final_loss_or_a_fifth_of_their_boxes(class_set):
     root, out, entries = class_set
     seeds = [e["seed"] for e in entries]

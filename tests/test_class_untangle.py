@@ -248,8 +248,8 @@ def test_the_untangling_looks_past_the_first_batch_of_seeds(monkeypatch):
 def test_no_seed_is_made_twice_in_a_class_set(monkeypatch):
     """A seed a student passed over while choosing is one of their first seeds again
     while untangling: its variant is made once (a variant takes up to a second)."""
-    made, marks_of = [], classset._marks_of
-    monkeypatch.setattr(classset, "_marks_of", lambda w, s: (made.append(s), marks_of(w, s))[1])
+    made, real = [], classset._made
+    monkeypatch.setattr(classset, "_made", lambda w, s: (made.append(s), real(w, s))[1])
     for r in range(6):
         who, boxes = random_class(monkeypatch, r, n_free=6, moves=6)
         fake(monkeypatch, lambda s, b=boxes: (float(s), b[s]))

@@ -240,18 +240,22 @@ class _Kept:
 
 
 def assign(worksheet: str, students: list[Student], pinned: dict[str, int] | None = None,
-           progress=None, untangling=None, workers: int = 1) -> list[Student]:
+           progress=None, untangling=None, workers: int = 1, many: _Many | None = None) -> list[Student]:
     """Give every student a seed, in roster order, then untangle where that left any
     collision (see the module docstring). ``pinned``: key -> seed for students a class
     set made before (kept as they are). ``progress``: called once per student;
     ``untangling``: with how many students still collide, as the untangling starts and
     each time that falls; ``workers``: processes making variants (the same seeds
-    whatever the number: a variant follows from its seed alone)."""
+    whatever the number: a variant follows from its seed alone); ``many``: where they
+    are made, when the caller wants the chosen ones' numbers (``many.data``)."""
     pinned = pinned or {}
     kept = _Kept([], [], [], [])
     order = sorted(students, key=lambda s: s.key not in pinned)   # the pinned first, each in roster order
-    with _Many(worksheet, workers) as many:
+    with many or _Many(worksheet, workers) as many:
         for i, s in enumerate(order):
+            first = [pinned.get(t.key) or seed_of(worksheet, t.key) for t in order[i:i + many.workers]]
+            if first[0] not in many.made:   # with the next students' first seeds, one a process
+                many.marks(first)
             if s.key in pinned:
                 s.seed, s.moved, s.why = pinned[s.key], 0, ""
                 marks = many.marks([s.seed])[0]
@@ -266,19 +270,21 @@ def assign(worksheet: str, students: list[Student], pinned: dict[str, int] | Non
     return students
 
 
-def _marks_of(worksheet: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Seed ``seed``'s final result and box values."""
-    return _marks(worksheet, variants.make(worksheet, seed))
+def _made(worksheet: str, seed: int) -> tuple[dict, tuple[np.ndarray, np.ndarray]]:
+    """Seed ``seed``'s numbers, and their final result and box values."""
+    data = variants.make(worksheet, seed)
+    return data, _marks(worksheet, data)
 
 
 class _Many:
     """Many variants' marks at once, in ``workers`` processes (1: in this one); each
     seed's made once (a student's seeds passed over while choosing are their first
-    seeds again while untangling)."""
+    seeds again while untangling), and its numbers kept (``data``) for the sheets."""
 
     def __init__(self, worksheet: str, workers: int):
         self.worksheet, self.workers, self.pool = worksheet, max(1, workers), None
         self.made: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.data: dict[int, dict] = {}
 
     def batch(self, tried: int) -> int:
         """How many seeds a student who has tried ``tried`` makes next: 1 (most keep their
@@ -292,12 +298,14 @@ class _Many:
         seeds = [int(x) for x in seeds]
         new = [x for x in dict.fromkeys(seeds) if x not in self.made]
         if self.workers == 1 or len(new) < 2:
-            self.made.update((x, _marks_of(self.worksheet, x)) for x in new)
+            got = [_made(self.worksheet, x) for x in new]
         else:
             if self.pool is None:
                 self.pool = _pool(self.workers)
-            self.made.update(zip(new, self.pool.map(_marks_of, [self.worksheet] * len(new), new,
-                                                    chunksize=max(1, len(new) // (2 * self.workers)))))
+            got = self.pool.map(_made, [self.worksheet] * len(new), new,
+                                chunksize=max(1, len(new) // (2 * self.workers)))
+        for x, (data, marks) in zip(new, got):
+            self.data[x], self.made[x] = data, marks
         return [self.made[x] for x in seeds]
 
     def __enter__(self):
@@ -664,14 +672,15 @@ def make(worksheet: str, roster: str | Path, folder: str | Path, *, paper: str |
         raise WorksheetError(f"-o {folder}: is a file; expected a folder for the class set")
     _writable(folder)   # before the variants are chosen: that takes a while for a large class
     pinned = read_pinned(folder / "roster.toml", ws.name)
+    many = _Many(ws.name, workers)
     with progress(len(students), "choosing variants", stream) as bar:
         assign(ws.name, students, pinned, progress=lambda s: _step(bar, s.name),
-               untangling=lambda n: bar.set_postfix_str(f"keeping apart: {n} collide"), workers=workers)
+               untangling=lambda n: bar.set_postfix_str(f"keeping apart: {n} collide"), many=many)
     stems(students)
     (folder / "keys").mkdir(parents=True, exist_ok=True)
     kept = []
     sheets, keys = _Pdf(), _Pdf()
-    tasks = [(ws.name, s, folder, paper) for s in students]
+    tasks = [(ws.name, s, folder, paper, many.data[s.seed]) for s in students]
     with progress(len(students), "writing sheets", stream) as bar:
         for s, (left, sheet_pdf, key_pdf) in zip(students, _mapped(_write_student, tasks, workers)):
             kept += left
@@ -726,13 +735,12 @@ def _writable(folder: Path) -> None:
 
 def _write_student(task) -> tuple[list[Path], Path, Path]:
     """Write one student's sheet, key, page and answers template (``task``: worksheet,
-    student, folder, paper); the answers file kept as it was (if it was), where the
-    sheet's PDF and the key's are."""
+    student, folder, paper, the numbers of their seed); the answers file kept as it was
+    (if it was), where the sheet's PDF and the key's are."""
     from . import catalog, page, sheet
 
-    name, s, folder, paper = task
+    name, s, folder, paper, data = task
     ws = catalog.get(name)
-    data = variants.make(ws.name, s.seed)
     parts = ws.run(data)
     steps = ws.join(parts)
     mine = folder / "students" / s.stem

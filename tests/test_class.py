@@ -289,14 +289,17 @@ def test_every_student_gets_a_sheet_a_page_a_key_and_an_answers_file(class_set):
     assert len(two) == 2 and two[0]["files"] != two[1]["files"] and two[1]["files"].endswith("-s20")
 
 
-@pytest.mark.parametrize("who", [0, 3, 12, 29])
+@pytest.mark.parametrize("who", ["first", "first moved", "last moved"])
 def test_each_students_sheet_key_and_page_are_their_own_seeds(class_set, who):
     """What a student is handed is their seed's variant, drawn here from the seed alone
-    (the class set keeps the numbers it made while choosing, for the sheets)."""
+    (the class set keeps the numbers it made while choosing, for the sheets); students
+    who moved hold a seed other than their first."""
     from aibyhand.classroom import page
 
     _, out, entries = class_set
-    e, ws = entries[who], catalog.get(WS)
+    moved = [e for e in entries if e.get("moved", 0) > 0]
+    assert moved
+    e, ws = {"first": entries[0], "first moved": moved[0], "last moved": moved[-1]}[who], catalog.get(WS)
     data, source = variants.make(WS, e["seed"]), f"variant {e['seed']}"
     stem = Path(e["files"]).name
     for key, path in ((False, out / e["files"] / f"{WS}-{stem}.pdf"), (True, out / "keys" / f"{WS}-{stem}-key.pdf")):

@@ -282,3 +282,67 @@ def test_whom_a_students_seeds_collide_with_stays_right_as_the_class_moves():
         j = int(rng.integers(n))
         now[j] = pools[j][int(rng.integers(len(pools[j])))]
         seen.moved(j)
+
+
+def test_boxes_are_equal_as_np_isclose_says_with_no_rtol_and_nan_equal_to_nothing():
+    v = np.array([0.0, 1e-9, -1e-9, 2e-9, 0.25, 0.25 + 1e-9, 1.0, np.inf, -np.inf, np.nan])
+    a, b = v[:, None], v[None, :]
+    assert (classset._close(a, b) == np.isclose(a, b, rtol=0, atol=1e-9)).all()
+
+
+class InlinePool:
+    """A process pool that makes the variants in this process and records each batch."""
+
+    def __init__(self):
+        self.batches = []
+
+    def map(self, fn, *args, chunksize=1):
+        calls = list(zip(*args))
+        self.batches.append([a[-1] for a in calls])
+        return [fn(*a) for a in calls]
+
+    def shutdown(self, **kw):
+        pass
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_many_answers_every_seed_asked_in_order_and_makes_each_once(monkeypatch, workers):
+    made = []
+    monkeypatch.setattr(classset, "_made", lambda w, s: (
+        made.append(s), ({"seed": s}, (np.array([s], float), np.array([s], float))))[1])
+    with classset._Many("w", workers) as many:
+        many.pool = InlinePool() if workers > 1 else None
+        many.marks([5])
+        got = many.marks([7, 5, 7, 9, 5])
+    assert [int(f[0]) for f, _ in got] == [7, 5, 7, 9, 5]
+    assert made == [5, 7, 9] and many.data == {s: {"seed": s} for s in (5, 7, 9)}
+
+
+def test_a_pinned_student_is_kept_by_their_pinned_seed_not_their_first(monkeypatch):
+    """Ana was kept at her k = 1 seed by an earlier class set; Ben's k = 0 shares 30% of
+    that seed's boxes (not of Ana's k = 0): Ben moves, and Ana's k = 0 is never made."""
+    a0, a1, b0, b1 = sd("Ana"), sd("Ana", 1), sd("Ben"), sd("Ben", 1)
+    boxes = {s: list(range(100 * n, 100 * n + 10)) for n, s in enumerate([a0, a1, b0, b1])}
+    boxes[b0][:3] = boxes[a1][:3]
+    fake(monkeypatch, lambda s: (float(s), boxes[s]))
+    made, real = [], classset._made
+    monkeypatch.setattr(classset, "_made", lambda w, s: (made.append(s), real(w, s))[1])
+    st = students("Ana", "Ben")
+    classset.assign("w", st, {"Ana": a1})
+    assert [(s.seed, s.moved) for s in st] == [(a1, 0), (b1, 1)]
+    assert a0 not in made
+
+
+def test_the_next_students_first_seeds_are_made_together_one_a_process(monkeypatch):
+    """Pinned Cai (at k = 1) first, then Ana, Ben, Dee, all apart, 2 workers: Cai's pinned
+    seed with Ana's first, then Ben's first with Dee's; every seed's numbers kept."""
+    c1, a0, b0, d0 = sd("Cai", 1), sd("Ana"), sd("Ben"), sd("Dee")
+    boxes = {s: list(range(100 * n, 100 * n + 10)) for n, s in enumerate([c1, a0, b0, d0])}
+    fake(monkeypatch, lambda s: (float(s), boxes[s]))
+    many = classset._Many("w", 2)
+    many.pool = InlinePool()
+    st = students("Ana", "Ben", "Cai", "Dee")
+    classset.assign("w", st, {"Cai": c1}, many=many)
+    assert [s.seed for s in st] == [a0, b0, c1, d0]
+    assert many.pool.batches == [[c1, a0], [b0, d0]]
+    assert set(many.data) == {c1, a0, b0, d0}

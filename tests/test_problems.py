@@ -237,3 +237,14 @@ def test_a_draw_is_usable_exactly_when_it_has_no_problems(name):
             for n, d in [(name, cases[0]), (name, cases[1])] + [("mrl", d) for d in cases[2:]]]
     assert all(a == b for a, b in said) and said[0] == (True, True) and said[1] == (False, False), said
     assert {b for _, b in said[2:]} == {True, False}, said
+
+
+def test_problems_lists_every_problem_while_a_draw_is_refused_at_its_first():
+    """At temperature 100 three gradients of InfoNCE are too small for 2 decimals:
+    ``problems()`` names all three (only ``_usable`` stops at the first)."""
+    d = seed0("infonce")
+    d["temperature"] = 100.0
+    got = variants.problems("infonce", d)
+    assert [p for p in got if p.endswith("a gradient too small for 2 decimals")] == \
+        [f"{b}: a gradient too small for 2 decimals" for b in ("dS", "along_A", "dA")]
+    assert not variants._usable("infonce", d)

@@ -324,16 +324,15 @@ def _choose(kept: _Kept, worksheet: str, s: Student, many: _Many) -> None:
     while k < MAX_MOVES:
         batch = [(j, seed_of(worksheet, s.key, j)) for j in range(k, min(MAX_MOVES, k + many.batch(k)))]
         k = batch[-1][0] + 1
-        fresh = [seed for _, seed in batch if seed not in kept.seeds]
-        made = dict(zip(fresh, many.marks(fresh)))
+        many.marks([seed for _, seed in batch if seed not in kept.seeds])
         for j, seed in batch:
             if seed in kept.seeds:
                 why.append(f"seed {seed} is {names.shown(kept.who[kept.seeds.index(seed)])}'s")
                 continue
-            clashes = _clashes_of(kept, *made[seed])
+            clashes = _clashes_of(kept, *many.made[seed])
             if not clashes:
                 s.seed, s.moved, s.why = seed, j, _listed(why)
-                _keep(kept, s, made[seed])
+                _keep(kept, s, many.made[seed])
                 return
             why.append(clashes[0][2])
             cost = (len(clashes), max(share for _, share, _ in clashes))
@@ -345,7 +344,7 @@ def _choose(kept: _Kept, worksheet: str, s: Student, many: _Many) -> None:
     s.seed, s.moved = seed, k
     s.why = f"none of their {MAX_MOVES} seeds was apart from all {len(kept.seeds)} students before"
     s.shares = "; ".join(text for _, _, text in clashes)
-    _keep(kept, s, many.marks([seed])[0])
+    _keep(kept, s, many.made[seed])
 
 
 def _listed(why: list[str], most: int = 3) -> str:
@@ -397,14 +396,11 @@ def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool
         "\n".join([SALT, worksheet, *(s.key for s in order)]).encode("utf-8")).digest()[:8], "big"))
     pools: dict[int, tuple] = {}
 
-    def pool(i: int, size: int) -> tuple:   # student i's seeds k = 0 ... size - 1, at least
-        have = len(pools[i][0]) if i in pools else 0
-        if have < size:
-            got = [seed_of(worksheet, order[i].key, k) for k in range(have, size)]
+    def pool(i: int, size: int) -> tuple:   # student i's seeds k = 0 ... size - 1 at least, boxes, finals
+        if i not in pools or len(pools[i][0]) < size:
+            got = [seed_of(worksheet, order[i].key, k) for k in range(size)]
             marks = many.marks(got)
-            fin = (pools[i][3] if have else []) + [f for f, _ in marks]
-            box = (pools[i][4] if have else []) + [b for _, b in marks]
-            pools[i] = (np.array((list(pools[i][0]) if have else []) + got), _rows(box), _rows(fin), fin, box)
+            pools[i] = (np.array(got), _rows([b for _, b in marks]), _rows([f for f, _ in marks]))
         return pools[i]
 
     def collisions(boxes, finals, seeds) -> np.ndarray:   # (n, n) who collides with whom
@@ -413,8 +409,8 @@ def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool
         return M | M.T
 
     def take(i: int, k: int, hit_k: np.ndarray) -> None:   # student i moves to their seed k
-        seed_i, boxes_i, finals_i, fin_i, box_i = pools[i]
-        pick[i], chosen[i] = k, (fin_i[k], box_i[k])
+        seed_i, boxes_i, finals_i = pools[i]
+        pick[i], chosen[i] = k, many.made[int(seed_i[k])]
         boxes[i], finals[i], seeds[i] = boxes_i[k], finals_i[k], seed_i[k]
         M[i, :], M[:, i] = hit_k, hit_k
         seen.moved(i)
@@ -436,7 +432,7 @@ def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool
         i = int(stuck[rng.integers(len(stuck))])
         size = POOL_STEP
         while True:
-            seed_i, boxes_i, finals_i, _, _ = pool(i, min(size, MAX_MOVES))
+            seed_i, boxes_i, finals_i = pool(i, min(size, MAX_MOVES))
             hit = seen.hits(i, seed_i, boxes_i, finals_i, boxes, finals, seeds)
             taken = np.isin(seed_i, np.delete(seeds, i))
             cost = hit.sum(axis=1) + 0.5 * (tabu[i, :len(seed_i)] > step) + np.where(taken, np.inf, 0.0)
@@ -465,7 +461,7 @@ def _untangle(worksheet: str, order: list[Student], kept: _Kept, free: list[bool
     for i in np.flatnonzero(free):    # then each moves back to their smallest k that adds no collision
         if pick[i] == 0 or i not in pools or pick[i] >= len(pools[i][0]):
             continue
-        seed_i, boxes_i, finals_i, _, _ = pools[i]
+        seed_i, boxes_i, finals_i = pools[i]
         hit = _collide(boxes_i[:pick[i]], finals_i[:pick[i]], seed_i[:pick[i]], boxes, finals, seeds)
         hit[:, i] = False
         free_seed = ~np.isin(seed_i[:pick[i]], np.delete(seeds, i))

@@ -53,14 +53,14 @@ def test_a_sheet_for_a_student_names_them_and_their_variant_on_every_page():
     figs, _ = sheet.worksheet_pages(ws, ws.load(seed=3), source="variant 3", student="Eve\u202eevil")
     try:
         for fig in figs:
-            texts = [t.get_text() for t in fig.axes[0].texts]
+            texts = [t.get_text() for t in fig.texts]
             assert "Eve<U+202E>evil \u00b7 variant 3" in texts and "name: Eve<U+202E>evil" in texts
             assert not any("\u202e" in t for t in texts)
     finally:
         sheet.close(figs)
     figs, _ = sheet.worksheet_pages(ws, ws.load(seed=3), source="variant 3")
     assert not any("variant 3 " in t.get_text() or t.get_text().startswith("name: ") and "___" not in t.get_text()
-                   for fig in figs for t in fig.axes[0].texts)
+                   for fig in figs for t in fig.texts)
     sheet.close(figs)
 
 

@@ -95,7 +95,7 @@ def test_the_boxes_drawn_empty_are_the_answers_templates_cells(ws, seed):
     figs, drawn = sheet.worksheet_pages(ws, data)
     # what a person sees: every cell drawn is a box or a printed number (a cell the sheet does
     # not ask is not drawn, so no empty cell looks like a box to fill that is not one)
-    cells = sum(1 for f in figs for ax in f.axes for p in ax.patches if p.get_gid() == "cell")
+    cells = sum(1 for f in figs for p in f.artists if p.get_gid() == "cell")
     sheet.close(figs)
     assert cells == len(drawn)
     empty = {(name, r, c) for name, r, c, text in drawn if text == ""}
@@ -238,9 +238,9 @@ def printed():
         ws = catalog.get(name)
         data = ws.load() if seed is None else ws.load(seed=seed)
         figs, _ = sheet.worksheet_pages(ws, data, paper=paper, source=f"--seed {seed or 0}")
-        boxes = [[(p.get_width(), p.get_height()) for p in f.axes[0].patches
+        boxes = [[(p.get_width(), p.get_height()) for p in f.artists
                   if p.get_gid() == "cell" and p.get_facecolor()[:3] == (1.0, 1.0, 1.0)] for f in figs]
-        texts = [[t.get_text() for t in f.axes[0].texts] for f in figs]
+        texts = [[t.get_text() for t in f.texts] for f in figs]
         blank = [blank_share(f) for f in figs]
         pdf = io.BytesIO()
         sheet.save_pdf(figs, pdf)

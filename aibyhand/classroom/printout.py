@@ -64,6 +64,9 @@ def key_pages(ws, data: dict, *, dpi: float = 50, source: str = ""):
     _sheet.close(figs)  # shown where the notebook displays them, not all at once; closing resets dpi
     for fig in figs:
         fig.set_dpi(dpi)
+        # an empty Axes under the page: IPython shows a figure only if it has one (a
+        # sheet's page draws on the figure itself)
+        fig.add_axes((0, 0, 1, 1)).axis("off")
     return figs
 
 

@@ -479,11 +479,12 @@ class _Page:
 
         self.w, self.h = PAPERS[paper]
         self.usable = self.w - 2 * MARGIN
+        from matplotlib.transforms import Affine2D
+
         self.fig = plt.figure(figsize=(self.w, self.h))
-        self.ax = self.fig.add_axes((0, 0, 1, 1))
-        self.ax.set_xlim(0, self.w)
-        self.ax.set_ylim(self.h, 0)  # y grows downwards, in inches
-        self.ax.axis("off")
+        # inches from the page's top left, y growing downwards; the artists go on the
+        # figure itself (an Axes would clip each one to itself, which costs and shows nothing)
+        self.at = Affine2D().scale(1 / self.w, -1 / self.h).translate(0, 1) + self.fig.transFigure
         right = f"page {number} of {of}"
         if minutes is not None:
             right = f"about {minutes} minutes \u00b7 " + right
@@ -498,10 +499,11 @@ class _Page:
             from . import names
 
             name = names.drawable(names.shown(student))
-            self.ax.text(self.w - MARGIN, MARGIN + 0.03 + STUDENT_H, " \u00b7 ".join(x for x in (name, corner) if x),
-                         fontsize=CORNER_PT + 0.5, va="top", ha="right", color="0.15", family=names.fonts())
-            self.ax.text(MARGIN, self.h - MARGIN / 2, f"name: {name}", fontsize=TEXT_PT, va="bottom",
-                         family=names.fonts())
+            self.fig.text(self.w - MARGIN, MARGIN + 0.03 + STUDENT_H, " \u00b7 ".join(x for x in (name, corner) if x),
+                         fontsize=CORNER_PT + 0.5, va="top", ha="right", color="0.15", family=names.fonts(),
+                          transform=self.at)
+            self.fig.text(MARGIN, self.h - MARGIN / 2, f"name: {name}", fontsize=TEXT_PT, va="bottom",
+                          family=names.fonts(), transform=self.at)
         else:
             self.text(MARGIN, self.h - MARGIN / 2, "name: ______________________________", fontsize=TEXT_PT,
                       va="bottom")
@@ -510,7 +512,11 @@ class _Page:
                       ha="right", color="0.35")
 
     def text(self, x, y, s, **kw):
-        self.ax.text(x, y, s, family=FONT, **kw)
+        self.fig.text(x, y, s, family=FONT, transform=self.at, **kw)
+
+    def add(self, patch) -> None:
+        patch.set_transform(self.at)
+        self.fig.add_artist(patch)
 
 
 def _draw_item(page: _Page, grid: _Grid, r: int, c: int, ox: float, oy: float, key: bool,
@@ -545,7 +551,7 @@ def _draw_item(page: _Page, grid: _Grid, r: int, c: int, ox: float, oy: float, k
             continue  # a cell the sheet does not ask is not drawn: every empty box is one to fill
         box = bool(p.ask[i, j])
         cx, cy = gx + j * cw, gy + i * ch
-        page.ax.add_artist(Rectangle((cx, cy), cw, ch, facecolor="white" if box else GREY,
+        page.add(Rectangle((cx, cy), cw, ch, facecolor="white" if box else GREY,
                                     edgecolor=BOX_COLOR, lw=0.8 if box else 0.4, gid="cell"))
         if box and not key:
             drawn.append((p.item.name, i, j, ""))
@@ -582,7 +588,7 @@ def _draw_table(page: _Page, t: _Table, x: float, y: float) -> None:
         page.text(cx - 0.05 * t.s, y + t.cell_h / 2, r, fontsize=pt, ha="right", va="center_baseline",
                   color=LABEL_COLOR)
         n = sum(1 for v in row if v)
-        page.ax.add_artist(Rectangle((cx, y), n * t.cell_w, t.cell_h, facecolor="0.94" if i % 2 == 0 else "white",
+        page.add(Rectangle((cx, y), n * t.cell_w, t.cell_h, facecolor="0.94" if i % 2 == 0 else "white",
                                      edgecolor="0.75", lw=0.3, gid="table"))
         for j, v in enumerate(row):
             if v:

@@ -30,6 +30,9 @@ class FakeVariants:
     def make(self, name, seed):
         return {"seed": seed}
 
+    def made(self, name, seed):
+        return {"seed": seed}, None
+
     def final(self, name, data):
         return np.atleast_1d(np.asarray(self.table(data["seed"])[0], float))
 
@@ -38,7 +41,8 @@ def fake(mp, table):
     """seed -> (final, boxes) as the class set sees them."""
     fv = FakeVariants(table)
     mp.setattr(classset, "variants", fv)
-    mp.setattr(classset, "_marks", lambda name, d: (fv.final(name, d), np.asarray(table(d["seed"])[1], float)))
+    mp.setattr(classset, "_marks", lambda name, d, steps=None: (fv.final(name, d),
+                                                                np.asarray(table(d["seed"])[1], float)))
 
 
 def students(*names):

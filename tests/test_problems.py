@@ -12,6 +12,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aibyhand import backbone
 from aibyhand.steps import Steps
@@ -248,3 +250,79 @@ def test_problems_lists_every_problem_while_a_draw_is_refused_at_its_first():
     assert [p for p in got if p.endswith("a gradient too small for 2 decimals")] == \
         [f"{b}: a gradient too small for 2 decimals" for b in ("dS", "along_A", "dA")]
     assert not variants._usable("infonce", d)
+
+
+def test_the_mrl_screen_refuses_only_draws_problems_refuses_and_most_of_them():
+    """Before a draw's steps are worked out and checked, MRL's draws pass a quick screen
+    (``variants._mrl_may_pass``: the asked gradients worked out directly). A draw it
+    refuses must be one ``problems()`` refuses (or a seed's numbers would change); and it
+    must refuse most of those refused for a gradient too small, or it saves nothing."""
+    rng = np.random.default_rng(11)
+    draws = [d for d in (variants._draw_once("mrl", 40, rng) for _ in range(300)) if d is not None]
+    screened = [(variants._mrl_may_pass(d), variants.problems("mrl", d)) for d in draws]
+    assert all(got for ok, got in screened if not ok)
+    small = [ok for ok, got in screened if any(g.endswith("a gradient too small for 2 decimals")
+                                               and g.split(":")[0] in ("m=2 / dA", "dA") for g in got)]
+    assert len(small) > 100 and small.count(False) >= 0.9 * len(small), (len(small), small.count(False))
+    assert any(ok and not got for ok, got in screened)
+
+
+@pytest.mark.parametrize("cell, rows", [("m=2 / dA", slice(0, 2)), ("dA", slice(0, 4))])
+def test_the_mrl_screen_reads_the_cells_the_sheet_asks(cell, rows):
+    """The screen's gradients are the sheet's own (``m=2 / dA`` whole, the first 4 rows
+    of ``dA``) to rounding, on the worksheet file and raw draws."""
+    rng = np.random.default_rng(3)
+    for d in [seed0("mrl")] + [x for x in (variants._draw_once("mrl", 40, rng) for _ in range(20)) if x]:
+        steps = catalog.get("mrl").steps(d)
+        A, P = d["A"][None], d["P"][None]
+        mine = sum(w * np.pad(variants._dA(A[:, :m], P[:, :m], d["temperature"], d["base"])[0][0],
+                              ((0, A.shape[1] - m), (0, 0)))
+                   for m, w in zip(d["dims"], d["weights"]) if cell == "dA" or m == 2)
+        want = np.asarray(steps[cell])[rows]
+        np.testing.assert_allclose(variants._asked("mrl", cell, mine[:want.shape[0]] if cell != "dA" else mine),
+                                   want.ravel(), rtol=0, atol=1e-12)
+
+
+EDGES = [0.015, 0.05, variants.ZERO]   # too_small's bounds: where rounding could tip it
+entry = st.one_of(st.floats(-0.2, 0.2), st.builds(lambda e, s, d: s * e + d, st.sampled_from(EDGES),
+                                                  st.sampled_from([1, -1]), st.floats(-3e-9, 3e-9)))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(entry, min_size=1, max_size=8), st.integers(0, 2**32 - 1))
+def test_a_gradient_too_small_with_room_is_too_small_after_any_rounding_within_it(v, seed):
+    """``too_small(v, room)`` (a screen's test) must imply ``too_small`` of the sheet's
+    own numbers, which differ from the screen's by less than ``room``."""
+    v = np.array(v)
+    near = v + np.random.default_rng(seed).uniform(-1, 1, v.shape) * 0.999 * variants.SURE
+    if variants.too_small(v, variants.SURE):
+        assert variants.too_small(near)
+
+
+def test_a_gradient_too_small_is_the_sheets_rule():
+    """More than a quarter of the entries below 0.015 (a rounding residue of 1e-9 or
+    less counts as 0), or none as large as 0.05."""
+    assert variants.too_small(np.array([0.2, 0.2, 0.01, 0.01]))          # half tiny
+    assert not variants.too_small(np.array([0.2, 0.2, 0.2, 0.01]))       # a quarter
+    assert not variants.too_small(np.array([0.2, 1e-17, 1e-17, 0.2]))    # residue is 0, not tiny
+    assert variants.too_small(np.array([0.049, -0.03, 0.02]))            # none reaches 0.05
+    assert not variants.too_small(np.array([0.05, -0.03, 0.02]))
+
+
+@pytest.mark.parametrize("name", ["infonce", "mrl", "head", "finetune"])
+def test_made_is_make_and_the_steps_of_its_numbers(name):
+    """A class set takes a seed's numbers and steps from ``variants.made`` (the steps
+    worked out while checking the draw): the same as ``make`` and the steps worked out
+    from its numbers afresh."""
+    ws = catalog.get(name)
+    for seed in (0, 5, 40, 5001):
+        data, steps = variants.made(name, seed)
+        want = variants.make(name, seed)
+        assert data.keys() == want.keys()
+        for k in want:
+            if isinstance(want[k], np.ndarray):
+                np.testing.assert_array_equal(data[k], want[k])
+        fresh = ws.steps(want)
+        assert [e.name for e in steps.entries()] == [e.name for e in fresh.entries()]
+        for a, b in zip(steps.entries(), fresh.entries()):
+            np.testing.assert_array_equal(a.value, b.value)

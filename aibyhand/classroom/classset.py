@@ -216,11 +216,12 @@ def box_values(name: str, data: dict, steps=None) -> np.ndarray:
     return np.array([shown[c.item][c.row, c.col] for c in layout.cells(ws.sheet, steps)])
 
 
-def _marks(name: str, data: dict) -> tuple[np.ndarray, np.ndarray]:
-    """A variant's final result and box values (what tells two variants apart)."""
+def _marks(name: str, data: dict, steps=None) -> tuple[np.ndarray, np.ndarray]:
+    """A variant's final result and box values (what tells two variants apart);
+    ``steps``: its steps, where the caller has them."""
     from . import catalog
 
-    steps = catalog.get(name).steps(data)
+    steps = catalog.get(name).steps(data) if steps is None else steps
     return np.ravel(variants.final(name, data, steps)), box_values(name, data, steps)
 
 
@@ -272,8 +273,8 @@ def assign(worksheet: str, students: list[Student], pinned: dict[str, int] | Non
 
 def _made(worksheet: str, seed: int) -> tuple[dict, tuple[np.ndarray, np.ndarray]]:
     """Seed ``seed``'s numbers, and their final result and box values."""
-    data = variants.make(worksheet, seed)
-    return data, _marks(worksheet, data)
+    data, steps = variants.made(worksheet, seed)
+    return data, _marks(worksheet, data, steps)
 
 
 class _Many:

@@ -39,21 +39,45 @@ def problems(name: str, data: dict) -> list[str]:
     return list(_problems(name, data))
 
 
-def _usable(name: str, data: dict) -> bool:
+def _usable(name: str, data: dict, steps=None) -> bool:
     """``not problems(name, data)``, stopping at the first problem (most draws are
-    refused, most often for a gradient too small, which is looked at first)."""
-    return next(_problems(name, data), None) is None
+    refused, most often for a gradient too small, which is looked at first).
+    ``steps``: the draw's steps, where the caller has worked them out already."""
+    return next(_problems(name, data, steps), None) is None
 
 
-def _problems(name: str, data: dict):
+def _checked(name: str, data: dict):
+    """A draw's steps if it is usable, else None."""
+    from . import catalog
+
+    try:
+        steps = catalog.get(name).steps(data)
+    except (ValueError, TypeError, ArithmeticError):
+        return None
+    return steps if _usable(name, data, steps) else None
+
+
+def too_small(v: np.ndarray, room: float = 0.0) -> bool:
+    """A gradient not worth writing to 2 decimals: more than a quarter of its entries
+    below 0.015 (a float's rounding residue, at most :data:`ZERO`, counts as 0, so every
+    machine accepts the same draws), or none as large as 0.05. ``room``: each bound
+    moved by this much toward saying no (a screen working the numbers out its own way
+    calls it too small only when the sheet's own numbers are sure to be)."""
+    a = np.abs(v)
+    tiny = (a < 0.015 - room) & (a > ZERO + room)
+    return bool(tiny.mean() > 0.25 or a.max() < 0.05 - room)
+
+
+def _problems(name: str, data: dict, steps=None):
     from . import catalog, layout, tables
 
     ws = catalog.get(name)
-    try:
-        steps = ws.steps(data)
-    except (ValueError, TypeError, ArithmeticError) as err:
-        yield f"does not run: {err}"
-        return
+    if steps is None:
+        try:
+            steps = ws.steps(data)
+        except (ValueError, TypeError, ArithmeticError) as err:
+            yield f"does not run: {err}"
+            return
     try:
         layout.check_sheet(ws.sheet, steps)
     except (ValueError, KeyError) as err:
@@ -65,13 +89,8 @@ def _problems(name: str, data: dict):
         if np.any(np.abs(v[np.isfinite(v)]) >= 100):
             yield f"{it.name}: a number too long for its box"
         local = it.step.rsplit(" / ", 1)[-1]
-        if local.startswith(("d", "along")) and v.size:
-            # a gradient is worth writing to 2 decimals only if it is mostly bigger than them;
-            # a float's rounding residue (1e-17 on one CPU, 0 on another) counts as 0, so
-            # every machine accepts the same draws
-            tiny = (np.abs(v) < 0.015) & (np.abs(v) > ZERO)
-            if tiny.mean() > 0.25 or np.abs(v).max() < 0.05:
-                yield f"{it.name}: a gradient too small for 2 decimals"
+        if local.startswith(("d", "along")) and v.size and too_small(v):
+            yield f"{it.name}: a gradient too small for 2 decimals"
     for box, what in layout.copies(ws.sheet, steps):
         yield f"{box} copies {what}"
     for page in ws.sheet.pages:
@@ -323,16 +342,40 @@ def _attempt(name: str, seed: int, key, must: bool = True, beyond: bool = False)
     """One acceptable draw (None, when not ``must``, if none comes in :data:`MAX_DRAWS`).
     Embed builds on Decode's variant of the same seed (the same backbone, and the
     sentence is Decode's prompt plus its next word)."""
+    got = _attempt_steps(name, seed, key, must, beyond)
+    return None if got is None else got[0]
+
+
+def _attempt_steps(name: str, seed: int, key, must: bool = True, beyond: bool = False):
+    """:func:`_attempt`'s draw and its steps (worked out while checking it)."""
     rng = np.random.default_rng(key)
+    screen = SCREENS.get(name)
     for _ in range(MAX_DRAWS_ONE if must else MAX_DRAWS):
         start = rng.bit_generator.state
         data = _draw_once(name, seed, rng, beyond)
-        if data is not None and _usable(name, data):
+        if data is None or (screen is not None and not screen(data)):
+            continue
+        steps = _checked(name, data)
+        if steps is not None:
             _STARTS[(name, tuple(key))] = _state_text(start)
-            return data
+            return data, steps
     if not must:
         return None
     raise RuntimeError(f"{name}: no acceptable variant in {MAX_DRAWS_ONE} draws for {key}")
+
+
+def made(name: str, seed: int):
+    """:func:`make` and the variant's steps, ``(data, steps)``: for a seed beyond the
+    index, the steps worked out while checking its draw (a class set wants both, for
+    thousands of seeds); the numbers are the caller's own, not :func:`make`'s cache."""
+    from . import catalog
+
+    if not isinstance(name, str) or name not in FINAL:
+        raise ValueError(f"name: expected one of {', '.join(FINAL)}, got {name!r}"[:200])
+    if _CHOOSING is None and seed >= DISTINCT and name not in ("decode", "embed"):
+        return _attempt_steps(name, seed, [seed, 0])
+    data = make(name, seed)
+    return data, catalog.get(name).steps(data)
 
 
 def _draw_once(name: str, seed: int, rng: np.random.Generator, beyond: bool = False) -> dict | None:
@@ -529,15 +572,20 @@ def toward(A: np.ndarray, P: np.ndarray, temperature: float, base: float = 3) ->
     how far a step down the gradient moves each anchor (row) along each positive's unit
     vector (column). Written out here, not taken from the library, so that a generator
     can screen many candidates at once (a test holds it to the sheet's steps)."""
+    dA, P_hat = _dA(A, P, temperature, base)
+    return -np.swapaxes(dA, -1, -2) @ P_hat
+
+
+def _dA(A: np.ndarray, P: np.ndarray, temperature: float, base: float = 3) -> tuple[np.ndarray, np.ndarray]:
+    """The InfoNCE loss's gradient for a stack of batches, dA (K, d, B), and P_hat."""
     B = A.shape[-1]
-    nA = np.linalg.norm(A, axis=-2, keepdims=True)
+    nA = np.linalg.norm(A, axis=-2, keepdims=True)                      # (K, 1, B)
     P_hat = P / np.linalg.norm(P, axis=-2, keepdims=True)
-    S = _cosines(A, P)
+    S = _cosines(A, P)                                                   # (K, B, B)
     e = base ** ((S - S.max(axis=-1, keepdims=True)) / temperature)
     dS = (e / e.sum(axis=-1, keepdims=True) - np.eye(B)) / B / temperature
     along = (S * dS).sum(axis=-1)                                        # (K, B)
-    dA = (P_hat @ np.swapaxes(dS, -1, -2) - A / nA * along[:, None, :]) / nA
-    return -np.swapaxes(dA, -1, -2) @ P_hat
+    return (P_hat @ np.swapaxes(dS, -1, -2) - A / nA * along[:, None, :]) / nA, P_hat
 
 
 def _lesson_shows(A: np.ndarray, P: np.ndarray, temperature: float) -> np.ndarray:
@@ -632,6 +680,46 @@ def _mrl(rng) -> dict | None:
         return None
     return {"A": pick[0], "P": pick[1], "dims": np.array([8, 4, 2]), "weights": np.ones(3),
             "temperature": 1.0, "base": 3}
+
+
+SURE = 1e-9   # room a screen leaves for its own rounding (the sheet's numbers differ by ~1e-16)
+
+
+def _mrl_may_pass(data: dict) -> bool:
+    """False only for an MRL draw that :func:`problems` refuses: the gradient at the
+    width worked by hand (``m=2 / dA``) or the summed gradient (``dA``), in the cells the
+    sheet asks, is :func:`too_small` by a margin. Nine draws in ten refused are refused
+    for that, and this costs a tenth of working out and checking a draw's steps; a draw
+    it lets by is checked in full, so the same draws are accepted."""
+    from .catalog import MRL_BY_HAND
+
+    A, P = data["A"][None], data["P"][None]                               # (1, d, B)
+    total = np.zeros_like(A)
+    for m, w in zip(np.ravel(data["dims"]), np.ravel(data["weights"])):
+        dA = _dA(A[:, :m], P[:, :m], data["temperature"], data["base"])[0]
+        if m == MRL_BY_HAND and too_small(_asked("mrl", f"m={m} / dA", dA[0]), SURE):
+            return False
+        total[:, :m] += w * dA
+    return not too_small(_asked("mrl", "dA", total[0]), SURE)
+
+
+def _asked(name: str, item: str, value: np.ndarray) -> np.ndarray:
+    """The cells of a step's (2-D) value that the sheet's box ``item`` asks."""
+    from . import layout
+
+    it = _box_item(name, item)
+    v = value.T if it.T else value
+    return v[layout.select(it.ask, v.shape)]
+
+
+@lru_cache(maxsize=None)
+def _box_item(name: str, item: str):
+    from . import catalog
+
+    return next(it for it in catalog.get(name).sheet.boxes() if it.name == item)
+
+
+SCREENS = {"mrl": _mrl_may_pass}   # a quick test a draw must pass before its full check
 
 
 # -- the tiny Transformer (Decode, Embed, and the fine-tune notebook's model) -------------

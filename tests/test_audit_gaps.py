@@ -319,7 +319,7 @@ def test_a_variant_with_the_same_final_value_or_too_many_shared_boxes_is_not_far
     """_Kept.far: seeds share neither their final value nor more than a fifth
     (MAX_SHARED) of their boxes; either one alone makes a candidate not far."""
     monkeypatch.setattr(variants, "final", lambda name, d: np.asarray(d["final"], float))
-    monkeypatch.setattr(variants, "_box_values", lambda name, d: np.asarray(d["boxes"], float))
+    monkeypatch.setattr(variants, "box_values", lambda name, d: np.asarray(d["boxes"], float))
     kept = variants._Kept("infonce")
     assert kept.add({"final": [1.0], "boxes": list(range(10))})
     assert kept.far({"final": [1.0], "boxes": list(range(10, 20))}) is None            # same final

@@ -318,7 +318,7 @@ def test_no_two_students_share_a_variant_a_final_loss_or_a_fifth_of_their_boxes(
     assert len(set(seeds)) == len(seeds) and all(1 <= s <= 999_999_999 for s in seeds)
     data = [variants.make(WS, s) for s in seeds]
     finals = [variants.final(WS, d) for d in data]
-    boxes = np.array([classset.box_values(WS, d) for d in data])
+    boxes = np.array([variants.box_values(WS, d) for d in data])
     for i in range(len(data)):
         same = np.isclose(boxes[:i], boxes[i], rtol=0, atol=1e-9).mean(axis=1)
         assert np.all(same <= variants.MAX_SHARED), (entries[i]["name"], same.max())

@@ -350,3 +350,21 @@ def test_the_next_students_first_seeds_are_made_together_one_a_process(monkeypat
     assert [s.seed for s in st] == [a0, b0, c1, d0]
     assert many.pool.batches == [[c1, a0], [b0, d0]]
     assert set(many.data) == {c1, a0, b0, d0}
+
+
+def test_a_student_who_moves_makes_their_next_seed_with_a_later_students_first(monkeypatch):
+    """Ben's first seed has Ana's final result, his second is apart; 2 workers. His second
+    seed is made with Cai's first (which is made anyway), not with his own third, which
+    nobody needs: every seed made is one a student took or passed over."""
+    a0, b0, b1, c0, d0 = sd("Ana"), sd("Ben"), sd("Ben", 1), sd("Cai"), sd("Dee")
+    boxes = {s: list(range(100 * n, 100 * n + 10)) for n, s in enumerate([a0, b0, b1, c0, d0])}
+    final = {s: float(s) for s in boxes}
+    final[b0] = final[a0]
+    fake(monkeypatch, lambda s: (final.get(s, float(s)), boxes.get(s, list(range(s % 97, s % 97 + 10)))))
+    many = classset._Many("w", 2)
+    many.pool = InlinePool()
+    st = students("Ana", "Ben", "Cai", "Dee")
+    classset.assign("w", st, many=many)
+    assert [(s.seed, s.moved) for s in st] == [(a0, 0), (b1, 1), (c0, 0), (d0, 0)]
+    assert many.pool.batches == [[a0, b0], [b1, c0]]   # Dee's, the last, alone (in this process)
+    assert set(many.made) == {a0, b0, b1, c0, d0}

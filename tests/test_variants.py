@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from aibyhand import decode, vocab
-from aibyhand.classroom import catalog, variants
+from aibyhand.classroom import catalog, layout, variants
 
 SEEDS = range(variants.DISTINCT)       # 0 (the worksheet file) .. 31
 
@@ -90,7 +90,7 @@ def test_every_kept_seed_replays_in_the_one_draw_where_its_start_is_recorded(nam
 def test_seeds_0_to_31_are_far_apart(name, every):
     """No two share the final loss (Decode: the distribution over words; Embed: the
     embedding), or more than a fifth of their boxes (same box, same value)."""
-    values = [variants._box_values(name, d) for d in every[name]]
+    values = [variants.box_values(name, d) for d in every[name]]
     finals = [variants.final(name, d) for d in every[name]]
     for i, j in itertools.combinations(range(len(values)), 2):
         shared = float(np.mean(np.isclose(values[i], values[j], rtol=0, atol=1e-9)))
@@ -348,3 +348,16 @@ def test_embeds_other_sentence_is_the_nearest_in_words_with_a_cosine_neither_0_n
         assert shared(data["other"]) == max(shared(t) for t in pool)
         first = next(t for t in variants.OTHERS if t in pool and shared(t) == shared(data["other"]))
         assert data["other"] == first
+
+
+@pytest.mark.parametrize("name", list(catalog.WORKSHEETS))
+def test_box_values_are_the_answers_files_boxes_in_order(name, every):
+    """What tells variants apart (``box_values``) is every box of the answers file
+    (``layout.cells``), the value its step shows at that cell, in that order."""
+    ws = catalog.get(name)
+    for d in [every[name][0], every[name][7], every[name][31]]:
+        steps = ws.steps(d)
+        shown = {it.name: np.asarray(layout.shown(it, steps)[0], float) for it in ws.sheet.boxes()}
+        want = [shown[c.item][c.row, c.col] for c in layout.cells(ws.sheet, steps)]
+        np.testing.assert_array_equal(variants.box_values(name, d), want)
+        np.testing.assert_array_equal(variants.box_values(name, d, steps), want)

@@ -205,24 +205,13 @@ def _seed_of(worksheet: str, key: str, k: int = 0) -> int:
     return 1 + h % MAX_SEED
 
 
-def box_values(name: str, data: dict, steps=None) -> np.ndarray:
-    """Every box of a variant's sheet, in sheet order (what :func:`variants.shared` compares)."""
-    from . import catalog
-
-    ws = catalog.get(name)
-    steps = ws.steps(data) if steps is None else steps
-    items = {it.name: it for it in ws.sheet.boxes()}
-    shown = {n: np.asarray(layout.shown(it, steps)[0], float) for n, it in items.items()}
-    return np.array([shown[c.item][c.row, c.col] for c in layout.cells(ws.sheet, steps)])
-
-
 def _marks(name: str, data: dict, steps=None) -> tuple[np.ndarray, np.ndarray]:
     """A variant's final result and box values (what tells two variants apart);
     ``steps``: its steps, where the caller has them."""
     from . import catalog
 
     steps = catalog.get(name).steps(data) if steps is None else steps
-    return np.ravel(variants.final(name, data, steps)), box_values(name, data, steps)
+    return np.ravel(variants.final(name, data, steps)), variants.box_values(name, data, steps)
 
 
 @dataclass
@@ -252,18 +241,18 @@ def assign(worksheet: str, students: list[Student], pinned: dict[str, int] | Non
     pinned = pinned or {}
     kept = _Kept([], [], [], [])
     order = sorted(students, key=lambda s: s.key not in pinned)   # the pinned first, each in roster order
+    firsts = [pinned.get(t.key) or seed_of(worksheet, t.key) for t in order]
     with many or _Many(worksheet, workers) as many:
         for i, s in enumerate(order):
-            first = [pinned.get(t.key) or seed_of(worksheet, t.key) for t in order[i:i + many.workers]]
-            if first[0] not in many.made:   # with the next students' first seeds, one a process
-                many.marks(first)
+            if firsts[i] not in many.made:   # with the next students' first seeds, one a process
+                many.marks(_unmade(many, firsts[i:], many.workers))
             if s.key in pinned:
                 s.seed, s.moved, s.why = pinned[s.key], 0, ""
                 marks = many.marks([s.seed])[0]
                 s.shares = "; ".join(text for _, _, text in _clashes_of(kept, *marks))
                 _keep(kept, s, marks)
             else:
-                _choose(kept, worksheet, s, many)
+                _choose(kept, worksheet, s, many, firsts[i + 1:])
             if progress:
                 progress(s)
         if any(s.shares for s in order if s.key not in pinned):
@@ -317,15 +306,25 @@ class _Many:
             self.pool.shutdown(cancel_futures=True)
 
 
-def _choose(kept: _Kept, worksheet: str, s: Student, many: _Many) -> None:
+def _unmade(many: _Many, seeds, most: int) -> list[int]:
+    """The first ``most`` of ``seeds`` (in order) not made yet."""
+    return [x for x in seeds[:4 * most + 4] if x not in many.made][:most]
+
+
+def _choose(kept: _Kept, worksheet: str, s: Student, many: _Many, ahead=()) -> None:
     """Student ``s``'s first seed apart from everyone kept, or (none is) the nearest.
-    Their seeds are made a batch at a time (:meth:`_Many.batch`)."""
+    Their seeds are made a batch at a time (:meth:`_Many.batch`). ``ahead``: the first
+    seeds of the students after them, which are made anyway: a batch past their own
+    first seed holds one of those for every worker but one, instead of a seed of theirs
+    that may not be needed (a guess that costs a Decode variant, a second or two)."""
     why, nearest = [], None
     k = 0
     while k < MAX_MOVES:
-        batch = [(j, seed_of(worksheet, s.key, j)) for j in range(k, min(MAX_MOVES, k + many.batch(k)))]
+        size = many.batch(k)
+        spare = _unmade(many, ahead, many.workers - 1) if k else []
+        batch = [(j, seed_of(worksheet, s.key, j)) for j in range(k, min(MAX_MOVES, k + max(1, size - len(spare))))]
         k = batch[-1][0] + 1
-        many.marks([seed for _, seed in batch if seed not in kept.seeds])
+        many.marks([seed for _, seed in batch if seed not in kept.seeds] + spare)
         for j, seed in batch:
             if seed in kept.seeds:
                 why.append(f"seed {seed} is {names.shown(kept.who[kept.seeds.index(seed)])}'s")

@@ -168,16 +168,21 @@ def _uniform_column(step) -> bool:
 
 def shared(name: str, a: dict, b: dict) -> float:
     """The share of boxes two variants of a worksheet have equal (same box, same value)."""
-    return _share(_box_values(name, a), _box_values(name, b))
+    return _share(box_values(name, a), box_values(name, b))
 
 
-def _box_values(name: str, data: dict) -> np.ndarray:
+def box_values(name: str, data: dict, steps=None) -> np.ndarray:
+    """Every box of a variant's sheet, in the order of ``layout.cells`` (what
+    :func:`shared` and a class set compare); ``steps``: the variant's, where the caller
+    has them."""
     from . import catalog, layout
 
     ws = catalog.get(name)
-    steps = ws.steps(data)
-    return np.array([float(np.asarray(layout.shown(it, steps)[0], float)[c.row, c.col])
-                     for it in ws.sheet.boxes() for c in layout.cells(ws.sheet, steps) if c.item == it.name])
+    steps = ws.steps(data) if steps is None else steps
+    shown = [np.asarray(layout.shown(it, steps)[0], float) for it in ws.sheet.boxes()]
+    # a box's cells are layout.mask_of's, row by row (boolean indexing keeps that order)
+    return np.concatenate([v[layout.select(it.ask, v.shape)].ravel()
+                           for it, v in zip(ws.sheet.boxes(), shown)])
 
 
 FINAL = {"infonce": "loss", "mrl": "loss", "decode": "word 1 / prob", "embed": "E",
@@ -432,7 +437,7 @@ class _Kept:
         self.name, self.data, self.finals, self.values = name, [], [], []
 
     def far(self, data: dict) -> tuple | None:
-        f, v = final(self.name, data), _box_values(self.name, data)
+        f, v = final(self.name, data), box_values(self.name, data)
         if any(np.allclose(f, g, rtol=0, atol=1e-9) for g in self.finals) or \
                 any(_share(v, w) > MAX_SHARED for w in self.values):
             return None

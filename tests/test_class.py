@@ -20,6 +20,7 @@ import pytest
 from aibyhand.classroom import catalog, check, classset, classview, layout, names, sheet, variants
 from aibyhand.classroom.worksheet import WorksheetError
 from aibyhand.cli import main
+from fakevariants import fake
 from students import work
 
 WS = "infonce"   # today the quickest variants to make beyond seed 31
@@ -342,28 +343,6 @@ def test_seeds_are_the_same_on_every_machine():
         classset.seed_of("infonce", "José Núñez") != classset.seed_of("infonce", "Jose Nunez")
     h = int.from_bytes(__import__("hashlib").sha256("aibyhand class set\ninfonce\nAna Lee\n0".encode()).digest()[:8], "big")
     assert classset.seed_of("infonce", "Ana Lee") == 1 + h % 999_999_999
-
-
-class FakeVariants:
-    """Variants whose final loss and boxes the test chooses: seed -> (final, boxes)."""
-
-    def __init__(self, table):
-        self.table = table
-        self.MAX_SHARED = variants.MAX_SHARED
-
-    def make(self, name, seed):
-        return {"seed": seed}
-
-    def final(self, name, data):
-        return np.array([self.table(data["seed"])[0]], float)
-
-
-def fake(monkeypatch, table):
-    fv = FakeVariants(table)
-    monkeypatch.setattr(classset, "variants", fv)
-    monkeypatch.setattr(classset, "_marks", lambda name, data: (
-        fv.final(name, data), np.asarray(table(data["seed"])[1], float)))
-    return fv
 
 
 def test_a_collision_moves_the_later_student_to_their_own_next_seed(monkeypatch):

@@ -326,3 +326,11 @@ def test_made_is_make_and_the_steps_of_its_numbers(name):
         assert [e.name for e in steps.entries()] == [e.name for e in fresh.entries()]
         for a, b in zip(steps.entries(), fresh.entries()):
             np.testing.assert_array_equal(a.value, b.value)
+
+
+@pytest.mark.parametrize("args", [("nope", 1), ("mrl", -1), ("mrl", 1.5), ("mrl", 10**12), (None, 3)])
+def test_made_refuses_what_make_refuses_in_the_same_words(args):
+    with pytest.raises((ValueError, TypeError)) as want:
+        variants.make(*args)
+    with pytest.raises(type(want.value), match=re.escape(str(want.value))):
+        variants.made(*args)

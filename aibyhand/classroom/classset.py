@@ -307,7 +307,8 @@ class _Many:
 
 
 def _unmade(many: _Many, seeds, most: int) -> list[int]:
-    """The first ``most`` of ``seeds`` (in order) not made yet."""
+    """The first ``most`` of ``seeds`` (in order) not made yet, looking a few past them
+    (not down a whole roster for every batch)."""
     return [x for x in seeds[:4 * most + 4] if x not in many.made][:most]
 
 

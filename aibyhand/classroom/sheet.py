@@ -476,11 +476,10 @@ class _Page:
     def __init__(self, paper: str, header: str, number: int, of: int, corner: str, minutes: int | None,
                  student: str = ""):
         import matplotlib.pyplot as plt
+        from matplotlib.transforms import Affine2D
 
         self.w, self.h = PAPERS[paper]
         self.usable = self.w - 2 * MARGIN
-        from matplotlib.transforms import Affine2D
-
         self.fig = plt.figure(figsize=(self.w, self.h))
         # inches from the page's top left, y growing downwards; the artists go on the
         # figure itself (an Axes would clip each one to itself, which costs and shows nothing)
@@ -500,7 +499,7 @@ class _Page:
 
             name = names.drawable(names.shown(student))
             self.fig.text(self.w - MARGIN, MARGIN + 0.03 + STUDENT_H, " \u00b7 ".join(x for x in (name, corner) if x),
-                         fontsize=CORNER_PT + 0.5, va="top", ha="right", color="0.15", family=names.fonts(),
+                          fontsize=CORNER_PT + 0.5, va="top", ha="right", color="0.15", family=names.fonts(),
                           transform=self.at)
             self.fig.text(MARGIN, self.h - MARGIN / 2, f"name: {name}", fontsize=TEXT_PT, va="bottom",
                           family=names.fonts(), transform=self.at)
@@ -552,7 +551,7 @@ def _draw_item(page: _Page, grid: _Grid, r: int, c: int, ox: float, oy: float, k
         box = bool(p.ask[i, j])
         cx, cy = gx + j * cw, gy + i * ch
         page.add(Rectangle((cx, cy), cw, ch, facecolor="white" if box else GREY,
-                                    edgecolor=BOX_COLOR, lw=0.8 if box else 0.4, gid="cell"))
+                           edgecolor=BOX_COLOR, lw=0.8 if box else 0.4, gid="cell"))
         if box and not key:
             drawn.append((p.item.name, i, j, ""))
             continue
@@ -589,7 +588,7 @@ def _draw_table(page: _Page, t: _Table, x: float, y: float) -> None:
                   color=LABEL_COLOR)
         n = sum(1 for v in row if v)
         page.add(Rectangle((cx, y), n * t.cell_w, t.cell_h, facecolor="0.94" if i % 2 == 0 else "white",
-                                     edgecolor="0.75", lw=0.3, gid="table"))
+                           edgecolor="0.75", lw=0.3, gid="table"))
         for j, v in enumerate(row):
             if v:
                 page.text(cx + (j + 0.5) * t.cell_w, y + t.cell_h / 2, v, fontsize=pt, ha="center",

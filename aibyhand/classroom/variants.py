@@ -373,10 +373,11 @@ def made(name: str, seed: int):
     """:func:`make` and the variant's steps, ``(data, steps)``: for a seed beyond the
     index, the steps worked out while checking its draw (a class set wants both, for
     thousands of seeds); the numbers are the caller's own, not :func:`make`'s cache."""
-    from . import catalog
+    from . import catalog, given
 
     if not isinstance(name, str) or name not in FINAL:
-        raise ValueError(f"name: expected one of {', '.join(FINAL)}, got {name!r}"[:200])
+        raise ValueError(f"name: expected one of {', '.join(FINAL)}, got {given._short(name)}")
+    seed = given.seed("seed", seed)
     if _CHOOSING is None and seed >= DISTINCT and name not in ("decode", "embed"):
         return _attempt_steps(name, seed, [seed, 0])
     data = make(name, seed)

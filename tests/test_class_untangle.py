@@ -345,3 +345,12 @@ def test_a_student_who_moves_makes_their_next_seed_with_a_later_students_first(m
     assert [(s.seed, s.moved) for s in st] == [(a0, 0), (b1, 1), (c0, 0), (d0, 0)]
     assert many.pool.batches == [[a0, b0], [b1, c0]]   # Dee's, the last, alone (in this process)
     assert set(many.made) == {a0, b0, b1, c0, d0}
+
+
+def test_the_seeds_made_ahead_are_the_first_not_made_yet():
+    """``_unmade``: in order, skipping seeds already made, at most ``most`` of them."""
+    many = classset._Many("w", 2)
+    many.made = {5: None, 7: None}
+    assert classset._unmade(many, [5, 6, 7, 8, 9], 2) == [6, 8]
+    assert classset._unmade(many, [5, 7], 3) == []
+    assert classset._unmade(many, [9, 8, 6], 1) == [9]

@@ -334,3 +334,28 @@ def test_made_refuses_what_make_refuses_in_the_same_words(args):
         variants.make(*args)
     with pytest.raises(type(want.value), match=re.escape(str(want.value))):
         variants.made(*args)
+
+
+@pytest.mark.parametrize("weights", [[0.05] * 3, [3.0, 0.5, 1.0], [1.0, 1.0, 0.1]])
+def test_the_mrl_screen_refuses_only_what_problems_refuses_whatever_the_weights(weights):
+    """The screen weighs each width's gradient as the sheet does (the sheets' weights are
+    all 1 today): weights of 0.05 make every summed gradient small, so it must refuse
+    some, and only ones ``problems()`` refuses."""
+    refused = 0
+    for seed in range(40):
+        data = dict(variants.make("mrl", seed), weights=np.array(weights))
+        if not variants._mrl_may_pass(data):
+            refused += 1
+            assert variants.problems("mrl", data), (seed, weights)
+    assert refused or weights != [0.05] * 3
+
+
+def test_the_screen_reads_a_transposed_boxs_cells_as_the_sheet_shows_them(monkeypatch):
+    """A box drawn transposed (``T``) asks cells of the matrix as shown: ``rows 0:1`` of
+    the transpose is the step's first column (no box is transposed today)."""
+    import dataclasses
+
+    it = dataclasses.replace(variants._box_item("mrl", "dA"), T=True, ask="rows 0:1")
+    monkeypatch.setattr(variants, "_box_item", lambda name, item: it)
+    value = np.arange(12.0).reshape(4, 3)
+    assert list(variants._asked("mrl", "dA", value)) == list(value[:, 0])

@@ -498,3 +498,38 @@ def test_embed_lesson_gives_the_other_sentence_embedding_to_2_decimals_named_in_
     assert "|Y|" in printed
     with pytest.raises(ValueError, match="other"):
         ws.steps({**ws.load(), "other": ws.load()["sentence"]})
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_the_page_number_stands_at_the_top_right_margin_and_every_cell_inside_the_margins(paper):
+    """Where things land on the page, measured in the drawn figure (not against a
+    committed file): the page number's right edge at the right margin, its top at the top
+    margin, every cell within the margins."""
+    ws = catalog.get("infonce")
+    figs, _ = sheet.worksheet_pages(ws, ws.load(), key=True, paper=paper)
+    try:
+        fig = figs[0]
+        fig.canvas.draw()
+        r, dpi = fig.canvas.get_renderer(), fig.dpi
+        w, h = sheet.PAPERS[paper]
+        (num,) = [t for t in fig.texts if " of " in t.get_text() and t.get_text().startswith(("page", "about"))]
+        bb = num.get_window_extent(r)                                     # pixels, y up
+        assert bb.x1 == pytest.approx((w - sheet.MARGIN) * dpi, abs=1.5)
+        assert bb.y1 == pytest.approx((h - sheet.MARGIN - 0.03) * dpi, abs=1.5)
+        cells = [a for a in fig.get_children() if a.get_gid() == "cell"]
+        assert len(cells) > 20
+        for c in cells:
+            e = c.get_window_extent(r)
+            assert sheet.MARGIN * dpi - 1 <= e.x0 and e.x1 <= (w - sheet.MARGIN) * dpi + 1
+            assert sheet.MARGIN * dpi - 1 <= e.y0 and e.y1 <= (h - sheet.MARGIN) * dpi + 1
+    finally:
+        sheet.close(figs)
+
+
+def test_a_notebooks_key_page_has_an_axes_so_ipython_shows_it():
+    """IPython shows no figure without an Axes, and a sheet's page draws on the figure."""
+    from aibyhand.classroom import printout
+
+    ws = catalog.get("mrl")
+    figs = printout.key_pages(ws, ws.load())
+    assert figs and all(f.axes for f in figs)

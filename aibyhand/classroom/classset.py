@@ -67,7 +67,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import output
-from . import check, given, layout, names, variants
+from . import check, given, names, variants
 from .worksheet import WorksheetError, read_toml
 
 MAX_STUDENTS = 300
@@ -205,12 +205,9 @@ def _seed_of(worksheet: str, key: str, k: int = 0) -> int:
     return 1 + h % MAX_SEED
 
 
-def _marks(name: str, data: dict, steps=None) -> tuple[np.ndarray, np.ndarray]:
-    """A variant's final result and box values (what tells two variants apart);
-    ``steps``: its steps, where the caller has them."""
-    from . import catalog
-
-    steps = catalog.get(name).steps(data) if steps is None else steps
+def _marks(name: str, data: dict, steps) -> tuple[np.ndarray, np.ndarray]:
+    """A variant's final result and box values (what tells two variants apart), from
+    its steps."""
     return np.ravel(variants.final(name, data, steps)), variants.box_values(name, data, steps)
 
 

@@ -205,12 +205,18 @@ def make(name: str, seed: int) -> dict:
     in ``worksheets/variants.toml``), so no seed waits for the ones before it. The caller
     gets its own copy of the numbers. ``name``: a worksheet of :data:`FINAL`;
     ``seed``: 0 to 999,999,999."""
+    seed = _given(name, seed)
+    return _copy(_make_now(name, seed) if _CHOOSING is not None else _make(name, seed))
+
+
+def _given(name, seed) -> int:
+    """``seed`` as an int, once ``name`` is a worksheet of :data:`FINAL` and ``seed`` one of
+    its seeds (a one-line error naming the argument, otherwise)."""
     from . import given
 
     if not isinstance(name, str) or name not in FINAL:
         raise ValueError(f"name: expected one of {', '.join(FINAL)}, got {given._short(name)}")
-    seed = given.seed("seed", seed)
-    return _copy(_make_now(name, seed) if _CHOOSING is not None else _make(name, seed))
+    return given.seed("seed", seed)
 
 
 def _copy(data):
@@ -373,11 +379,9 @@ def made(name: str, seed: int):
     """:func:`make` and the variant's steps, ``(data, steps)``: for a seed beyond the
     index, the steps worked out while checking its draw (a class set wants both, for
     thousands of seeds); the numbers are the caller's own, not :func:`make`'s cache."""
-    from . import catalog, given
+    from . import catalog
 
-    if not isinstance(name, str) or name not in FINAL:
-        raise ValueError(f"name: expected one of {', '.join(FINAL)}, got {given._short(name)}")
-    seed = given.seed("seed", seed)
+    seed = _given(name, seed)
     if _CHOOSING is None and seed >= DISTINCT and name not in ("decode", "embed"):
         return _attempt_steps(name, seed, [seed, 0])
     data = make(name, seed)
